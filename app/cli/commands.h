@@ -1,0 +1,20 @@
+// The `fastformer` CLI's subcommands; each file adds one to the CLI11 app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace fastformer::cli {
+
+// Options shared by every subcommand (set on the top-level app).
+struct GlobalOptions {
+  int threads = 0;  // 0 = every core
+};
+GlobalOptions& global_options();
+// Applies the global options; every subcommand calls it first.
+void prepare_runtime();
+
+void add_info_command(CLI::App& app);
+void add_init_command(CLI::App& app);
+void add_forward_command(CLI::App& app);
+
+}  // namespace fastformer::cli

@@ -1,0 +1,57 @@
+// `fastformer`: the command-line face of the engine. Every error becomes one line on
+// stderr and a non-zero exit status.
+#include "commands.h"
+
+#include "fastformer/error.h"
+#include "fastformer/runtime.h"
+
+#include <c10/util/Exception.h>
+
+#include <iostream>
+#include <new>
+
+namespace fastformer::cli {
+
+GlobalOptions& global_options() {
+  static GlobalOptions options;
+  return options;
+}
+
+void prepare_runtime() { configure_threads(global_options().threads); }
+
+}  // namespace fastformer::cli
+
+namespace {
+
+// c10 messages carry a C++ backtrace after the first line: keep the first line only.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Fastformer Studio command line: create, run and inspect Fastformer and Transformer models"};
+  app.require_subcommand(1);
+  app.add_option("--threads", fastformer::cli::global_options().threads, "CPU threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber);
+  fastformer::cli::add_info_command(app);
+  fastformer::cli::add_init_command(app);
+  fastformer::cli::add_forward_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const fastformer::Error& e) {
+    std::cerr << "fastformer: error: " << e.what() << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    std::cerr << "fastformer: error: " << first_line(e.what()) << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "fastformer: error: out of memory (try a smaller batch or shorter sequences)\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "fastformer: error: " << first_line(e.what()) << "\n";
+    return 1;
+  }
+  return 0;
+}

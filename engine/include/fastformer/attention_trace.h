@@ -1,0 +1,36 @@
+// What a forward pass records when asked: per-layer attention weights, the global query
+// and key vectors, hidden states and the pooling weights. Nothing is recorded otherwise.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace fastformer {
+
+struct TraceRequest {
+  bool enabled = false;
+  // Softmax layers record (B,H,T,T) weights; above this many values tracing throws
+  // instead of filling memory (default 2^26 values = 256 MiB of float32).
+  std::int64_t max_softmax_weights = std::int64_t{1} << 26;
+};
+
+// One applied layer (with share_layers, one entry per application).
+struct LayerTrace {
+  // Additive attention (paper Eq. 3–6).
+  at::Tensor alpha;         // (B,H,T) query-pooling weights α, 0 on padding
+  at::Tensor beta;          // (B,H,T) key-pooling weights β, 0 on padding
+  at::Tensor global_query;  // (B,H,Dh) q = Σ α_i Q_i
+  at::Tensor global_key;    // (B,H,Dh) k = Σ β_i P_i
+  // Softmax attention.
+  at::Tensor weights;       // (B,H,T,T) softmax(QKᵀ/√Dh), 0 on padded keys
+};
+
+struct AttentionTrace {
+  std::vector<at::Tensor> hidden;  // L+1 tensors (B,T,D): embeddings, then each layer's output
+  std::vector<LayerTrace> layers;  // L entries
+  at::Tensor pooling;              // (B,T) pooling weights γ, 0 on padding
+};
+
+}  // namespace fastformer

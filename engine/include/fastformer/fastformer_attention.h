@@ -1,0 +1,35 @@
+// Fastformer additive attention (Wu et al. 2021, Eq. 3–6): two additive poolings give a
+// global query and a global key in O(T·D), instead of the T×T attention matrix.
+#pragma once
+
+#include "fastformer/attention_trace.h"
+#include "fastformer/head_score.h"
+#include "fastformer/model_config.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+namespace fastformer {
+
+class FastformerAttentionImpl : public torch::nn::Module {
+ public:
+  explicit FastformerAttentionImpl(const ModelConfig& config);
+
+  // x (B,T,D), mask (B,T) bool (true = real token) → (B,T,D), the output projection
+  // applied. Fills α, β, q and k into `trace` when it is not null.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace = nullptr);
+  void reset_parameters(double std);
+
+  torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};  // value is null when share_qv
+  HeadScore query_score{nullptr}, key_score{nullptr};
+  torch::nn::Linear transform{nullptr};  // Wr: U → R
+  torch::nn::Linear output{nullptr};     // Wo: the block's attention-output projection
+
+ private:
+  std::int64_t heads_;
+  std::int64_t head_dim_;
+};
+TORCH_MODULE(FastformerAttention);
+
+}  // namespace fastformer

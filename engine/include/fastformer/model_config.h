@@ -1,0 +1,68 @@
+// ModelConfig: every hyper-parameter of both encoders, its presets, JSON round trip and
+// validation with errors that name the offending key.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fastformer {
+
+// Which token mixer each layer uses.
+enum class AttentionKind { additive, softmax };
+// How additive attention scores tokens (paper Eq. 3 and 5).
+//   per_head:    each head its own w ∈ R^Dh, no bias (the paper).
+//   head_mixing: one Linear(D→H) with bias over all heads' queries (the official code).
+enum class ScoreKind { per_head, head_mixing };
+// Where LayerNorm sits in the block: after each residual (BERT) or before each sublayer.
+enum class NormPlacement { post, pre };
+// How token states become one document vector for the classifier.
+enum class PoolingKind { attention, cls, mean };
+
+struct ModelConfig {
+  AttentionKind attention = AttentionKind::additive;
+  std::int64_t vocab_size = 30000;
+  std::int64_t max_len = 4096;  // rows of the learned position table
+  std::int64_t hidden = 256;    // D
+  std::int64_t heads = 16;      // H, divides D
+  std::int64_t layers = 2;      // L
+  std::int64_t ffn = 256;       // FFN inner width
+  std::int64_t classes = 2;     // C
+  double dropout = 0.2;
+  double layer_norm_eps = 1e-12;
+  double init_std = 0.02;
+  ScoreKind score = ScoreKind::per_head;
+  bool share_qv = true;      // V = Q (additive attention only)
+  bool share_layers = true;  // one set of layer weights applied L times
+  bool position_embedding = true;
+  NormPlacement norm = NormPlacement::post;
+  PoolingKind pooling = PoolingKind::attention;
+
+  std::int64_t head_dim() const { return hidden / heads; }
+  // Number of distinct layer modules holding weights (1 when share_layers).
+  std::int64_t stored_layers() const { return share_layers ? 1 : layers; }
+
+  // Throws fastformer::Error naming the key and the rule it breaks.
+  void validate() const;
+};
+
+// "paper" (Wu et al. 2021: per-head scores, shared Q/V, shared layers) or
+// "official" (the authors' code: head-mixing scores, shared Q/V, separate layers).
+// Both: hidden 256, 16 heads, 2 layers, FFN 256, dropout 0.2, post-LN.
+ModelConfig preset(const std::string& name);
+std::vector<std::string> preset_names();
+
+nlohmann::json to_json(const ModelConfig& config);
+// Starts from `base` and overrides the keys present; unknown keys and wrong types throw.
+ModelConfig model_config_from_json(const nlohmann::json& j, const ModelConfig& base = {});
+// Applies one "key=value" override (value parsed as JSON, else taken as a string).
+void apply_override(ModelConfig& config, const std::string& assignment);
+
+std::string to_string(AttentionKind kind);
+std::string to_string(ScoreKind kind);
+std::string to_string(NormPlacement kind);
+std::string to_string(PoolingKind kind);
+
+}  // namespace fastformer

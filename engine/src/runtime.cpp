@@ -1,0 +1,59 @@
+// Thread configuration, device parsing and build facts.
+#include "fastformer/runtime.h"
+
+#include "fastformer/error.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <optional>
+#include <sstream>
+#include <thread>
+
+namespace fastformer {
+
+int configure_threads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  return at::get_num_threads();
+}
+
+torch::Device parse_device(const std::string& name) {
+  std::optional<torch::Device> device;
+  try {
+    device.emplace(name);
+  } catch (const c10::Error&) {
+    throw Error("unknown device '" + name + "'", "--device", "use cpu, cuda or cuda:N");
+  }
+  if (device->is_cuda()) {
+    const auto count = static_cast<int>(torch::cuda::device_count());
+    if (count == 0) throw Error("CUDA is not available in this build or on this machine", "--device", "use cpu");
+    if (device->has_index() && device->index() >= count) {
+      throw Error("there is no " + name + " (" + std::to_string(count) + " CUDA devices)", "--device");
+    }
+  } else if (!device->is_cpu()) {
+    throw Error("unsupported device '" + name + "'", "--device", "use cpu, cuda or cuda:N");
+  }
+  return *device;
+}
+
+RuntimeInfo runtime_info() {
+  RuntimeInfo info;
+  info.version = FF_VERSION;
+  info.torch_version = TORCH_VERSION;
+  info.threads = at::get_num_threads();
+  info.cuda_devices = static_cast<int>(torch::cuda::device_count());
+  // at::show_config() lists the build settings; its BLAS_INFO entry names the BLAS.
+  std::istringstream config(at::show_config());
+  for (std::string line; std::getline(config, line);) {
+    const auto pos = line.find("BLAS_INFO=");
+    if (pos != std::string::npos) {
+      info.blas = line.substr(pos + 10);
+      info.blas = info.blas.substr(0, info.blas.find(','));
+    }
+  }
+  if (info.blas.empty()) info.blas = "unknown";
+  return info;
+}
+
+}  // namespace fastformer

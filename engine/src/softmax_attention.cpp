@@ -1,0 +1,51 @@
+// Multi-head softmax attention without fused kernels, so LibTorch 1.13 and 2.x give the
+// same maths and the weights are there to inspect.
+#include "fastformer/softmax_attention.h"
+
+#include "fastformer/error.h"
+#include "fastformer/initialization.h"
+#include "fastformer/masking.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace fastformer {
+
+SoftmaxAttentionImpl::SoftmaxAttentionImpl(const ModelConfig& c) : heads_(c.heads), head_dim_(c.head_dim()) {
+  query = register_module("query", torch::nn::Linear(c.hidden, c.hidden));
+  key = register_module("key", torch::nn::Linear(c.hidden, c.hidden));
+  value = register_module("value", torch::nn::Linear(c.hidden, c.hidden));
+  output = register_module("output", torch::nn::Linear(c.hidden, c.hidden));
+  reset_parameters(c.init_std);
+}
+
+void SoftmaxAttentionImpl::reset_parameters(double std) {
+  for (auto* linear : {&query, &key, &value, &output}) init_linear(*linear, std);
+}
+
+torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask,
+                                            LayerTrace* trace, std::int64_t max_trace_values) {
+  const auto B = x.size(0), T = x.size(1);
+  if (trace != nullptr && B * heads_ * T * T > max_trace_values) {
+    throw Error("tracing softmax attention needs B×H×T×T = " + std::to_string(B * heads_ * T * T) +
+                    " weights, above the cap of " + std::to_string(max_trace_values),
+                "softmax attention trace", "trace fewer or shorter sequences, or raise the cap");
+  }
+  const auto split_heads = [&](const torch::Tensor& t) {
+    return t.view({B, T, heads_, head_dim_}).transpose(1, 2);  // (B,T,D) → (B,H,T,Dh)
+  };
+  const torch::Tensor Q = split_heads(query(x));  // (B,H,T,Dh)
+  const torch::Tensor K = split_heads(key(x));    // (B,H,T,Dh)
+  const torch::Tensor V = split_heads(value(x));  // (B,H,T,Dh)
+
+  const torch::Tensor scores = torch::matmul(Q, K.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim_));
+  const torch::Tensor key_mask = mask.view({B, 1, 1, T});      // padded keys get no weight
+  const torch::Tensor weights = masked_softmax(scores, key_mask, -1);  // (B,H,T,T)
+  const torch::Tensor context = torch::matmul(weights, V);             // (B,H,T,Dh)
+
+  if (trace != nullptr) trace->weights = weights.detach();
+  return output(context.transpose(1, 2).reshape({B, T, heads_ * head_dim_}));  // (B,T,D)
+}
+
+}  // namespace fastformer

@@ -65,6 +65,17 @@ T get_typed(const json& value, const char* key) {
 
 }  // namespace
 
+namespace {
+
+std::string valid_keys() {
+  const json defaults = to_json(ModelConfig{});
+  std::string keys;
+  for (const auto& [name, value] : defaults.items()) keys += (keys.empty() ? "" : ", ") + name;
+  return keys;
+}
+
+}  // namespace
+
 void ModelConfig::validate() const {
   require(vocab_size >= 3, "vocab_size", "must be at least 3 ([PAD], [UNK], [CLS]), got " + std::to_string(vocab_size));
   require(max_len >= 1, "max_len", "must be positive, got " + std::to_string(max_len));
@@ -140,11 +151,7 @@ ModelConfig model_config_from_json(const json& j, const ModelConfig& base) {
     else if (key == "position_embedding") c.position_embedding = get_typed<bool>(value, k);
     else if (key == "norm") c.norm = parse_enum(value, k, kNormNames);
     else if (key == "pooling") c.pooling = parse_enum(value, k, kPoolingNames);
-    else throw Error("unknown key '" + key + "'", "model config", "valid keys: " + [] {
-        std::string keys;
-        for (const auto& [name, v] : to_json(ModelConfig{}).items()) keys += (keys.empty() ? "" : ", ") + name;
-        return keys;
-      }());
+    else throw Error("unknown key '" + key + "'", "model config", "valid keys: " + valid_keys());
   }
   return c;
 }

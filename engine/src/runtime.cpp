@@ -6,6 +6,9 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <link.h>
+
+#include <filesystem>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -53,6 +56,19 @@ RuntimeInfo runtime_info() {
     }
   }
   if (info.blas.empty()) info.blas = "unknown";
+  // "generic" means whatever libblas.so.3 resolves to at run time: name the loaded one.
+  std::string loaded;
+  dl_iterate_phdr(
+      [](dl_phdr_info* lib, size_t, void* out) {
+        const std::string path = lib->dlpi_name ? lib->dlpi_name : "";
+        if (path.find("blas") == std::string::npos) return 0;
+        std::error_code ec;  // libblas.so.3 is a Debian alternatives link: show its target
+        const auto real = std::filesystem::canonical(path, ec);
+        *static_cast<std::string*>(out) = ec ? path : real.string();
+        return 0;
+      },
+      &loaded);
+  if (!loaded.empty()) info.blas += " (" + loaded + ")";
   return info;
 }
 

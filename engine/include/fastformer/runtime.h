@@ -19,7 +19,7 @@ struct RuntimeInfo {
   std::string torch_version;  // LibTorch the engine was built against
   int threads = 0;
   int cuda_devices = 0;
-  std::string blas;  // BLAS that LibTorch was built with
+  std::string blas;  // BLAS LibTorch was built with, and the library loaded for it
 };
 RuntimeInfo runtime_info();
 

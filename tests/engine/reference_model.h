@@ -180,13 +180,13 @@ inline std::vector<bool> sequence_mask(const Inputs& in, std::int64_t b) {
 }
 
 // Fastformer additive attention (paper Eq. 3–6), x (B·T, D) → (B·T, D) after Wo.
-inline Mat additive_attention(const Mat& x, const Params& p, const std::string& at, const ModelConfig& c,
+inline Mat additive_attention(const Mat& x, const Params& p, const std::string& prefix, const ModelConfig& c,
                               const Inputs& in, LayerOutput& trace) {
   const std::int64_t B = in.B, T = in.T, D = c.hidden, H = c.heads, Dh = c.head_dim();
   const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
-  const Mat Qall = linear(x, p, at + ".query", D);
-  const Mat Kall = linear(x, p, at + ".key", D);
-  const Mat Vall = c.share_qv ? Qall : linear(x, p, at + ".value", D);
+  const Mat Qall = linear(x, p, prefix + ".query", D);
+  const Mat Kall = linear(x, p, prefix + ".key", D);
+  const Mat Vall = c.share_qv ? Qall : linear(x, p, prefix + ".value", D);
   trace.alpha.assign(B * H * T, 0.0), trace.beta.assign(B * H * T, 0.0);
   trace.global_query.assign(B * H * Dh, 0.0), trace.global_key.assign(B * H * Dh, 0.0);
   Mat U(B * T, D);
@@ -194,7 +194,7 @@ inline Mat additive_attention(const Mat& x, const Params& p, const std::string& 
     const Mat Q = sequence(Qall, b, T), K = sequence(Kall, b, T), V = sequence(Vall, b, T);  // (T,D)
     const std::vector<bool> real = sequence_mask(in, b);
     // Eq. 3: α_h = softmax_i(score_q(Q_i)_h / √Dh), q_h = Σ_i α_h,i Q_i,h.
-    const Mat a = head_scores(Q, p, at + ".query_score", c);  // (H,T)
+    const Mat a = head_scores(Q, p, prefix + ".query_score", c);  // (H,T)
     Mat P(T, D);
     for (std::int64_t h = 0; h < H; ++h) {
       Vec s(a.v.begin() + h * T, a.v.begin() + (h + 1) * T);
@@ -210,7 +210,7 @@ inline Mat additive_attention(const Mat& x, const Params& p, const std::string& 
       }
     }
     // Eq. 5: β_h = softmax_i(score_k(P_i)_h / √Dh), k_h = Σ_i β_h,i P_i,h.
-    const Mat bsc = head_scores(P, p, at + ".key_score", c);  // (H,T)
+    const Mat bsc = head_scores(P, p, prefix + ".key_score", c);  // (H,T)
     for (std::int64_t h = 0; h < H; ++h) {
       Vec s(bsc.v.begin() + h * T, bsc.v.begin() + (h + 1) * T);
       for (double& v : s) v *= scale;
@@ -226,16 +226,16 @@ inline Mat additive_attention(const Mat& x, const Params& p, const std::string& 
     }
   }
   // Eq. 6: R = U Wr + br, A = R + Q; then the block's output projection A Wo + bo.
-  const Mat A = add(linear(U, p, at + ".transform", D), Qall);
-  return linear(A, p, at + ".output", D);
+  const Mat A = add(linear(U, p, prefix + ".transform", D), Qall);
+  return linear(A, p, prefix + ".output", D);
 }
 
 // Multi-head softmax(Q Kᵀ/√Dh) V over real keys, x (B·T, D) → (B·T, D) after Wo.
-inline Mat softmax_attention(const Mat& x, const Params& p, const std::string& at, const ModelConfig& c,
+inline Mat softmax_attention(const Mat& x, const Params& p, const std::string& prefix, const ModelConfig& c,
                              const Inputs& in, LayerOutput& trace) {
   const std::int64_t B = in.B, T = in.T, D = c.hidden, H = c.heads, Dh = c.head_dim();
   const double scale = 1.0 / std::sqrt(static_cast<double>(Dh));
-  const Mat Q = linear(x, p, at + ".query", D), K = linear(x, p, at + ".key", D), V = linear(x, p, at + ".value", D);
+  const Mat Q = linear(x, p, prefix + ".query", D), K = linear(x, p, prefix + ".key", D), V = linear(x, p, prefix + ".value", D);
   trace.weights.assign(B * H * T * T, 0.0);
   Mat ctx(B * T, D);
   for (std::int64_t b = 0; b < B; ++b) {
@@ -255,31 +255,31 @@ inline Mat softmax_attention(const Mat& x, const Params& p, const std::string& a
       }
     }
   }
-  return linear(ctx, p, at + ".output", D);
+  return linear(ctx, p, prefix + ".output", D);
 }
 
 // FFN(x) = out(GELU(in(x))) with the exact erf GELU: x/2 · (1 + erf(x/√2)).
-inline Mat feed_forward(const Mat& x, const Params& p, const std::string& at, const ModelConfig& c) {
-  Mat inner = linear(x, p, at + ".in", c.ffn);
+inline Mat feed_forward(const Mat& x, const Params& p, const std::string& prefix, const ModelConfig& c) {
+  Mat inner = linear(x, p, prefix + ".in", c.ffn);
   for (double& v : inner.v) v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
-  return linear(inner, p, at + ".out", c.hidden);
+  return linear(inner, p, prefix + ".out", c.hidden);
 }
 
 // One block, post-LN: X' = LN1(X + Attn(X)), Y = LN2(X' + FFN(X'));
 //            pre-LN:  X' = X + Attn(LN1(X)), Y = X' + FFN(LN2(X')).
-inline Mat encoder_layer(const Mat& x, const Params& p, const std::string& at, const ModelConfig& c,
+inline Mat encoder_layer(const Mat& x, const Params& p, const std::string& prefix, const ModelConfig& c,
                          const Inputs& in, LayerOutput& trace) {
   const auto attend = [&](const Mat& h) {
-    return c.attention == AttentionKind::additive ? additive_attention(h, p, at + ".attention", c, in, trace)
-                                                  : softmax_attention(h, p, at + ".attention", c, in, trace);
+    return c.attention == AttentionKind::additive ? additive_attention(h, p, prefix + ".attention", c, in, trace)
+                                                  : softmax_attention(h, p, prefix + ".attention", c, in, trace);
   };
   const double eps = c.layer_norm_eps;
   if (c.norm == NormPlacement::post) {
-    const Mat h = layer_norm(add(x, attend(x)), p, at + ".norm1", eps);
-    return layer_norm(add(h, feed_forward(h, p, at + ".ffn", c)), p, at + ".norm2", eps);
+    const Mat h = layer_norm(add(x, attend(x)), p, prefix + ".norm1", eps);
+    return layer_norm(add(h, feed_forward(h, p, prefix + ".ffn", c)), p, prefix + ".norm2", eps);
   }
-  const Mat h = add(x, attend(layer_norm(x, p, at + ".norm1", eps)));
-  return add(h, feed_forward(layer_norm(h, p, at + ".norm2", eps), p, at + ".ffn", c));
+  const Mat h = add(x, attend(layer_norm(x, p, prefix + ".norm1", eps)));
+  return add(h, feed_forward(layer_norm(h, p, prefix + ".norm2", eps), p, prefix + ".ffn", c));
 }
 
 // The whole classifier: embeddings → L layers → pooling → classifier.
@@ -299,8 +299,8 @@ inline Output forward(const ModelConfig& c, const Params& p, const Inputs& in) {
   x = layer_norm(x, p, "embeddings.norm", c.layer_norm_eps);
   out.hidden.push_back(x);
   for (std::int64_t l = 0; l < c.layers; ++l) {  // share_layers: layers.0 applied L times
-    const std::string at = "layers." + std::to_string(c.share_layers ? 0 : l);
-    x = encoder_layer(x, p, at, c, in, out.layers.emplace_back());
+    const std::string prefix = "layers." + std::to_string(c.share_layers ? 0 : l);
+    x = encoder_layer(x, p, prefix, c, in, out.layers.emplace_back());
     out.hidden.push_back(x);
   }
   // γ (B,T): attention γ = softmax_i(w2 · tanh(W1 h_i + b1) + b2), CLS one-hot, mean uniform.

@@ -225,7 +225,7 @@ TEST_P(GoldenModel, LogitsAndTraceMatchFloat64Reference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Golden, GoldenModel, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<Case>& case_info) { return case_info.param.name; });
 
 // The model as trained and shipped: float32, the paper preset with its dropout 0.2 (eval
 // mode must switch it off), against the float64 reference of the same float32 weights.

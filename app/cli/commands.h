@@ -8,6 +8,7 @@ namespace fastformer::cli {
 // Options shared by every subcommand (set on the top-level app).
 struct GlobalOptions {
   int threads = 0;  // 0 = every core
+  int exit_status = 0;  // set by a command that ends without an error but not plainly (e.g. stopped)
 };
 GlobalOptions& global_options();
 // Applies the global options; every subcommand calls it first.
@@ -16,5 +17,9 @@ void prepare_runtime();
 void add_info_command(CLI::App& app);
 void add_init_command(CLI::App& app);
 void add_forward_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_data_command(CLI::App& app);
 
 }  // namespace fastformer::cli

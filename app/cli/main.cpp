@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
   fastformer::cli::add_info_command(app);
   fastformer::cli::add_init_command(app);
   fastformer::cli::add_forward_command(app);
+  fastformer::cli::add_train_command(app);
+  fastformer::cli::add_eval_command(app);
+  fastformer::cli::add_predict_command(app);
+  fastformer::cli::add_data_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,5 +57,5 @@ int main(int argc, char** argv) {
     std::cerr << "fastformer: error: " << first_line(e.what()) << "\n";
     return 1;
   }
-  return 0;
+  return fastformer::cli::global_options().exit_status;
 }

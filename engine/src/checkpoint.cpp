@@ -60,7 +60,7 @@ void load_parameters(Model& model, const NamedTensors& tensors, const std::strin
 }
 
 void save_checkpoint(const fs::path& dir, Model& model, const std::vector<std::string>& labels,
-                     const nlohmann::json& extra, const std::function<void(const fs::path&)>& write_more) {
+                     const nlohmann::json& extra, const CheckpointExtras& write_more) {
   if (static_cast<std::int64_t>(labels.size()) != model->config().classes) {
     throw Error(std::to_string(labels.size()) + " label names for " + std::to_string(model->config().classes) +
                     " classes",
@@ -73,6 +73,10 @@ void save_checkpoint(const fs::path& dir, Model& model, const std::vector<std::s
   fs::create_directories(tmp);
   try {
     nlohmann::json config = extra.is_object() ? extra : nlohmann::json::object();
+    if (write_more) {
+      const nlohmann::json more = write_more(tmp);
+      if (more.is_object()) config.update(more);
+    }
     config["format"] = kFormatName;
     config["format_version"] = kCheckpointFormatVersion;
     config["model"] = to_json(model->config());
@@ -80,7 +84,6 @@ void save_checkpoint(const fs::path& dir, Model& model, const std::vector<std::s
     write_text_file(tmp / "config.json", config.dump(2) + "\n");
     save_safetensors((tmp / "model.safetensors").string(), parameters_for_saving(model),
                      {{"format", kFormatName}});
-    if (write_more) write_more(tmp);
     // A directory cannot be renamed over a non-empty one: move the old one aside first,
     // so at every instant `dir` is either the old or the new complete checkpoint.
     const fs::path old = sibling(target, "old");

@@ -1,94 +1,39 @@
 // ModelConfig presets, JSON (de)serialisation and validation.
 #include "fastformer/model_config.h"
 
-#include "fastformer/error.h"
-
-#include <nlohmann/json.hpp>
-
-#include <array>
-#include <utility>
+#include "json_fields.h"
 
 namespace fastformer {
 namespace {
 
 using nlohmann::json;
+using namespace json_fields;
+constexpr const char* kConfig = "model config";
 
-template <typename Enum, std::size_t N>
-Enum parse_enum(const json& value, const char* key,
-                const std::array<std::pair<const char*, Enum>, N>& names) {
-  std::string allowed;
-  if (value.is_string()) {
-    for (const auto& [name, e] : names) {
-      if (value.get<std::string>() == name) return e;
-    }
-  }
-  for (const auto& [name, e] : names) allowed += (allowed.empty() ? "" : "|") + std::string(name);
-  throw Error("'" + value.dump() + "' is not one of " + allowed, std::string("model config key '") + key + "'");
-}
-
-template <typename Enum, std::size_t N>
-std::string enum_name(Enum e, const std::array<std::pair<const char*, Enum>, N>& names) {
-  for (const auto& [name, value] : names) {
-    if (value == e) return name;
-  }
-  return "?";
-}
-
-constexpr std::array<std::pair<const char*, AttentionKind>, 2> kAttentionNames{
+constexpr EnumNames<AttentionKind, 2> kAttentionNames{
     {{"additive", AttentionKind::additive}, {"softmax", AttentionKind::softmax}}};
-constexpr std::array<std::pair<const char*, ScoreKind>, 2> kScoreNames{
-    {{"per_head", ScoreKind::per_head}, {"head_mixing", ScoreKind::head_mixing}}};
-constexpr std::array<std::pair<const char*, NormPlacement>, 2> kNormNames{
-    {{"post", NormPlacement::post}, {"pre", NormPlacement::pre}}};
-constexpr std::array<std::pair<const char*, PoolingKind>, 3> kPoolingNames{
+constexpr EnumNames<ScoreKind, 2> kScoreNames{{{"per_head", ScoreKind::per_head}, {"head_mixing", ScoreKind::head_mixing}}};
+constexpr EnumNames<NormPlacement, 2> kNormNames{{{"post", NormPlacement::post}, {"pre", NormPlacement::pre}}};
+constexpr EnumNames<PoolingKind, 3> kPoolingNames{
     {{"attention", PoolingKind::attention}, {"cls", PoolingKind::cls}, {"mean", PoolingKind::mean}}};
 
-void require(bool ok, const char* key, const std::string& rule) {
-  if (!ok) throw Error(rule, std::string("model config key '") + key + "'");
-}
-
-template <typename T>
-T get_typed(const json& value, const char* key) {
-  try {
-    if constexpr (std::is_same_v<T, bool>) {
-      require(value.is_boolean(), key, "expects true or false, got " + value.dump());
-    } else if constexpr (std::is_integral_v<T>) {
-      require(value.is_number_integer(), key, "expects an integer, got " + value.dump());
-    } else {
-      require(value.is_number(), key, "expects a number, got " + value.dump());
-    }
-    return value.get<T>();
-  } catch (const json::exception& e) {
-    throw Error(e.what(), std::string("model config key '") + key + "'");
-  }
-}
-
-}  // namespace
-
-namespace {
-
-std::string valid_keys() {
-  const json defaults = to_json(ModelConfig{});
-  std::string keys;
-  for (const auto& [name, value] : defaults.items()) keys += (keys.empty() ? "" : ", ") + name;
-  return keys;
-}
+void check(bool ok, const char* key, const std::string& rule) { require(ok, kConfig, key, rule); }
 
 }  // namespace
 
 void ModelConfig::validate() const {
-  require(vocab_size >= 3, "vocab_size", "must be at least 3 ([PAD], [UNK], [CLS]), got " + std::to_string(vocab_size));
-  require(max_len >= 1, "max_len", "must be positive, got " + std::to_string(max_len));
-  require(hidden >= 1, "hidden", "must be positive, got " + std::to_string(hidden));
-  require(heads >= 1, "heads", "must be positive, got " + std::to_string(heads));
-  require(hidden % heads == 0, "hidden",
-          "hidden size " + std::to_string(hidden) + " is not divisible by heads " + std::to_string(heads));
-  require(layers >= 1, "layers", "must be positive, got " + std::to_string(layers));
-  require(ffn >= 1, "ffn", "must be positive, got " + std::to_string(ffn));
-  require(classes >= 1, "classes", "must be positive, got " + std::to_string(classes));
-  require(dropout >= 0.0 && dropout < 1.0, "dropout", "must be in [0, 1), got " + std::to_string(dropout));
-  require(layer_norm_eps > 0.0, "layer_norm_eps", "must be positive");
-  require(init_std > 0.0, "init_std", "must be positive");
+  check(vocab_size >= 3, "vocab_size", "must be at least 3 ([PAD], [UNK], [CLS]), got " + std::to_string(vocab_size));
+  check(max_len >= 1, "max_len", "must be positive, got " + std::to_string(max_len));
+  check(hidden >= 1, "hidden", "must be positive, got " + std::to_string(hidden));
+  check(heads >= 1, "heads", "must be positive, got " + std::to_string(heads));
+  check(hidden % heads == 0, "hidden",
+        "hidden size " + std::to_string(hidden) + " is not divisible by heads " + std::to_string(heads));
+  check(layers >= 1, "layers", "must be positive, got " + std::to_string(layers));
+  check(ffn >= 1, "ffn", "must be positive, got " + std::to_string(ffn));
+  check(classes >= 1, "classes", "must be positive, got " + std::to_string(classes));
+  check(dropout >= 0.0 && dropout < 1.0, "dropout", "must be in [0, 1), got " + std::to_string(dropout));
+  check(layer_norm_eps > 0.0, "layer_norm_eps", "must be positive");
+  check(init_std > 0.0, "init_std", "must be positive");
 }
 
 ModelConfig preset(const std::string& name) {
@@ -130,41 +75,33 @@ json to_json(const ModelConfig& c) {
 }
 
 ModelConfig model_config_from_json(const json& j, const ModelConfig& base) {
-  if (!j.is_object()) throw Error("expected a JSON object, got " + j.dump(), "model config");
+  if (!j.is_object()) throw Error("expected a JSON object, got " + j.dump(), kConfig);
   ModelConfig c = base;
   for (const auto& [key, value] : j.items()) {
-    const char* k = key.c_str();
-    if (key == "attention") c.attention = parse_enum(value, k, kAttentionNames);
-    else if (key == "vocab_size") c.vocab_size = get_typed<std::int64_t>(value, k);
-    else if (key == "max_len") c.max_len = get_typed<std::int64_t>(value, k);
-    else if (key == "hidden") c.hidden = get_typed<std::int64_t>(value, k);
-    else if (key == "heads") c.heads = get_typed<std::int64_t>(value, k);
-    else if (key == "layers") c.layers = get_typed<std::int64_t>(value, k);
-    else if (key == "ffn") c.ffn = get_typed<std::int64_t>(value, k);
-    else if (key == "classes") c.classes = get_typed<std::int64_t>(value, k);
-    else if (key == "dropout") c.dropout = get_typed<double>(value, k);
-    else if (key == "layer_norm_eps") c.layer_norm_eps = get_typed<double>(value, k);
-    else if (key == "init_std") c.init_std = get_typed<double>(value, k);
-    else if (key == "score") c.score = parse_enum(value, k, kScoreNames);
-    else if (key == "share_qv") c.share_qv = get_typed<bool>(value, k);
-    else if (key == "share_layers") c.share_layers = get_typed<bool>(value, k);
-    else if (key == "position_embedding") c.position_embedding = get_typed<bool>(value, k);
-    else if (key == "norm") c.norm = parse_enum(value, k, kNormNames);
-    else if (key == "pooling") c.pooling = parse_enum(value, k, kPoolingNames);
-    else throw Error("unknown key '" + key + "'", "model config", "valid keys: " + valid_keys());
+    if (key == "attention") c.attention = parse_enum(value, kConfig, key, kAttentionNames);
+    else if (key == "vocab_size") c.vocab_size = get<std::int64_t>(value, kConfig, key);
+    else if (key == "max_len") c.max_len = get<std::int64_t>(value, kConfig, key);
+    else if (key == "hidden") c.hidden = get<std::int64_t>(value, kConfig, key);
+    else if (key == "heads") c.heads = get<std::int64_t>(value, kConfig, key);
+    else if (key == "layers") c.layers = get<std::int64_t>(value, kConfig, key);
+    else if (key == "ffn") c.ffn = get<std::int64_t>(value, kConfig, key);
+    else if (key == "classes") c.classes = get<std::int64_t>(value, kConfig, key);
+    else if (key == "dropout") c.dropout = get<double>(value, kConfig, key);
+    else if (key == "layer_norm_eps") c.layer_norm_eps = get<double>(value, kConfig, key);
+    else if (key == "init_std") c.init_std = get<double>(value, kConfig, key);
+    else if (key == "score") c.score = parse_enum(value, kConfig, key, kScoreNames);
+    else if (key == "share_qv") c.share_qv = get<bool>(value, kConfig, key);
+    else if (key == "share_layers") c.share_layers = get<bool>(value, kConfig, key);
+    else if (key == "position_embedding") c.position_embedding = get<bool>(value, kConfig, key);
+    else if (key == "norm") c.norm = parse_enum(value, kConfig, key, kNormNames);
+    else if (key == "pooling") c.pooling = parse_enum(value, kConfig, key, kPoolingNames);
+    else throw Error("unknown key '" + key + "'", kConfig, "valid keys: " + key_list(to_json(ModelConfig{})));
   }
   return c;
 }
 
 void apply_override(ModelConfig& config, const std::string& assignment) {
-  const auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    throw Error("expected key=value, got '" + assignment + "'", "--set");
-  }
-  const std::string key = assignment.substr(0, eq);
-  const std::string text = assignment.substr(eq + 1);
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) value = text;  // bare words such as softmax or head_mixing
+  const auto [key, value] = parse_assignment(assignment);
   config = model_config_from_json(json{{key, value}}, config);
 }
 

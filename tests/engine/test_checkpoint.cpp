@@ -119,7 +119,7 @@ TEST_F(CheckpointTest, AFailedSaveLeavesThePreviousCheckpointWhole) {
   torch::manual_seed(2);
   Model second(tiny_config());
   EXPECT_THROW(save_checkpoint(dir_ / "ckpt", second, {"a", "b", "c"}, nlohmann::json::object(),
-                               [](const fs::path&) { throw Error("disk full", "test"); }),
+                               [](const fs::path&) -> nlohmann::json { throw Error("disk full", "test"); }),
                Error);
   LoadedCheckpoint loaded = load_checkpoint(dir_ / "ckpt");
   const auto after = parameters_for_saving(loaded.model);

@@ -31,11 +31,13 @@ struct CheckpointContents {
   nlohmann::json extra;             // other top-level config.json fields (e.g. tokenizer)
 };
 
+// Adds files to a checkpoint being written (in its temporary directory) and returns
+// fields to merge into config.json (e.g. {"tokenizer": …}).
+using CheckpointExtras = std::function<nlohmann::json(const std::filesystem::path& tmp_dir)>;
+
 // Writes `dir` as a whole: nothing is visible at `dir` until every file is written.
-// `write_more` may add files to the temporary directory before it is renamed.
 void save_checkpoint(const std::filesystem::path& dir, Model& model, const std::vector<std::string>& labels,
-                     const nlohmann::json& extra = nlohmann::json::object(),
-                     const std::function<void(const std::filesystem::path&)>& write_more = {});
+                     const nlohmann::json& extra = nlohmann::json::object(), const CheckpointExtras& write_more = {});
 
 // Reads config.json only (validated, with the format version checked).
 CheckpointContents read_checkpoint_config(const std::filesystem::path& dir);

@@ -1,0 +1,120 @@
+// `fastformer train`: train Fastformer or the Transformer on a dataset, with a progress
+// bar, metrics.jsonl, best/last checkpoints, Ctrl-C to stop and save, and --resume.
+#include "commands.h"
+#include "data_options.h"
+#include "progress.h"
+
+#include "fastformer/error.h"
+#include "fastformer/runtime.h"
+#include "fastformer/training_data.h"
+
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+namespace fastformer::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_interrupt(int) {
+  g_stop.store(true);
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+struct TrainOptions {
+  std::string data;
+  std::string model = "fastformer";
+  std::string preset = "paper";
+  std::vector<std::string> overrides;
+  std::string out;
+  std::string device = "cpu";
+  bool resume = false;
+  DataOptions data_options;
+};
+
+// Model keys go to the model config, everything else to the train config.
+void apply_overrides(const std::vector<std::string>& overrides, ModelConfig& model, TrainConfig& train) {
+  const nlohmann::json model_keys = to_json(ModelConfig{});
+  for (const auto& assignment : overrides) {
+    const std::string key = assignment.substr(0, assignment.find('='));
+    if (model_keys.contains(key)) {
+      apply_override(model, assignment);
+    } else {
+      apply_override(train, assignment);
+    }
+  }
+}
+
+int run_train(const TrainOptions& o) {
+  prepare_runtime();
+  const torch::Device device = parse_device(o.device);
+  namespace fs = std::filesystem;
+  ModelConfig model_config;
+  TrainConfig train_config;
+  std::string data_spec = o.data;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::optional<std::vector<std::string>> labels;
+  if (o.resume) {
+    TrainedModel last = load_trained_model(fs::path(o.out) / "last");
+    model_config = last.checkpoint.contents.config;
+    train_config = last.train;
+    if (data_spec.empty()) data_spec = last.data;
+    tokenizer = std::move(last.tokenizer);
+    labels = last.checkpoint.contents.labels;
+    apply_overrides(o.overrides, model_config, train_config);  // e.g. more epochs
+  } else {
+    if (data_spec.empty()) throw Error("--data is required (or --resume an earlier run)", "fastformer train");
+    model_config = preset(o.preset);
+    model_config.attention = o.model == "transformer" ? AttentionKind::softmax : AttentionKind::additive;
+    apply_overrides(o.overrides, model_config, train_config);
+  }
+  train_config.validate();
+
+  ConsoleProgress progress({});
+  TrainingData data = prepare_training_data(data_spec, o.data_options.to_read_options(), train_config, progress,
+                                            std::move(tokenizer), labels);
+  progress.set_labels(data.labels);
+  const std::vector<std::string> label_names = data.labels;
+  Trainer trainer(model_config, train_config, std::move(data), o.out, device, o.resume);
+  std::int64_t parameters = 0;
+  for (const auto& p : trainer.model()->parameters()) parameters += p.numel();
+  std::cerr << (o.resume ? "resuming " : "training ") << o.model << " (" << to_string(trainer.model()->config().attention)
+            << " attention, " << parameters << " parameters) for " << trainer.total_steps() << " steps on "
+            << o.device << " with " << at::get_num_threads() << " threads\n";
+
+  std::signal(SIGINT, on_interrupt);
+  const TrainResult result = trainer.run(progress, g_stop);
+  std::signal(SIGINT, SIG_DFL);
+
+  if (result.diverged) throw Error(result.reason, "fastformer train");
+  if (result.test) std::cout << "test split (best checkpoint):\n" << format_metrics(*result.test, label_names);
+  std::cout << "best checkpoint: " << (fs::path(o.out) / "best").string() << "\n";
+  if (g_stop.load()) {
+    std::cout << "stopped; continue with: fastformer train --resume --out " << o.out << "\n";
+    return 130;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  auto* cmd = app.add_subcommand("train", "Train a model on a dataset (file, directory or synthetic:<task>)");
+  cmd->add_option("--data", o->data, "TSV/CSV/JSONL file, split directory, class folders or synthetic:needle?length=4096");
+  cmd->add_option("--model", o->model, "fastformer (additive attention) | transformer (softmax attention)")
+      ->check(CLI::IsMember({"fastformer", "transformer"}))
+      ->capture_default_str();
+  cmd->add_option("--preset", o->preset, "paper | official")->check(CLI::IsMember(preset_names()))->capture_default_str();
+  cmd->add_option("--set", o->overrides,
+                  "key=value for the model (hidden, heads, layers, …) or training (lr, epochs, batch_size, max_len, "
+                  "time_budget_s, eval_every, patience, tokenizer.kind, …); repeatable");
+  cmd->add_option("--out", o->out, "Run directory (best/, last/, metrics.jsonl)")->required();
+  cmd->add_flag("--resume", o->resume, "Continue the run saved in --out");
+  cmd->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
+  add_data_options(*cmd, o->data_options);
+  cmd->callback([o] { global_options().exit_status = run_train(*o); });
+}
+
+}  // namespace fastformer::cli

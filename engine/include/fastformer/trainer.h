@@ -1,0 +1,90 @@
+// The training loop: AdamW/Adam with warm-up and decay, gradient clipping, periodic
+// evaluation, best-checkpoint keeping, early stopping, resume, a stop flag checked every
+// step and a guard that stops on a NaN/Inf loss. It reports through TrainObserver.
+//
+// A run directory holds:  best/  the best checkpoint on the validation split
+//                          last/  the latest checkpoint plus train_state.* (for --resume)
+//                          metrics.jsonl  one JSON line per step/eval report
+#pragma once
+
+#include "fastformer/batching.h"
+#include "fastformer/metrics.h"
+#include "fastformer/model.h"
+#include "fastformer/tokenizer.h"
+#include "fastformer/train_config.h"
+
+#include <torch/types.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fastformer {
+
+struct StepReport {
+  std::int64_t step = 0;         // optimiser steps done
+  std::int64_t total_steps = 0;  // planned
+  std::int64_t epoch = 0;        // 0-based
+  double loss = 0.0;             // this batch's mean loss
+  double lr = 0.0;
+  double tokens_per_s = 0.0;     // real (unpadded) tokens, forward+backward, this run
+  double elapsed_s = 0.0;
+  double eta_s = 0.0;
+};
+
+struct EvalReport {
+  std::int64_t step = 0;
+  std::int64_t epoch = 0;
+  std::string split;  // "valid" or "test"
+  ClassificationMetrics metrics;
+  bool improved = false;  // new best on valid
+};
+
+class TrainObserver {
+ public:
+  virtual ~TrainObserver() = default;
+  virtual void on_step(const StepReport&) {}
+  virtual void on_eval(const EvalReport&) {}
+  virtual void on_message(const std::string&) {}
+};
+
+// Everything the loop trains on, already tokenized.
+struct TrainingData {
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::vector<std::string> labels;
+  EncodedSplit train, valid, test;
+  std::string source;  // the data spec, kept in the checkpoint
+};
+
+struct TrainResult {
+  std::int64_t steps = 0;
+  bool stopped = false;   // by the stop flag or the time budget
+  bool diverged = false;  // NaN/Inf loss: last good checkpoint kept
+  std::string reason;     // why it ended, one sentence
+  std::optional<ClassificationMetrics> best_valid;
+  std::optional<ClassificationMetrics> test;  // of the best checkpoint
+};
+
+class Trainer {
+ public:
+  // Builds the model (vocab size and classes taken from `data`) or, with `resume`, loads
+  // run_dir/last/ with its optimizer, step and random state.
+  Trainer(ModelConfig model_config, TrainConfig train_config, TrainingData data, std::filesystem::path run_dir,
+          torch::Device device, bool resume = false);
+  ~Trainer();
+
+  TrainResult run(TrainObserver& observer, const std::atomic<bool>& stop);
+
+  Model& model();
+  const TrainConfig& config() const;
+  std::int64_t total_steps() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace fastformer

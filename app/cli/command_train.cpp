@@ -33,12 +33,16 @@ struct TrainOptions {
   DataOptions data_options;
 };
 
-// Model keys go to the model config, everything else to the train config.
+// Model keys go to the model config, everything else to the train config; max_len is
+// both the truncation length and the size of the position table.
 void apply_overrides(const std::vector<std::string>& overrides, ModelConfig& model, TrainConfig& train) {
   const nlohmann::json model_keys = to_json(ModelConfig{});
   for (const auto& assignment : overrides) {
     const std::string key = assignment.substr(0, assignment.find('='));
-    if (model_keys.contains(key)) {
+    if (key == "max_len") {
+      apply_override(model, assignment);
+      apply_override(train, assignment);
+    } else if (model_keys.contains(key)) {
       apply_override(model, assignment);
     } else {
       apply_override(train, assignment);

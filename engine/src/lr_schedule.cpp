@@ -8,7 +8,8 @@ namespace fastformer {
 
 double learning_rate(const TrainConfig& c, std::int64_t step, std::int64_t total_steps) {
   total_steps = std::max<std::int64_t>(total_steps, 1);
-  const auto warmup = static_cast<std::int64_t>(std::ceil(c.warmup_fraction * static_cast<double>(total_steps)));
+  // The epsilon keeps 0.07 × 100 = 7.000000000000001 at 7 warm-up steps.
+  const auto warmup = static_cast<std::int64_t>(std::ceil(c.warmup_fraction * static_cast<double>(total_steps) - 1e-9));
   if (step < warmup) return c.lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
   if (c.schedule == ScheduleKind::constant) return c.lr;
   // Fraction of the decay phase already done, in [0, 1].

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <fstream>
 
@@ -85,11 +86,22 @@ struct Trainer::State {
     });
   }
 
+  bool parameters_finite() {
+    torch::NoGradGuard no_grad;
+    for (const auto& p : model->parameters()) {
+      if (!torch::isfinite(p).all().item<bool>()) return false;
+    }
+    return true;
+  }
+
   // Evaluates on valid, keeps best/ when it improved, and always refreshes last/.
-  EvalReport evaluate_valid(TrainObserver& observer) {
+  // Returns false, saving nothing, when the weights or the loss are no longer finite.
+  bool evaluate_valid(TrainObserver& observer) {
     EvalReport report{counters.step, counters.epoch, "valid",
                       evaluate(model, data.valid, config.batch_size, device), false};
+    last_eval_step = counters.step;
     const auto& m = report.metrics;
+    if (!std::isfinite(m.loss) || !parameters_finite()) return false;
     report.improved = m.accuracy > counters.best_accuracy ||
                       (m.accuracy == counters.best_accuracy && m.loss < counters.best_loss);
     if (report.improved) {
@@ -104,8 +116,31 @@ struct Trainer::State {
     log({{"type", "eval"}, {"split", "valid"}, {"step", report.step}, {"epoch", report.epoch},
          {"improved", report.improved}, {"metrics", to_json(m, data.labels)}});
     observer.on_eval(report);
-    return report;
+    return true;
   }
+
+  bool patience_exhausted() const { return config.patience > 0 && counters.evals_since_best >= config.patience; }
+
+  // One optimiser step on `indices`. Returns the batch loss; a non-finite loss leaves the
+  // weights untouched.
+  double train_step(const std::vector<std::int64_t>& indices, double lr) {
+    const Batch batch = make_batch(data.train, indices);
+    set_learning_rate(*optimizer, config.optimizer, lr);
+    const torch::Tensor logits = model->forward(batch.inputs.ids.to(device), batch.inputs.mask.to(device)).logits;
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels.to(device));  // ()
+    const double value = loss.item<double>();
+    if (!std::isfinite(value)) return value;
+    optimizer->zero_grad();
+    loss.backward();
+    if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
+    optimizer->step();
+    ++counters.step;
+    step_tokens = batch.real_tokens;
+    return value;
+  }
+
+  std::int64_t last_eval_step = -1;
+  std::int64_t step_tokens = 0;
 };
 
 Trainer::Trainer(ModelConfig model_config, TrainConfig train_config, TrainingData data, fs::path run_dir,
@@ -118,7 +153,7 @@ Trainer::Trainer(ModelConfig model_config, TrainConfig train_config, TrainingDat
   if (s.data.valid.ids.empty()) throw Error("the validation split is empty", s.data.source, "add data or raise valid_fraction");
   s.model_config.vocab_size = s.data.tokenizer->vocab_size();
   s.model_config.classes = static_cast<std::int64_t>(s.data.labels.size());
-  s.model_config.max_len = std::max(s.model_config.max_len, s.config.max_len);
+  s.model_config.max_len = s.config.max_len;  // positions past the truncation length would never train
   if (resume) {
     LoadedCheckpoint last = load_checkpoint(s.run_dir / "last");
     s.model = last.model;
@@ -152,14 +187,22 @@ TrainResult Trainer::run(TrainObserver& observer, const std::atomic<bool>& stop)
   const std::int64_t step_before = s.counters.step;
   std::int64_t tokens = 0;
   const auto elapsed = [&] { return elapsed_before + std::chrono::duration<double>(Clock::now() - start).count(); };
-  const bool epoch_evals_only = s.config.eval_every <= 0;
+  const auto diverged = [&](const std::string& what) {
+    result.diverged = true;
+    result.steps = s.counters.step;
+    result.reason = what + " at step " + std::to_string(s.counters.step) + "; the last good checkpoint in " +
+                    (s.run_dir / "last").string() + " is kept (try a lower lr or clip_norm)";
+    s.log({{"type", "diverged"}, {"step", s.counters.step}, {"reason", result.reason}});
+    observer.on_message(result.reason);
+    return result;
+  };
   // The NaN guard promises a last good checkpoint: have one before the first step.
   if (!fs::exists(s.run_dir / "last")) s.save(s.run_dir / "last", true);
 
-  while (s.counters.step < s.total_steps && s.counters.epoch < s.config.epochs) {
+  while (result.reason.empty() && s.counters.step < s.total_steps && s.counters.epoch < s.config.epochs) {
     const auto batches = epoch_batches(s.data, s.config, s.counters.epoch);
-    for (; s.counters.batch_in_epoch < static_cast<std::int64_t>(batches.size()) && s.counters.step < s.total_steps;
-         ++s.counters.batch_in_epoch) {
+    const auto epoch_size = static_cast<std::int64_t>(batches.size());
+    while (result.reason.empty() && s.counters.batch_in_epoch < epoch_size && s.counters.step < s.total_steps) {
       if (stop.load()) {
         result.stopped = true;
         result.reason = "stopped on request after step " + std::to_string(s.counters.step);
@@ -167,75 +210,54 @@ TrainResult Trainer::run(TrainObserver& observer, const std::atomic<bool>& stop)
       }
       if (s.config.time_budget_s > 0 && elapsed() >= s.config.time_budget_s) {
         result.stopped = true;
-        result.reason = "time budget of " + std::to_string(static_cast<int>(s.config.time_budget_s)) + " s reached";
+        char text[96];
+        std::snprintf(text, sizeof text, "time budget of %g s reached", s.config.time_budget_s);
+        result.reason = text;
         break;
       }
-      const Batch batch = make_batch(s.data.train, batches[s.counters.batch_in_epoch]);
       const double lr = learning_rate(s.config, s.counters.step, s.total_steps);
-      set_learning_rate(*s.optimizer, s.config.optimizer, lr);
-
-      const torch::Tensor logits =
-          s.model->forward(batch.inputs.ids.to(s.device), batch.inputs.mask.to(s.device)).logits;  // (B,C)
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels.to(s.device));
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
-        result.diverged = true;
-        result.reason = "the loss became " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") + " at step " +
-                        std::to_string(s.counters.step + 1) + "; the last good checkpoint in " +
-                        (s.run_dir / "last").string() + " is kept (try a lower lr or clip_norm)";
-        observer.on_message(result.reason);
-        s.log({{"type", "diverged"}, {"step", s.counters.step + 1}});
-        return result;
-      }
-      s.optimizer->zero_grad();
-      loss.backward();
-      if (s.config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(s.model->parameters(), s.config.clip_norm);
-      s.optimizer->step();
-      ++s.counters.step;
-      tokens += batch.real_tokens;
+      const double loss = s.train_step(batches[s.counters.batch_in_epoch], lr);
+      if (!std::isfinite(loss)) return diverged(std::string("the loss became ") + (std::isnan(loss) ? "NaN" : "infinite"));
+      ++s.counters.batch_in_epoch;
+      tokens += s.step_tokens;
 
       StepReport report;
       report.step = s.counters.step;
       report.total_steps = s.total_steps;
       report.epoch = s.counters.epoch;
-      report.loss = loss_value;
+      report.loss = loss;
       report.lr = lr;
       report.elapsed_s = elapsed();
       const double session_s = report.elapsed_s - elapsed_before;
       report.tokens_per_s = session_s > 0 ? static_cast<double>(tokens) / session_s : 0.0;
-      const double per_step = session_s / static_cast<double>(s.counters.step - step_before);
-      report.eta_s = per_step * static_cast<double>(s.total_steps - s.counters.step);
+      report.eta_s = session_s / static_cast<double>(s.counters.step - step_before) *
+                     static_cast<double>(s.total_steps - s.counters.step);
       s.log({{"type", "step"}, {"step", report.step}, {"epoch", report.epoch}, {"loss", report.loss},
              {"lr", report.lr}, {"tokens_per_s", report.tokens_per_s}, {"elapsed_s", report.elapsed_s}});
       observer.on_step(report);
 
-      if (!epoch_evals_only && s.counters.step % s.config.eval_every == 0) {
+      if (s.config.eval_every > 0 && s.counters.step % s.config.eval_every == 0) {
         s.counters.elapsed_s = elapsed();
-        s.counters.batch_in_epoch += 1;  // last/ must resume after this batch
-        s.evaluate_valid(observer);
-        s.counters.batch_in_epoch -= 1;
-        if (s.config.patience > 0 && s.counters.evals_since_best >= s.config.patience) {
-          result.reason = "early stop: no improvement in " + std::to_string(s.config.patience) + " evaluations";
-          break;
-        }
+        if (!s.evaluate_valid(observer)) return diverged("the weights or the validation loss became non-finite");
+        if (s.patience_exhausted()) result.reason = "early stop: no improvement in " + std::to_string(s.config.patience) + " evaluations";
       }
     }
-    if (result.stopped || !result.reason.empty()) break;
-    if (s.counters.batch_in_epoch >= static_cast<std::int64_t>(batches.size())) {
-      s.counters.batch_in_epoch = 0;
-      ++s.counters.epoch;
+    if (!result.reason.empty() || s.counters.batch_in_epoch < epoch_size) break;
+    s.counters.batch_in_epoch = 0;
+    ++s.counters.epoch;
+    if (s.last_eval_step != s.counters.step) {
       s.counters.elapsed_s = elapsed();
-      if (epoch_evals_only || s.counters.step % s.config.eval_every != 0) s.evaluate_valid(observer);
-      if (s.config.patience > 0 && s.counters.evals_since_best >= s.config.patience) {
-        result.reason = "early stop: no improvement in " + std::to_string(s.config.patience) + " evaluations";
-        break;
-      }
+      if (!s.evaluate_valid(observer)) return diverged("the weights or the validation loss became non-finite");
+      if (s.patience_exhausted()) result.reason = "early stop: no improvement in " + std::to_string(s.config.patience) + " evaluations";
     }
   }
   result.steps = s.counters.step;
   s.counters.elapsed_s = elapsed();
-  if (s.counters.best_accuracy < 0) {
-    s.evaluate_valid(observer);  // stopped before the first evaluation: still leave best/
+  // A stop request only saves (so that a resume repeats the uninterrupted run exactly);
+  // any other end evaluates the final weights unless that just happened.
+  const bool requested = stop.load();
+  if (s.counters.best_accuracy < 0 || (!requested && s.last_eval_step != s.counters.step)) {
+    if (!s.evaluate_valid(observer)) return diverged("the weights or the validation loss became non-finite");
   } else {
     s.save(s.run_dir / "last", true);
   }
@@ -243,7 +265,7 @@ TrainResult Trainer::run(TrainObserver& observer, const std::atomic<bool>& stop)
   result.best_valid = ClassificationMetrics{};
   result.best_valid->accuracy = s.counters.best_accuracy;
   result.best_valid->loss = s.counters.best_loss;
-  if (!stop.load() && !s.data.test.ids.empty()) {
+  if (!requested && !s.data.test.ids.empty()) {
     LoadedCheckpoint best = load_checkpoint(s.run_dir / "best");
     best.model->to(s.device);
     result.test = evaluate(best.model, s.data.test, s.config.batch_size, s.device);

@@ -29,6 +29,7 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 }  // namespace
 
 int main(int argc, char** argv) {
+  fastformer::apply_process_policies(argv);
   CLI::App app{"Fastformer Studio command line: create, run and inspect Fastformer and Transformer models"};
   app.require_subcommand(1);
   app.add_option("--threads", fastformer::cli::global_options().threads, "CPU threads (0 = all cores)")

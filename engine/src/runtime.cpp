@@ -7,6 +7,10 @@
 #include <torch/version.h>
 
 #include <link.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <filesystem>
 #include <optional>
@@ -14,6 +18,17 @@
 #include <thread>
 
 namespace fastformer {
+
+void apply_process_policies(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
+  }
+  // Freed memory stays in the heap up to 1 GiB instead of going back to the kernel, and
+  // the mmap threshold stops adapting, so repeated same-shaped steps reuse their buffers.
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+}
 
 int configure_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

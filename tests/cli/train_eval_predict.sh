@@ -33,10 +33,10 @@ grep -Eq "^.*docs.txt:1	gamma	" "$work/predict.out"
 grep -Eq "^.*docs.txt:2	alpha	" "$work/predict.out"
 
 # Ctrl-C stops cleanly (exit 130) and saves; --resume finishes the run.
-"${ff[@]}" train --data "$data" "${small[@]}" --set epochs=40 --out "$work/stopped" >"$work/stop.out" 2>"$work/stop.err" &
+"${ff[@]}" train --data "$data" "${small[@]}" --set epochs=400 --out "$work/stopped" >"$work/stop.out" 2>"$work/stop.err" &
 pid=$!
 for _ in $(seq 1 300); do
-  grep -q '"type":"step","step":5' "$work/stopped/metrics.jsonl" 2>/dev/null && break
+  grep -q '"step":5,"tokens_per_s"' "$work/stopped/metrics.jsonl" 2>/dev/null && break
   sleep 0.1
 done
 kill -INT "$pid"

@@ -7,6 +7,13 @@
 
 namespace fastformer {
 
+// Call first thing in main(). OpenMP reads OMP_WAIT_POLICY when the library loads, before
+// main: spinning OpenMP workers fight OpenBLAS's own threads (measured in
+// docs/performance.md), so when the variable is unset this sets it to PASSIVE and
+// re-executes the program once. It also keeps glibc from unmapping large freed buffers
+// (each long-sequence step would otherwise fault and zero its memory again).
+void apply_process_policies(char** argv);
+
 // Sets LibTorch's intra-op threads; 0 means every core (LibTorch alone may pick half).
 // Returns the number now in use.
 int configure_threads(int threads = 0);

@@ -30,6 +30,7 @@ struct TrainOptions {
   std::string out;
   std::string device = "cpu";
   bool resume = false;
+  std::string init_from;
   DataOptions data_options;
 };
 
@@ -59,6 +60,7 @@ int run_train(const TrainOptions& o) {
   std::string data_spec = o.data;
   std::unique_ptr<Tokenizer> tokenizer;
   std::optional<std::vector<std::string>> labels;
+  fs::path init_dir;
   if (o.resume) {
     TrainedModel last = load_trained_model(fs::path(o.out) / "last");
     model_config = last.checkpoint.contents.config;
@@ -67,6 +69,14 @@ int run_train(const TrainOptions& o) {
     tokenizer = std::move(last.tokenizer);
     labels = last.checkpoint.contents.labels;
     apply_overrides(o.overrides, model_config, train_config);  // e.g. more epochs
+  } else if (!o.init_from.empty()) {
+    TrainedModel start = load_trained_model(o.init_from);
+    init_dir = start.dir;
+    model_config = start.checkpoint.contents.config;
+    train_config = start.train;
+    tokenizer = std::move(start.tokenizer);
+    labels = start.checkpoint.contents.labels;
+    apply_overrides(o.overrides, model_config, train_config);
   } else {
     if (data_spec.empty()) throw Error("--data is required (or --resume an earlier run)", "fastformer train");
     model_config = preset(o.preset);
@@ -81,6 +91,7 @@ int run_train(const TrainOptions& o) {
   progress.set_labels(data.labels);
   const std::vector<std::string> label_names = data.labels;
   Trainer trainer(model_config, train_config, std::move(data), o.out, device, o.resume);
+  if (!init_dir.empty()) trainer.load_weights(init_dir);
   std::int64_t parameters = 0;
   for (const auto& p : trainer.model()->parameters()) parameters += p.numel();
   std::cerr << (o.resume ? "resuming " : "training ") << o.model << " (" << to_string(trainer.model()->config().attention)
@@ -116,6 +127,9 @@ void add_train_command(CLI::App& app) {
                   "time_budget_s, eval_every, patience, tokenizer.kind, …); repeatable");
   cmd->add_option("--out", o->out, "Run directory (best/, last/, metrics.jsonl)")->required();
   cmd->add_flag("--resume", o->resume, "Continue the run saved in --out");
+  cmd->add_option("--init-from", o->init_from,
+                  "Start from this checkpoint's weights, tokenizer and labels (fine-tuning, length curriculum)")
+      ->excludes("--resume");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
   add_data_options(*cmd, o->data_options);
   cmd->callback([o] { global_options().exit_status = run_train(*o); });

@@ -21,5 +21,6 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace fastformer::cli

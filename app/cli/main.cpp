@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   fastformer::cli::add_eval_command(app);
   fastformer::cli::add_predict_command(app);
   fastformer::cli::add_data_command(app);
+  fastformer::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

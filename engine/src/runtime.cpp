@@ -24,9 +24,10 @@ void apply_process_policies(char** argv) {
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     ::execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
   }
-  // Freed memory stays in the heap up to 1 GiB instead of going back to the kernel, and
-  // the mmap threshold stops adapting, so repeated same-shaped steps reuse their buffers.
-  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  // Large buffers come from the heap instead of fresh mmaps, and freed memory stays there
+  // up to 1 GiB instead of going back to the kernel, so repeated same-shaped steps reuse
+  // their buffers rather than faulting and zeroing new pages (docs/performance.md).
+  mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
 }
 

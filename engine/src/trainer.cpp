@@ -5,6 +5,7 @@
 #include "fastformer/error.h"
 #include "fastformer/evaluate.h"
 #include "fastformer/lr_schedule.h"
+#include "fastformer/optimizer.h"
 #include "train_state.h"
 
 #include <torch/torch.h>
@@ -19,38 +20,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(Model& model, const TrainConfig& c) {
-  // Weight decay on matrices only: biases and LayerNorm gains are left alone (as BERT).
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : model->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
-  if (c.optimizer == OptimizerKind::adamw) {
-    const auto options = [&](double wd) {
-      return torch::optim::AdamWOptions(c.lr).betas({c.beta1, c.beta2}).eps(c.adam_eps).weight_decay(wd);
-    };
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(options(c.weight_decay)));
-    groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(options(0.0)));
-    return std::make_unique<torch::optim::AdamW>(std::move(groups), options(c.weight_decay));
-  }
-  const auto options = [&](double wd) {
-    return torch::optim::AdamOptions(c.lr).betas({c.beta1, c.beta2}).eps(c.adam_eps).weight_decay(wd);
-  };
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamOptions>(options(c.weight_decay)));
-  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamOptions>(options(0.0)));
-  return std::make_unique<torch::optim::Adam>(std::move(groups), options(c.weight_decay));
-}
-
-void set_learning_rate(torch::optim::Optimizer& optimizer, OptimizerKind kind, double lr) {
-  for (auto& group : optimizer.param_groups()) {
-    if (kind == OptimizerKind::adamw) {
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-    } else {
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-    }
-  }
-}
 
 // The same order on every run with this seed and epoch, so a resumed run sees it again.
 std::vector<std::vector<std::int64_t>> epoch_batches(const TrainingData& data, const TrainConfig& c,
@@ -176,6 +145,11 @@ Trainer::Trainer(ModelConfig model_config, TrainConfig train_config, TrainingDat
 Trainer::~Trainer() = default;
 
 Model& Trainer::model() { return state_->model; }
+
+void Trainer::load_weights(const fs::path& checkpoint_dir) {
+  const fs::path weights = checkpoint_dir / "model.safetensors";
+  load_parameters(state_->model, load_safetensors(weights.string()).tensors, weights.string());
+}
 const TrainConfig& Trainer::config() const { return state_->config; }
 std::int64_t Trainer::total_steps() const { return state_->total_steps; }
 

@@ -78,6 +78,10 @@ class Trainer {
 
   TrainResult run(TrainObserver& observer, const std::atomic<bool>& stop);
 
+  // Starts from another checkpoint's weights (fine-tuning, or a short-to-long length
+  // curriculum); its shapes must match this model's.
+  void load_weights(const std::filesystem::path& checkpoint_dir);
+
   Model& model();
   const TrainConfig& config() const;
   std::int64_t total_steps() const;

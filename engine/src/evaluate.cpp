@@ -1,7 +1,11 @@
 // Batched, gradient-free evaluation and prediction.
 #include "fastformer/evaluate.h"
 
+#include "fastformer/memory_estimate.h"
+
 #include <torch/torch.h>
+
+#include <algorithm>
 
 namespace fastformer {
 namespace {
@@ -17,6 +21,26 @@ class EvalScope {
   bool was_training_;
 };
 
+// Cuts planned batches further so that each fits a memory budget: a quarter of the free
+// memory (at most 4 GiB), since long softmax batches grow with T².
+std::vector<std::vector<std::int64_t>> memory_bounded_batches(const ModelConfig& config, const EncodedSplit& split,
+                                                              std::int64_t batch_size) {
+  const std::int64_t free = available_memory_bytes();
+  const std::int64_t budget = free > 0 ? std::min<std::int64_t>(free / 4, std::int64_t{4} << 30) : std::int64_t{1} << 30;
+  std::vector<std::vector<std::int64_t>> out;
+  for (const auto& batch : plan_batches(split.ids, batch_size, /*shuffle=*/false, 0)) {
+    std::int64_t longest = 0;
+    for (const auto i : batch) longest = std::max<std::int64_t>(longest, static_cast<std::int64_t>(split.ids[i].size()));
+    const std::int64_t per_sequence = std::max<std::int64_t>(1, estimate_activation_bytes(config, 1, longest, false));
+    const auto fit = static_cast<std::size_t>(std::max<std::int64_t>(1, budget / per_sequence));
+    for (std::size_t begin = 0; begin < batch.size(); begin += fit) {
+      out.emplace_back(batch.begin() + static_cast<std::ptrdiff_t>(begin),
+                       batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), begin + fit)));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 ClassificationMetrics evaluate(Model& model, const EncodedSplit& split, std::int64_t batch_size,
@@ -24,7 +48,7 @@ ClassificationMetrics evaluate(Model& model, const EncodedSplit& split, std::int
   EvalScope scope(model);
   torch::NoGradGuard no_grad;
   MetricsAccumulator metrics(model->config().classes);
-  for (const auto& indices : plan_batches(split.ids, batch_size, /*shuffle=*/false, 0)) {
+  for (const auto& indices : memory_bounded_batches(model->config(), split, batch_size)) {
     const Batch batch = make_batch(split, indices);
     const torch::Tensor logits = model->forward(batch.inputs.ids.to(device), batch.inputs.mask.to(device)).logits;
     const torch::Tensor labels = batch.labels.to(device);
@@ -50,7 +74,7 @@ torch::Tensor predict_probabilities(Model& model, const std::vector<Sequence>& i
   EncodedSplit split;
   split.ids = ids;
   split.labels.assign(ids.size(), 0);
-  for (const auto& indices : plan_batches(split.ids, batch_size, /*shuffle=*/false, 0)) {
+  for (const auto& indices : memory_bounded_batches(model->config(), split, batch_size)) {
     const Batch batch = make_batch(split, indices);
     const torch::Tensor logits = model->forward(batch.inputs.ids.to(device), batch.inputs.mask.to(device)).logits;
     out.index_copy_(0, torch::tensor(indices, torch::kLong), torch::softmax(logits, 1).to(torch::kCPU));

@@ -4,6 +4,7 @@
 
 #include "fastformer/error.h"
 #include "fastformer/initialization.h"
+#include "fastformer/memory_estimate.h"
 
 #include <torch/torch.h>
 
@@ -30,6 +31,18 @@ void ModelImpl::check_inputs(const torch::Tensor& ids, const torch::Tensor& mask
     throw Error("sequence of " + std::to_string(ids.size(1)) + " tokens is longer than max_len " +
                     std::to_string(config_.max_len),
                 where, "truncate the input, or use a model with a larger max_len");
+  }
+  // Refuse what would not fit in RAM rather than be killed by the kernel (CPU only: CUDA
+  // reports its own out-of-memory error).
+  const std::int64_t needed = estimate_activation_bytes(config_, ids.size(0), ids.size(1), is_training());
+  if (ids.is_cpu() && needed > (std::int64_t{512} << 20)) {
+    const std::int64_t free = available_memory_bytes();
+    if (free > 0 && needed > free) {
+      throw Error("this batch of " + std::to_string(ids.size(0)) + " × " + std::to_string(ids.size(1)) +
+                      " tokens needs about " + format_bytes(needed) + " of activations, " + format_bytes(free) +
+                      " is free",
+                  where, "use a smaller batch or shorter sequences");
+    }
   }
   if (ids.numel() > 0) {
     const auto lo = ids.min().item<std::int64_t>(), hi = ids.max().item<std::int64_t>();

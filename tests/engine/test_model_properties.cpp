@@ -247,6 +247,19 @@ TEST(ModelTest, SoftmaxTraceAboveTheCapIsAClearError) {
   EXPECT_NO_THROW(model->forward(random_ids(2, 6, 20, 1), torch::ones({2, 6}, torch::kBool), request));
 }
 
+TEST(ModelTest, ABatchTooLargeForMemoryIsRefusedBeforeAllocating) {
+  ModelConfig c = tiny_config(AttentionKind::softmax);
+  c.max_len = 20000;
+  Model model(c);
+  // 64 × 2 heads × 20000² float scores alone are ~400 GB: refused from the shapes.
+  try {
+    model->forward(torch::full({64, 20000}, 3, torch::kLong), torch::ones({64, 20000}, torch::kBool));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is free"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ModelTest, SharedLayersStoreOneLayerButTraceEveryApplication) {
   ModelConfig c = tiny_config();
   c.layers = 3;

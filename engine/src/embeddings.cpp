@@ -1,6 +1,8 @@
 // Token and position embeddings with LayerNorm and dropout (BERT style).
 #include "fastformer/embeddings.h"
 
+#include "fastformer/dropout.h"
+
 #include <torch/torch.h>
 
 namespace fastformer {
@@ -19,8 +21,7 @@ torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& ids) {
   if (!position.is_empty()) {
     x = x + position->weight.narrow(0, 0, ids.size(1)).unsqueeze(0);  // + (1,T,D)
   }
-  namespace F = torch::nn::functional;
-  return F::dropout(norm(x), F::DropoutFuncOptions().p(dropout_).training(is_training()));  // (B,T,D)
+  return fastformer::dropout(norm(x), dropout_, is_training());  // (B,T,D)
 }
 
 }  // namespace fastformer

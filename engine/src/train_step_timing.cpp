@@ -18,7 +18,7 @@ TrainStepTiming time_train_steps(const ModelConfig& model_config, const TrainCon
     throw Error("batch, length and repeats must be positive", "train-step timing");
   }
   ModelConfig c = model_config;
-  c.max_len = std::max(c.max_len, length);
+  c.max_len = length;  // as the trainer does: the position table holds exactly max_len rows
   torch::manual_seed(train.seed);
   Model model(c);
   model->to(device);

@@ -40,7 +40,7 @@ at::Tensor dropout_mask(const at::Tensor& like, double p, std::uint64_t seed) {
   return mask.to(like.device(), like.scalar_type());
 }
 
-at::Tensor dropout(const at::Tensor& x, double p, bool training) {
+at::Tensor fast_dropout(const at::Tensor& x, double p, bool training) {
   if (!training || p <= 0.0) return x;
   return x * dropout_mask(x, p, next_seed());  // autograd: the gradient is grad · mask
 }

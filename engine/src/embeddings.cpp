@@ -21,7 +21,7 @@ torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& ids) {
   if (!position.is_empty()) {
     x = x + position->weight.narrow(0, 0, ids.size(1)).unsqueeze(0);  // + (1,T,D)
   }
-  return fastformer::dropout(norm(x), dropout_, is_training());  // (B,T,D)
+  return fast_dropout(norm(x), dropout_, is_training());  // (B,T,D)
 }
 
 }  // namespace fastformer

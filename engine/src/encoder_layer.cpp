@@ -28,7 +28,7 @@ torch::Tensor EncoderLayerImpl::attend(const torch::Tensor& x, const torch::Tens
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
                                         std::int64_t max_trace_values) {
-  const auto drop = [&](const torch::Tensor& t) { return fastformer::dropout(t, dropout_, is_training()); };
+  const auto drop = [&](const torch::Tensor& t) { return fast_dropout(t, dropout_, is_training()); };
   if (norm_ == NormPlacement::post) {
     const torch::Tensor h = norm1(x + drop(attend(x, mask, trace, max_trace_values)));  // (B,T,D)
     return norm2(h + drop(ffn(h)));                                                     // (B,T,D)

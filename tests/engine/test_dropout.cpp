@@ -14,7 +14,7 @@ TEST(DropoutTest, KeepsOneMinusPAndScalesTheRest) {
   torch::manual_seed(5);
   const double p = 0.3;
   const torch::Tensor x = torch::rand({1000, 1000}) + 1.0;  // never 0, so 0 means dropped
-  const torch::Tensor y = dropout(x, p, /*training=*/true);
+  const torch::Tensor y = fast_dropout(x, p, /*training=*/true);
   const double kept = (y != 0).to(torch::kDouble).mean().item<double>();
   const double sigma = std::sqrt(p * (1 - p) / 1e6);
   EXPECT_NEAR(kept, 1 - p, 5 * sigma);
@@ -30,11 +30,11 @@ TEST(DropoutTest, ReproducibleFromTheTorchSeedAtAnyThreadCount) {
   const int threads = at::get_num_threads();
   torch::manual_seed(42);
   at::set_num_threads(1);
-  const torch::Tensor a = dropout(x, 0.5, true);
+  const torch::Tensor a = fast_dropout(x, 0.5, true);
   torch::manual_seed(42);
   at::set_num_threads(2);
-  const torch::Tensor b = dropout(x, 0.5, true);
-  const torch::Tensor c = dropout(x, 0.5, true);  // the generator moved on: a new mask
+  const torch::Tensor b = fast_dropout(x, 0.5, true);
+  const torch::Tensor c = fast_dropout(x, 0.5, true);  // the generator moved on: a new mask
   at::set_num_threads(threads);
   EXPECT_TRUE(torch::equal(a, b));
   EXPECT_FALSE(torch::equal(b, c));
@@ -42,14 +42,14 @@ TEST(DropoutTest, ReproducibleFromTheTorchSeedAtAnyThreadCount) {
 
 TEST(DropoutTest, IdentityWhenNotTrainingOrPIsZero) {
   const torch::Tensor x = torch::randn({5, 7});
-  EXPECT_TRUE(torch::equal(dropout(x, 0.5, false), x));
-  EXPECT_TRUE(torch::equal(dropout(x, 0.0, true), x));
+  EXPECT_TRUE(torch::equal(fast_dropout(x, 0.5, false), x));
+  EXPECT_TRUE(torch::equal(fast_dropout(x, 0.0, true), x));
 }
 
 TEST(DropoutTest, GradientIsTheMask) {
   torch::manual_seed(3);
   const torch::Tensor x = torch::randn({40, 50}, torch::requires_grad());
-  const torch::Tensor y = dropout(x, 0.25, true);
+  const torch::Tensor y = fast_dropout(x, 0.25, true);
   y.sum().backward();
   const torch::Tensor expected = (y != 0).to(torch::kFloat) / 0.75;  // x is never exactly 0
   EXPECT_TRUE(torch::allclose(x.grad(), expected));

@@ -11,7 +11,7 @@
 namespace fastformer {
 
 // Training: each element kept with probability 1-p and scaled by 1/(1-p); otherwise `x`.
-at::Tensor dropout(const at::Tensor& x, double p, bool training);
+at::Tensor fast_dropout(const at::Tensor& x, double p, bool training);
 
 // The (x-shaped) mask dropout multiplies by for `seed`: 0 or 1/(1-p). Exposed for tests.
 at::Tensor dropout_mask(const at::Tensor& like, double p, std::uint64_t seed);

@@ -2,20 +2,15 @@
 #include "fastformer/error.h"
 #include "fastformer/model_config.h"
 
+#include "error_text.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 namespace fastformer {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 TEST(ModelConfigTest, PresetsDifferWhereThePaperAndTheOfficialCodeDiffer) {
   const ModelConfig paper = preset("paper"), official = preset("official");

@@ -3,6 +3,8 @@
 #include "fastformer/error.h"
 #include "fastformer/synthetic.h"
 
+#include "error_text.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -12,14 +14,7 @@
 namespace fastformer {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 std::vector<std::string> words_of(const std::string& text) {
   std::vector<std::string> out;

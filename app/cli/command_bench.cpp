@@ -1,6 +1,7 @@
 // `fastformer bench train-step`: tokens/s of whole training steps on a random batch, to
 // compare with scripts/eager-train-bench (PyTorch eager, the same model).
 #include "commands.h"
+#include "model_options.h"
 
 #include "fastformer/runtime.h"
 #include "fastformer/train_step_timing.h"
@@ -14,8 +15,7 @@ namespace fastformer::cli {
 namespace {
 
 struct TrainStepOptions {
-  std::string model = "fastformer";
-  std::string preset = "paper";
+  ModelOptions model;
   std::vector<std::string> overrides;
   std::int64_t batch = 32;
   std::int64_t length = 512;
@@ -27,8 +27,7 @@ struct TrainStepOptions {
 
 void run_train_step(const TrainStepOptions& o) {
   prepare_runtime();
-  ModelConfig model = preset(o.preset);
-  model.attention = o.model == "transformer" ? AttentionKind::softmax : AttentionKind::additive;
+  ModelConfig model = o.model.config();
   model.vocab_size = o.vocab_size;
   for (const auto& assignment : o.overrides) apply_override(model, assignment);
   const TrainStepTiming t =
@@ -54,10 +53,7 @@ void add_bench_command(CLI::App& app) {
   bench->require_subcommand(1);
   auto o = std::make_shared<TrainStepOptions>();
   auto* step = bench->add_subcommand("train-step", "Training steps (forward+backward+AdamW) per second on random data");
-  step->add_option("--model", o->model, "fastformer | transformer")
-      ->check(CLI::IsMember({"fastformer", "transformer"}))
-      ->capture_default_str();
-  step->add_option("--preset", o->preset, "paper | official")->check(CLI::IsMember(preset_names()))->capture_default_str();
+  add_model_options(*step, o->model);
   step->add_option("--set", o->overrides, "Model config key=value (repeatable)");
   step->add_option("--batch", o->batch, "Sequences per batch")->capture_default_str();
   step->add_option("--len", o->length, "Tokens per sequence")->capture_default_str();

@@ -1,5 +1,6 @@
 // `fastformer init`: a randomly initialised, seeded checkpoint from a preset.
 #include "commands.h"
+#include "model_options.h"
 
 #include "fastformer/checkpoint.h"
 #include "fastformer/error.h"
@@ -13,8 +14,7 @@ namespace fastformer::cli {
 namespace {
 
 struct InitOptions {
-  std::string preset = "paper";
-  std::string model = "fastformer";
+  ModelOptions model;
   std::vector<std::string> overrides;
   std::int64_t classes = 2;
   std::int64_t vocab_size = 30000;
@@ -25,8 +25,7 @@ struct InitOptions {
 
 void run_init(const InitOptions& o) {
   prepare_runtime();
-  ModelConfig config = preset(o.preset);
-  config.attention = o.model == "transformer" ? AttentionKind::softmax : AttentionKind::additive;
+  ModelConfig config = o.model.config();
   config.classes = o.classes;
   config.vocab_size = o.vocab_size;
   for (const auto& assignment : o.overrides) apply_override(config, assignment);
@@ -39,7 +38,7 @@ void run_init(const InitOptions& o) {
   save_checkpoint(o.out, model, o.labels.empty() ? default_labels(config.classes) : o.labels);
   std::int64_t parameters = 0;
   for (const auto& p : model->parameters()) parameters += p.numel();
-  std::cout << "wrote " << o.out << ": " << o.model << " (" << to_string(config.attention) << " attention), "
+  std::cout << "wrote " << o.out << ": " << o.model.model << " (" << to_string(config.attention) << " attention), "
             << config.layers << " layers, hidden " << config.hidden << ", " << config.heads << " heads, "
             << parameters << " parameters, seed " << o.seed << "\n";
 }
@@ -49,12 +48,7 @@ void run_init(const InitOptions& o) {
 void add_init_command(CLI::App& app) {
   auto options = std::make_shared<InitOptions>();
   auto* cmd = app.add_subcommand("init", "Write a randomly initialised checkpoint");
-  cmd->add_option("--preset", options->preset, "paper | official")
-      ->check(CLI::IsMember(preset_names()))
-      ->capture_default_str();
-  cmd->add_option("--model", options->model, "fastformer (additive attention) | transformer (softmax attention)")
-      ->check(CLI::IsMember({"fastformer", "transformer"}))
-      ->capture_default_str();
+  add_model_options(*cmd, options->model);
   cmd->add_option("--set", options->overrides, "Override a model config key: key=value (repeatable)");
   cmd->add_option("--classes", options->classes, "Number of classes")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--vocab-size", options->vocab_size, "Vocabulary size")->capture_default_str();

@@ -2,6 +2,7 @@
 // bar, metrics.jsonl, best/last checkpoints, Ctrl-C to stop and save, and --resume.
 #include "commands.h"
 #include "data_options.h"
+#include "model_options.h"
 #include "progress.h"
 
 #include "fastformer/error.h"
@@ -24,8 +25,7 @@ extern "C" void on_interrupt(int) {
 
 struct TrainOptions {
   std::string data;
-  std::string model = "fastformer";
-  std::string preset = "paper";
+  ModelOptions model;
   std::vector<std::string> overrides;
   std::string out;
   std::string device = "cpu";
@@ -79,8 +79,7 @@ int run_train(const TrainOptions& o) {
     apply_overrides(o.overrides, model_config, train_config);
   } else {
     if (data_spec.empty()) throw Error("--data is required (or --resume an earlier run)", "fastformer train");
-    model_config = preset(o.preset);
-    model_config.attention = o.model == "transformer" ? AttentionKind::softmax : AttentionKind::additive;
+    model_config = o.model.config();
     apply_overrides(o.overrides, model_config, train_config);
   }
   train_config.validate();
@@ -94,7 +93,8 @@ int run_train(const TrainOptions& o) {
   if (!init_dir.empty()) trainer.load_weights(init_dir);
   std::int64_t parameters = 0;
   for (const auto& p : trainer.model()->parameters()) parameters += p.numel();
-  std::cerr << (o.resume ? "resuming " : "training ") << o.model << " (" << to_string(trainer.model()->config().attention)
+  const bool softmax = trainer.model()->config().attention == AttentionKind::softmax;
+  std::cerr << (o.resume ? "resuming " : "training ") << (softmax ? "transformer" : "fastformer") << " (" << to_string(trainer.model()->config().attention)
             << " attention, " << parameters << " parameters) for " << trainer.total_steps() << " steps on "
             << o.device << " with " << at::get_num_threads() << " threads\n";
 
@@ -118,10 +118,7 @@ void add_train_command(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   auto* cmd = app.add_subcommand("train", "Train a model on a dataset (file, directory or synthetic:<task>)");
   cmd->add_option("--data", o->data, "TSV/CSV/JSONL file, split directory, class folders or synthetic:needle?length=4096");
-  cmd->add_option("--model", o->model, "fastformer (additive attention) | transformer (softmax attention)")
-      ->check(CLI::IsMember({"fastformer", "transformer"}))
-      ->capture_default_str();
-  cmd->add_option("--preset", o->preset, "paper | official")->check(CLI::IsMember(preset_names()))->capture_default_str();
+  add_model_options(*cmd, o->model);
   cmd->add_option("--set", o->overrides,
                   "key=value for the model (hidden, heads, layers, …) or training (lr, epochs, batch_size, max_len, "
                   "time_budget_s, eval_every, patience, tokenizer.kind, …); repeatable");

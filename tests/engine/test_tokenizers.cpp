@@ -275,6 +275,7 @@ class SentencePieceKinds : public ::testing::TestWithParam<std::string> {
 #if defined(__SANITIZE_ADDRESS__)
     GTEST_SKIP() << "the SentencePiece plugin needs RTLD_DEEPBIND, which AddressSanitizer refuses";
 #endif
+    if (!FF_HAVE_SENTENCEPIECE) GTEST_SKIP() << "built without SentencePiece";
   }
 };
 

@@ -32,6 +32,16 @@ cat "$work/predict.out"
 grep -Eq "^.*docs.txt:1	gamma	" "$work/predict.out"
 grep -Eq "^.*docs.txt:2	alpha	" "$work/predict.out"
 
+# A subword (BPE) tokenizer is trained, saved in the checkpoint and used again by predict.
+if [[ ${FF_HAVE_SENTENCEPIECE:-1} == 1 ]]; then
+  "${ff[@]}" train --data "$data" "${small[@]}" --set epochs=1 --set tokenizer.kind=bpe --set tokenizer.vocab_size=40 \
+    --out "$work/bpe" >/dev/null 2>"$work/bpe.err"
+  grep -q "bpe tokenizer" "$work/bpe.err"
+  [[ -f $work/bpe/best/tokenizer.model ]] || { echo "missing bpe/best/tokenizer.model"; exit 1; }
+  "${ff[@]}" predict --checkpoint "$work/bpe" --json "$work/docs.txt" | "$PYTHON" -c \
+    'import json, sys; d = json.loads(sys.stdin.readline()); assert abs(sum(d["probabilities"].values()) - 1) < 1e-4, d'
+fi
+
 # Ctrl-C stops cleanly (exit 130) and saves; --resume finishes the run.
 "${ff[@]}" train --data "$data" "${small[@]}" --set epochs=400 --out "$work/stopped" >"$work/stop.out" 2>"$work/stop.err" &
 pid=$!

@@ -19,7 +19,7 @@ struct TrainCounters {
   double best_accuracy = -1.0;      // on valid; -1: not evaluated yet
   double best_loss = 0.0;
   std::int64_t evals_since_best = 0;
-  double elapsed_s = 0.0;  // training time over all sessions of the run
+  double elapsed_s = 0.0;  // training time summed over the run and its resumes
 };
 
 nlohmann::json to_json(const TrainCounters& c);

@@ -202,9 +202,9 @@ TrainResult Trainer::run(TrainObserver& observer, const std::atomic<bool>& stop)
       report.loss = loss;
       report.lr = lr;
       report.elapsed_s = elapsed();
-      const double session_s = report.elapsed_s - elapsed_before;
-      report.tokens_per_s = session_s > 0 ? static_cast<double>(tokens) / session_s : 0.0;
-      report.eta_s = session_s / static_cast<double>(s.counters.step - step_before) *
+      const double since_start_s = report.elapsed_s - elapsed_before;
+      report.tokens_per_s = since_start_s > 0 ? static_cast<double>(tokens) / since_start_s : 0.0;
+      report.eta_s = since_start_s / static_cast<double>(s.counters.step - step_before) *
                      static_cast<double>(s.total_steps - s.counters.step);
       s.log({{"type", "step"}, {"step", report.step}, {"epoch", report.epoch}, {"loss", report.loss},
              {"lr", report.lr}, {"tokens_per_s", report.tokens_per_s}, {"elapsed_s", report.elapsed_s}});

@@ -62,6 +62,7 @@ void add_bench_command(CLI::App& app) {
   step->add_option("--repeats", o->repeats, "Timed steps")->capture_default_str();
   step->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
   step->callback([o] { run_train_step(*o); });
+  add_bench_sweep_command(*bench);
 }
 
 }  // namespace fastformer::cli

@@ -22,5 +22,6 @@ void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_bench_sweep_command(CLI::App& bench);
 
 }  // namespace fastformer::cli

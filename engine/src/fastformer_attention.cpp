@@ -2,6 +2,7 @@
 // transpose is needed: every step is a projection, an element-wise product or a sum over T.
 #include "fastformer/fastformer_attention.h"
 
+#include "fastformer/additive_core.h"
 #include "fastformer/initialization.h"
 #include "fastformer/masking.h"
 
@@ -31,39 +32,46 @@ void FastformerAttentionImpl::reset_parameters(double std) {
   key_score->reset_parameters(std);
 }
 
-torch::Tensor FastformerAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask,
-                                               LayerTrace* trace) {
+torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace) {
   const auto B = x.size(0), T = x.size(1);
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
-  const torch::Tensor token_mask = mask.unsqueeze(-1);  // (B,T,1), broadcasts over heads
 
   const torch::Tensor q_flat = query(x);                             // (B,T,D)
   const torch::Tensor Q = q_flat.view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
   const torch::Tensor K = key(x).view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
   const torch::Tensor V = value.is_empty() ? Q : value(x).view({B, T, heads_, head_dim_});
 
-  // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), then the global query q = Σ_i α_i Q_i.
-  const torch::Tensor alpha = masked_softmax(query_score(Q) * scale, token_mask, 1);  // (B,T,H)
-  const torch::Tensor global_q = (alpha.unsqueeze(-1) * Q).sum(1);                    // (B,H,Dh)
-
-  // Eq. 4: p_i = q ⊙ k_i.
-  const torch::Tensor P = K * global_q.unsqueeze(1);  // (B,T,H,Dh)
-
-  // Eq. 5: β_i = softmax_i(w_k · p_i / √Dh), then the global key k = Σ_i β_i p_i.
-  const torch::Tensor beta = masked_softmax(key_score(P) * scale, token_mask, 1);  // (B,T,H)
-  const torch::Tensor global_k = (beta.unsqueeze(-1) * P).sum(1);                  // (B,H,Dh)
-
-  // Eq. 6: u_i = k ⊙ v_i, r_i = Wr u_i + br, and the residual with the query.
-  const torch::Tensor U = (V * global_k.unsqueeze(1)).view({B, T, heads_ * head_dim_});  // (B,T,D)
-  const torch::Tensor A = transform(U) + q_flat;                                         // (B,T,D)
-
-  if (trace != nullptr) {
-    trace->alpha = alpha.detach().transpose(1, 2).contiguous();  // (B,H,T)
-    trace->beta = beta.detach().transpose(1, 2).contiguous();    // (B,H,T)
-    trace->global_query = global_q.detach();                     // (B,H,Dh)
-    trace->global_key = global_k.detach();                       // (B,H,Dh)
+  AdditiveCoreOutput core;
+  if (query_score->kind() == ScoreKind::per_head) {
+    // Eq. 3–5 and u = k ⊙ v in one fused function.
+    core = additive_core(Q, K, V, mask, query_score->weight, key_score->weight, scale);
+  } else {
+    // Head-mixing scores (the official code) read all heads at once: written out here.
+    const torch::Tensor token_mask = mask.unsqueeze(-1);  // (B,T,1), broadcasts over heads
+    // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), then the global query q = Σ_i α_i Q_i.
+    core.alpha = masked_softmax(query_score(Q) * scale, token_mask, 1);  // (B,T,H)
+    core.global_q = (core.alpha.unsqueeze(-1) * Q).sum(1);               // (B,H,Dh)
+    // Eq. 4: p_i = q ⊙ k_i.
+    const torch::Tensor P = K * core.global_q.unsqueeze(1);  // (B,T,H,Dh)
+    // Eq. 5: β_i = softmax_i(w_k · p_i / √Dh), then the global key k = Σ_i β_i p_i.
+    core.beta = masked_softmax(key_score(P) * scale, token_mask, 1);  // (B,T,H)
+    core.global_k = (core.beta.unsqueeze(-1) * P).sum(1);             // (B,H,Dh)
+    // Eq. 6 (first half): u_i = k ⊙ v_i.
+    core.u = V * core.global_k.unsqueeze(1);  // (B,T,H,Dh)
   }
-  return output(A);  // (B,T,D)
+  if (trace != nullptr) {
+    trace->alpha = core.alpha.detach().transpose(1, 2).contiguous();  // (B,H,T)
+    trace->beta = core.beta.detach().transpose(1, 2).contiguous();    // (B,H,T)
+    trace->global_query = core.global_q.detach();                     // (B,H,Dh)
+    trace->global_key = core.global_k.detach();                       // (B,H,Dh)
+  }
+  // Eq. 6: r_i = Wr u_i + br, and the residual with the query.
+  return transform(core.u.view({B, T, heads_ * head_dim_})) + q_flat;  // (B,T,D)
+}
+
+torch::Tensor FastformerAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask,
+                                               LayerTrace* trace) {
+  return output(mix(x, mask, trace));  // (B,T,D)
 }
 
 }  // namespace fastformer

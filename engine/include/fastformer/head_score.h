@@ -17,6 +17,7 @@ class HeadScoreImpl : public torch::nn::Module {
   // states (B,T,H,Dh) → scores (B,T,H), unscaled.
   torch::Tensor forward(const torch::Tensor& states);
   void reset_parameters(double std);
+  ScoreKind kind() const { return kind_; }
 
   torch::Tensor weight;  // per_head (H,Dh); head_mixing (H,D)
   torch::Tensor bias;    // head_mixing only (H)

@@ -1,0 +1,32 @@
+// The additive core of Fastformer (paper Eq. 3–5 and the product of Eq. 6): from the
+// projected Q, K, V to U = k ⊙ V, with α, β, q and k. Everything of the layer but the
+// projection GEMMs. On CPU float32/float64 it runs as one autograd function with
+// hand-written kernels (three passes over (B,T,D) data forward, three backward); other
+// devices and dtypes use the same maths in ATen operations.
+#pragma once
+
+#include <ATen/ATen.h>
+
+namespace fastformer {
+
+struct AdditiveCoreOutput {
+  at::Tensor u;         // (B,T,H,Dh) U = k ⊙ V
+  at::Tensor alpha;     // (B,T,H) α, 0 on padding
+  at::Tensor beta;      // (B,T,H) β, 0 on padding
+  at::Tensor global_q;  // (B,H,Dh) q = Σ_i α_i Q_i
+  at::Tensor global_k;  // (B,H,Dh) k = Σ_i β_i (q ⊙ K_i)
+};
+
+// Q, K, V: (B,T,H,Dh), any strides with the last dimension contiguous (e.g. column slices
+// of one fused (B,T,3D) projection; V may be Q itself). mask: (B,T) bool, true = token.
+// wq, wk: (H,Dh) per-head score vectors; scores are scaled by `scale` (1/√Dh).
+AdditiveCoreOutput additive_core(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
+                                 const at::Tensor& mask, const at::Tensor& wq, const at::Tensor& wk,
+                                 double scale);
+
+// The same maths as separate ATen operations (reference path, any device and dtype).
+AdditiveCoreOutput additive_core_reference(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
+                                           const at::Tensor& mask, const at::Tensor& wq,
+                                           const at::Tensor& wk, double scale);
+
+}  // namespace fastformer

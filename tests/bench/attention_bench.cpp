@@ -1,6 +1,8 @@
 // Google Benchmark microbenchmarks of one attention layer (B=1, D=256, 16 heads, the
 // paper's Fig. 2 setting): forward, and forward+backward, for additive and softmax
-// attention over sequence lengths. Run: build/tests/bench/attention_bench
+// attention over sequence lengths, and the additive core alone (fused kernel and the ATen
+// reference path). Run: build/tests/bench/attention_bench --benchmark_filter=core
+#include "fastformer/additive_core.h"
 #include "fastformer/fastformer_attention.h"
 #include "fastformer/runtime.h"
 #include "fastformer/softmax_attention.h"
@@ -44,6 +46,61 @@ void additive_forward_backward(benchmark::State& s) { run<FastformerAttention>(s
 void softmax_forward(benchmark::State& s) { run<SoftmaxAttention>(s, AttentionKind::softmax, false); }
 void softmax_forward_backward(benchmark::State& s) { run<SoftmaxAttention>(s, AttentionKind::softmax, true); }
 
+// From given Q|K|V (B=1, T=n, H=16, Dh=16; one (B,T,3D) tensor, as the PyTorch reference's
+// `fastformer_core` takes it) to U, backward from a dense random dU with fresh gradients
+// each run: what the fused kernel replaces.
+void core(benchmark::State& state, bool fused, bool backward) {
+  const std::int64_t n = state.range(0), D = 256;
+  torch::manual_seed(1);
+  const auto grad = torch::requires_grad(backward);
+  const torch::Tensor qkv = torch::randn({1, n, 3 * D}, grad);  // (B,T,3D)
+  const torch::Tensor wq = torch::randn({16, 16}, grad), wk = torch::randn({16, 16}, grad);
+  const torch::Tensor mask = torch::ones({1, n}, torch::kBool);  // (B,T)
+  const torch::Tensor du = torch::randn({1, n, 16, 16});        // (B,T,H,Dh)
+  std::optional<torch::NoGradGuard> no_grad;
+  if (!backward) no_grad.emplace();
+  const auto f = fused ? additive_core : additive_core_reference;
+  for (auto _ : state) {
+    for (const auto* t : {&qkv, &wq, &wk}) t->mutable_grad() = torch::Tensor();
+    const auto parts = qkv.split(D, -1);
+    const auto heads = [&](const torch::Tensor& t) { return t.view({1, n, 16, 16}); };  // (B,T,H,Dh)
+    const torch::Tensor u = f(heads(parts[0]), heads(parts[1]), heads(parts[2]), mask, wq, wk, 0.25).u;
+    if (backward) u.backward(du);
+    benchmark::DoNotOptimize(u.data_ptr());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+// The layer as the PyTorch reference writes it (no output projection): FastformerAttention::mix.
+void additive_mix(benchmark::State& state, bool backward) {
+  const std::int64_t n = state.range(0);
+  torch::manual_seed(1);
+  FastformerAttention layer(fig2_config(AttentionKind::additive));
+  const torch::Tensor x = torch::randn({1, n, 256}, torch::requires_grad(backward));  // (B,T,D)
+  const torch::Tensor mask = torch::ones({1, n}, torch::kBool);                       // (B,T)
+  std::optional<torch::NoGradGuard> no_grad;
+  if (!backward) no_grad.emplace();
+  for (auto _ : state) {
+    torch::Tensor y = layer->mix(x, mask);
+    if (backward) y.sum().backward();
+    benchmark::DoNotOptimize(y.data_ptr());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+void core_fused_forward(benchmark::State& s) { core(s, true, false); }
+void core_fused_forward_backward(benchmark::State& s) { core(s, true, true); }
+void core_aten_forward(benchmark::State& s) { core(s, false, false); }
+void core_aten_forward_backward(benchmark::State& s) { core(s, false, true); }
+void mix_forward(benchmark::State& s) { additive_mix(s, false); }
+void mix_forward_backward(benchmark::State& s) { additive_mix(s, true); }
+
+BENCHMARK(core_fused_forward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(core_fused_forward_backward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(core_aten_forward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(core_aten_forward_backward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(mix_forward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(mix_forward_backward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(additive_forward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(additive_forward_backward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(softmax_forward)->RangeMultiplier(4)->Range(128, 4096)->Unit(benchmark::kMillisecond)->UseRealTime();

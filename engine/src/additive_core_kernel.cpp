@@ -1,0 +1,295 @@
+// CPU kernels of the additive core. Work is split into chunks of kChunk tokens of one
+// sequence: a chunk's rows are read from memory once and stay in L1 for the second loop
+// over them; per-chunk partial sums are merged afterwards (log-sum-exp merge for the
+// softmax), so every (B,T,D) tensor is streamed once per pass.
+#include "additive_core_kernel.h"
+
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+namespace fastformer::kernel {
+namespace {
+
+constexpr std::int64_t kChunk = 32;  // 32 tokens × D=256 float32 = 32 KiB, fits L1
+
+struct Shape {
+  std::int64_t B, T, H, Dh;
+  std::int64_t D() const { return H * Dh; }
+  std::int64_t chunks() const { return (T + kChunk - 1) / kChunk; }
+  std::int64_t items() const { return B * chunks(); }
+  std::int64_t first(std::int64_t item) const { return (item % chunks()) * kChunk; }
+  std::int64_t last(std::int64_t item) const { return std::min(first(item) + kChunk, T); }
+};
+
+// Rows of a (B,T,H,Dh) tensor whose (H,Dh) part is packed; batch and token strides free.
+template <typename S>
+struct Rows {
+  const S* data;
+  std::int64_t sb, st;
+  const S* row(std::int64_t b, std::int64_t t) const { return data + b * sb + t * st; }
+};
+
+template <typename S>
+Rows<S> rows_of(const at::Tensor& x) {
+  return {x.data_ptr<S>(), x.stride(0), x.stride(1)};
+}
+
+// Sums per-chunk partials (items × D) into one (B × D) result per sequence.
+template <typename S>
+void sum_chunks(const std::vector<S>& partial, const Shape& s, S* out) {
+  const std::int64_t D = s.D(), nc = s.chunks();
+  at::parallel_for(0, s.B * D, 256, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::int64_t b = i / D, j = i % D;
+      S total = 0;
+      for (std::int64_t c = 0; c < nc; ++c) total += partial[(b * nc + c) * D + j];
+      out[i] = total;
+    }
+  });
+}
+
+// Softmax-weighted pooling over tokens, the shape of both Eq. 3 and Eq. 5:
+//   weights[b,t,h] = softmax_t(c[b,h] · X[b,t,h]) over real tokens (0 on padding),
+//   pooled[b,h]    = Σ_t weights[b,t,h] X[b,t,h].
+// c (B,H,Dh) packed; weights (B,T,H) and pooled (B,H,Dh) are written.
+template <typename S>
+void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s, S* weights, S* pooled) {
+  const std::int64_t H = s.H, Dh = s.Dh, D = s.D(), items = s.items(), nc = s.chunks();
+  const S neg_inf = -std::numeric_limits<S>::infinity();
+  std::vector<S> chunk_max(items * H), chunk_sum(items * H), chunk_acc(items * D);
+  at::parallel_for(0, items, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t b = item / nc;
+      const S* cb = c + b * D;
+      S* m = &chunk_max[item * H];
+      S* l = &chunk_sum[item * H];
+      S* acc = &chunk_acc[item * D];
+      std::fill(m, m + H, neg_inf);
+      std::fill(l, l + H, S(0));
+      std::fill(acc, acc + D, S(0));
+      // Scores and the chunk's maximum per head.
+      for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
+        if (!mask[b * s.T + t]) continue;
+        const S* x = X.row(b, t);
+        S* w = weights + (b * s.T + t) * H;
+        for (std::int64_t h = 0; h < H; ++h) {
+          S dot = 0;
+          for (std::int64_t d = 0; d < Dh; ++d) dot += cb[h * Dh + d] * x[h * Dh + d];
+          w[h] = dot;
+          m[h] = std::max(m[h], dot);
+        }
+      }
+      // exp relative to the chunk maximum, their sum, and the weighted sum of the rows.
+      for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
+        S* w = weights + (b * s.T + t) * H;
+        if (!mask[b * s.T + t]) {
+          std::fill(w, w + H, S(0));
+          continue;
+        }
+        const S* x = X.row(b, t);
+        for (std::int64_t h = 0; h < H; ++h) {
+          const S e = std::exp(w[h] - m[h]);
+          w[h] = e;
+          l[h] += e;
+          for (std::int64_t d = 0; d < Dh; ++d) acc[h * Dh + d] += e * x[h * Dh + d];
+        }
+      }
+    }
+  });
+  // Merge the chunks of each sequence at the sequence maximum; `factor` turns each chunk's
+  // exponentials into final weights (0 for a sequence without tokens).
+  std::vector<S> factor(items * H);
+  at::parallel_for(0, s.B * H, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t bh = begin; bh < end; ++bh) {
+      const std::int64_t b = bh / H, h = bh % H;
+      S top = neg_inf;
+      for (std::int64_t c = 0; c < nc; ++c) top = std::max(top, chunk_max[(b * nc + c) * H + h]);
+      S total = 0;
+      for (std::int64_t c = 0; c < nc; ++c) {
+        const S cm = chunk_max[(b * nc + c) * H + h];
+        if (cm != neg_inf) total += chunk_sum[(b * nc + c) * H + h] * std::exp(cm - top);
+      }
+      S* out = pooled + b * D + h * Dh;
+      std::fill(out, out + Dh, S(0));
+      for (std::int64_t c = 0; c < nc; ++c) {
+        const std::int64_t item = b * nc + c;
+        const S cm = chunk_max[item * H + h];
+        const S f = (cm == neg_inf || total <= 0) ? S(0) : std::exp(cm - top) / total;
+        factor[item * H + h] = f;
+        const S* acc = &chunk_acc[item * D + h * Dh];
+        for (std::int64_t d = 0; d < Dh; ++d) out[d] += f * acc[d];
+      }
+    }
+  });
+  at::parallel_for(0, items, 8, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t b = item / nc;
+      for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
+        S* w = weights + (b * s.T + t) * H;
+        for (std::int64_t h = 0; h < H; ++h) w[h] *= factor[item * H + h];
+      }
+    }
+  });
+}
+
+// Eq. 6 backward: U = V ⊙ k gives dV = dU ⊙ k (written) and dk = Σ_t dU_t ⊙ V_t (returned).
+template <typename S>
+void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s, S* dV, S* dk) {
+  const std::int64_t D = s.D(), nc = s.chunks();
+  std::vector<S> partial(s.items() * D);
+  at::parallel_for(0, s.items(), 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t b = item / nc;
+      const S* kb = k + b * D;
+      S* acc = &partial[item * D];
+      std::fill(acc, acc + D, S(0));
+      for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
+        const S* g = dU + (b * s.T + t) * D;
+        const S* v = V.row(b, t);
+        S* out = dV + (b * s.T + t) * D;
+        for (std::int64_t j = 0; j < D; ++j) {
+          out[j] = g[j] * kb[j];
+          acc[j] += g[j] * v[j];
+        }
+      }
+    }
+  });
+  sum_chunks(partial, s, dk);
+}
+
+// Backward of pooled = Σ_t w_t (X_t ⊙ s) with w = softmax_t(z), z_t = scale (wvec ⊙ s)·X_t,
+// given g = ∂L/∂pooled. With ∂L/∂w_t = (g ⊙ s)·X_t and Σ_t w_t ∂L/∂w_t = g·pooled:
+//   ∂L/∂z_t = w_t ((g ⊙ s)·X_t − g·pooled)
+//   dX_t    = w_t (g ⊙ s) + scale ∂L/∂z_t (wvec ⊙ s)         (written to dX)
+//   R       = Σ_t ∂L/∂z_t X_t                                  (returned; gives ∂L/∂wvec, ∂L/∂s)
+// gs = g ⊙ s and ws = scale · wvec ⊙ s are (B,H,Dh); gp = g·pooled is (B,H).
+template <typename S>
+void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const S* gp, const Shape& s, S* dX,
+                   S* R) {
+  const std::int64_t H = s.H, Dh = s.Dh, D = s.D(), nc = s.chunks();
+  std::vector<S> partial(s.items() * D);
+  at::parallel_for(0, s.items(), 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t b = item / nc;
+      const S* gsb = gs + b * D;
+      const S* wsb = ws + b * D;
+      S* acc = &partial[item * D];
+      std::fill(acc, acc + D, S(0));
+      for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
+        const S* x = X.row(b, t);
+        const S* wt = w + (b * s.T + t) * H;
+        S* out = dX + (b * s.T + t) * D;
+        for (std::int64_t h = 0; h < H; ++h) {
+          const std::int64_t o = h * Dh;
+          S dot = 0;
+          for (std::int64_t d = 0; d < Dh; ++d) dot += gsb[o + d] * x[o + d];
+          const S dz = wt[h] * (dot - gp[b * H + h]);
+          for (std::int64_t d = 0; d < Dh; ++d) {
+            out[o + d] = wt[h] * gsb[o + d] + dz * wsb[o + d];
+            acc[o + d] += dz * x[o + d];
+          }
+        }
+      }
+    }
+  });
+  sum_chunks(partial, s, R);
+}
+
+Shape shape_of(const at::Tensor& Q) { return {Q.size(0), Q.size(1), Q.size(2), Q.size(3)}; }
+
+template <typename S>
+CoreForward forward_impl(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V, const at::Tensor& mask,
+                         const at::Tensor& wq, const at::Tensor& wk, double scale) {
+  const Shape s = shape_of(Q);
+  const at::Tensor m = mask.to(at::kBool).contiguous();  // (B,T)
+  CoreForward f;
+  f.alpha = at::empty({s.B, s.T, s.H}, Q.options());
+  f.beta = at::empty({s.B, s.T, s.H}, Q.options());
+  f.global_q = at::empty({s.B, s.H, s.Dh}, Q.options());
+  f.key_sum = at::empty({s.B, s.H, s.Dh}, Q.options());
+  // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), q = Σ_i α_i Q_i.
+  const at::Tensor cq = (wq * scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
+  softmax_pool<S>(rows_of<S>(Q), cq.data_ptr<S>(), m.data_ptr<bool>(), s, f.alpha.data_ptr<S>(),
+                  f.global_q.data_ptr<S>());
+  // Eq. 4–5: w_k · (q ⊙ K_i) = (w_k ⊙ q) · K_i, so β pools the keys themselves with that
+  // score vector, and k = Σ_i β_i (q ⊙ K_i) = q ⊙ Σ_i β_i K_i: P is never stored.
+  const at::Tensor ck = (wk.unsqueeze(0) * f.global_q * scale).contiguous();  // (B,H,Dh)
+  softmax_pool<S>(rows_of<S>(K), ck.data_ptr<S>(), m.data_ptr<bool>(), s, f.beta.data_ptr<S>(),
+                  f.key_sum.data_ptr<S>());
+  f.global_k = f.global_q * f.key_sum;  // (B,H,Dh)
+  // Eq. 6 (first half): u_i = k ⊙ v_i.
+  f.u = at::empty({s.B, s.T, s.H, s.Dh}, Q.options());
+  at::mul_out(f.u, V, f.global_k.unsqueeze(1));
+  return f;
+}
+
+template <typename S>
+CoreGrads backward_impl(const at::Tensor& dU_in, const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
+                        const at::Tensor& wq, const at::Tensor& wk, double scale, const CoreForward& f) {
+  const Shape s = shape_of(Q);
+  const at::Tensor dU = dU_in.contiguous();  // (B,T,H,Dh)
+  const auto opts = Q.options();
+  CoreGrads g;
+  g.dq = at::empty({s.B, s.T, s.H, s.Dh}, opts);
+  g.dk = at::empty_like(g.dq);
+  g.dv = at::empty_like(g.dq);
+  // Eq. 6: U = V ⊙ k.
+  const at::Tensor dgk = at::empty({s.B, s.H, s.Dh}, opts);
+  product_backward<S>(dU.data_ptr<S>(), rows_of<S>(V), f.global_k.data_ptr<S>(), s, g.dv.data_ptr<S>(),
+                      dgk.data_ptr<S>());
+  // Eq. 5 with s = q, wvec = w_k: k = Σ_i β_i (q ⊙ K_i).
+  const at::Tensor gs_k = (dgk * f.global_q).contiguous();                              // (B,H,Dh)
+  const at::Tensor ws_k = (wk.unsqueeze(0) * f.global_q * scale).contiguous();          // (B,H,Dh)
+  const at::Tensor gp_k = (dgk * f.global_k).sum(-1).contiguous();                      // (B,H)
+  const at::Tensor r_k = at::empty({s.B, s.H, s.Dh}, opts);
+  pool_backward<S>(rows_of<S>(K), f.beta.data_ptr<S>(), gs_k.data_ptr<S>(), ws_k.data_ptr<S>(),
+                   gp_k.data_ptr<S>(), s, g.dk.data_ptr<S>(), r_k.data_ptr<S>());
+  // ∂L/∂q collects the pooling (dk ⊙ Σβ_i K_i) and the scores (scale w_k ⊙ R).
+  const at::Tensor dgq = (dgk * f.key_sum + wk.unsqueeze(0) * r_k * scale).contiguous();  // (B,H,Dh)
+  g.dwk = (f.global_q * r_k).sum(0) * scale;                                               // (H,Dh)
+  // Eq. 3 with s = 1, wvec = w_q: q = Σ_i α_i Q_i.
+  const at::Tensor ws_q = (wq * scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
+  const at::Tensor gp_q = (dgq * f.global_q).sum(-1).contiguous();              // (B,H)
+  const at::Tensor r_q = at::empty({s.B, s.H, s.Dh}, opts);
+  pool_backward<S>(rows_of<S>(Q), f.alpha.data_ptr<S>(), dgq.data_ptr<S>(), ws_q.data_ptr<S>(),
+                   gp_q.data_ptr<S>(), s, g.dq.data_ptr<S>(), r_q.data_ptr<S>());
+  g.dwq = r_q.sum(0) * scale;  // (H,Dh)
+  return g;
+}
+
+bool packed_rows(const at::Tensor& x) { return x.dim() == 4 && x.stride(3) == 1 && x.stride(2) == x.size(3); }
+
+}  // namespace
+
+bool core_kernel_applies(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V, const at::Tensor& wq,
+                         const at::Tensor& wk) {
+  const auto type = Q.scalar_type();
+  if (!Q.device().is_cpu() || (type != at::kFloat && type != at::kDouble)) return false;
+  for (const at::Tensor* t : {&K, &V, &wq, &wk}) {
+    if (t->scalar_type() != type || !t->device().is_cpu()) return false;
+  }
+  return packed_rows(Q) && packed_rows(K) && packed_rows(V) && K.sizes() == Q.sizes() && V.sizes() == Q.sizes();
+}
+
+CoreForward core_forward(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V, const at::Tensor& mask,
+                         const at::Tensor& wq, const at::Tensor& wk, double scale) {
+  CoreForward f;
+  AT_DISPATCH_FLOATING_TYPES(Q.scalar_type(), "additive_core_forward",
+                             [&] { f = forward_impl<scalar_t>(Q, K, V, mask, wq, wk, scale); });
+  return f;
+}
+
+CoreGrads core_backward(const at::Tensor& dU, const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
+                        const at::Tensor& wq, const at::Tensor& wk, double scale, const CoreForward& saved) {
+  CoreGrads g;
+  AT_DISPATCH_FLOATING_TYPES(Q.scalar_type(), "additive_core_backward",
+                             [&] { g = backward_impl<scalar_t>(dU, Q, K, V, wq, wk, scale, saved); });
+  return g;
+}
+
+}  // namespace fastformer::kernel

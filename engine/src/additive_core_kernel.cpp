@@ -39,6 +39,18 @@ Rows<S> rows_of(const at::Tensor& x) {
   return {x.data_ptr<S>(), x.stride(0), x.stride(1)};
 }
 
+template <typename S>
+struct OutRows {
+  S* data;
+  std::int64_t sb, st;
+  S* row(std::int64_t b, std::int64_t t) const { return data + b * sb + t * st; }
+};
+
+template <typename S>
+OutRows<S> out_rows_of(const at::Tensor& x) {
+  return {x.data_ptr<S>(), x.stride(0), x.stride(1)};
+}
+
 // Sums per-chunk partials (items × D) into one (B × D) result per sequence.
 template <typename S>
 void sum_chunks(const std::vector<S>& partial, const Shape& s, S* out) {
@@ -56,9 +68,11 @@ void sum_chunks(const std::vector<S>& partial, const Shape& s, S* out) {
 // Softmax-weighted pooling over tokens, the shape of both Eq. 3 and Eq. 5:
 //   weights[b,t,h] = softmax_t(c[b,h] · X[b,t,h]) over real tokens (0 on padding),
 //   pooled[b,h]    = Σ_t weights[b,t,h] X[b,t,h].
-// c (B,H,Dh) packed; weights (B,T,H) and pooled (B,H,Dh) are written.
+// c (B,H,Dh) packed; weights (B,T,H) and pooled (B,H,Dh) are written. When `copy` is not
+// null it receives X + bias (B,T,D) on the way, while the rows are in cache.
 template <typename S>
-void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s, S* weights, S* pooled) {
+void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s, S* weights, S* pooled,
+                  S* copy = nullptr, const S* bias = nullptr) {
   const std::int64_t H = s.H, Dh = s.Dh, D = s.D(), items = s.items(), nc = s.chunks();
   const S neg_inf = -std::numeric_limits<S>::infinity();
   std::vector<S> chunk_max(items * H), chunk_sum(items * H), chunk_acc(items * D);
@@ -87,6 +101,11 @@ void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s
       // exp relative to the chunk maximum, their sum, and the weighted sum of the rows.
       for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
         S* w = weights + (b * s.T + t) * H;
+        if (copy != nullptr) {
+          const S* x = X.row(b, t);
+          S* out = copy + (b * s.T + t) * D;
+          for (std::int64_t j = 0; j < D; ++j) out[j] = x[j] + (bias != nullptr ? bias[j] : S(0));
+        }
         if (!mask[b * s.T + t]) {
           std::fill(w, w + H, S(0));
           continue;
@@ -139,7 +158,7 @@ void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s
 
 // Eq. 6 backward: U = V ⊙ k gives dV = dU ⊙ k (written) and dk = Σ_t dU_t ⊙ V_t (returned).
 template <typename S>
-void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s, S* dV, S* dk) {
+void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s, const OutRows<S>& dV, S* dk) {
   const std::int64_t D = s.D(), nc = s.chunks();
   std::vector<S> partial(s.items() * D);
   at::parallel_for(0, s.items(), 1, [&](std::int64_t begin, std::int64_t end) {
@@ -151,7 +170,7 @@ void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s,
       for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
         const S* g = dU + (b * s.T + t) * D;
         const S* v = V.row(b, t);
-        S* out = dV + (b * s.T + t) * D;
+        S* out = dV.row(b, t);
         for (std::int64_t j = 0; j < D; ++j) {
           out[j] = g[j] * kb[j];
           acc[j] += g[j] * v[j];
@@ -168,11 +187,13 @@ void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s,
 //   dX_t    = w_t (g ⊙ s) + scale ∂L/∂z_t (wvec ⊙ s)         (written to dX)
 //   R       = Σ_t ∂L/∂z_t X_t                                  (returned; gives ∂L/∂wvec, ∂L/∂s)
 // gs = g ⊙ s and ws = scale · wvec ⊙ s are (B,H,Dh); gp = g·pooled is (B,H).
+// `extra` (B,T,D), when given, is a further gradient of X (the residual's): it is added to
+// dX and its column sums go to `extra_sum` (D). With `accumulate`, dX is added to.
 template <typename S>
-void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const S* gp, const Shape& s, S* dX,
-                   S* R) {
+void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const S* gp, const Shape& s,
+                   const OutRows<S>& dX, bool accumulate, S* R, const S* extra = nullptr, S* extra_sum = nullptr) {
   const std::int64_t H = s.H, Dh = s.Dh, D = s.D(), nc = s.chunks();
-  std::vector<S> partial(s.items() * D);
+  std::vector<S> partial(s.items() * D), extra_partial(extra != nullptr ? s.items() * D : 0);
   at::parallel_for(0, s.items(), 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t item = begin; item < end; ++item) {
       const std::int64_t b = item / nc;
@@ -180,84 +201,108 @@ void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const
       const S* wsb = ws + b * D;
       S* acc = &partial[item * D];
       std::fill(acc, acc + D, S(0));
+      S* eacc = extra != nullptr ? &extra_partial[item * D] : nullptr;
+      if (eacc != nullptr) std::fill(eacc, eacc + D, S(0));
       for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
         const S* x = X.row(b, t);
         const S* wt = w + (b * s.T + t) * H;
-        S* out = dX + (b * s.T + t) * D;
+        S* out = dX.row(b, t);
         for (std::int64_t h = 0; h < H; ++h) {
           const std::int64_t o = h * Dh;
           S dot = 0;
           for (std::int64_t d = 0; d < Dh; ++d) dot += gsb[o + d] * x[o + d];
           const S dz = wt[h] * (dot - gp[b * H + h]);
           for (std::int64_t d = 0; d < Dh; ++d) {
-            out[o + d] = wt[h] * gsb[o + d] + dz * wsb[o + d];
+            const S grad = wt[h] * gsb[o + d] + dz * wsb[o + d];
+            out[o + d] = accumulate ? out[o + d] + grad : grad;
             acc[o + d] += dz * x[o + d];
+          }
+        }
+        if (eacc != nullptr) {
+          const S* e = extra + (b * s.T + t) * D;
+          for (std::int64_t j = 0; j < D; ++j) {
+            out[j] += e[j];
+            eacc[j] += e[j];
           }
         }
       }
     }
   });
   sum_chunks(partial, s, R);
+  if (extra_sum != nullptr) {
+    std::vector<S> per_sequence(s.B * D);
+    sum_chunks(extra_partial, s, per_sequence.data());
+    for (std::int64_t j = 0; j < D; ++j) {
+      S total = 0;
+      for (std::int64_t b = 0; b < s.B; ++b) total += per_sequence[b * D + j];
+      extra_sum[j] = total;
+    }
+  }
 }
 
 Shape shape_of(const at::Tensor& Q) { return {Q.size(0), Q.size(1), Q.size(2), Q.size(3)}; }
 
 template <typename S>
-CoreForward forward_impl(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V, const at::Tensor& mask,
-                         const at::Tensor& wq, const at::Tensor& wk, double scale) {
-  const Shape s = shape_of(Q);
-  const at::Tensor m = mask.to(at::kBool).contiguous();  // (B,T)
+CoreForward forward_impl(const CoreInputs& in, bool with_residual) {
+  const Shape s = shape_of(in.q);
+  const at::Tensor m = in.mask.to(at::kBool).contiguous();  // (B,T)
+  const auto opts = in.q.options();
   CoreForward f;
-  f.alpha = at::empty({s.B, s.T, s.H}, Q.options());
-  f.beta = at::empty({s.B, s.T, s.H}, Q.options());
-  f.global_q = at::empty({s.B, s.H, s.Dh}, Q.options());
-  f.key_sum = at::empty({s.B, s.H, s.Dh}, Q.options());
+  f.alpha = at::empty({s.B, s.T, s.H}, opts);
+  f.beta = at::empty({s.B, s.T, s.H}, opts);
+  f.global_q = at::empty({s.B, s.H, s.Dh}, opts);
+  f.key_sum = at::empty({s.B, s.H, s.Dh}, opts);
+  if (with_residual) f.residual = at::empty({s.B, s.T, s.D()}, opts);
+  const at::Tensor bias = in.bias.defined() ? in.bias.contiguous() : at::Tensor();
   // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), q = Σ_i α_i Q_i.
-  const at::Tensor cq = (wq * scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
-  softmax_pool<S>(rows_of<S>(Q), cq.data_ptr<S>(), m.data_ptr<bool>(), s, f.alpha.data_ptr<S>(),
-                  f.global_q.data_ptr<S>());
+  const at::Tensor cq = (in.wq * in.scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
+  softmax_pool<S>(rows_of<S>(in.q), cq.data_ptr<S>(), m.data_ptr<bool>(), s, f.alpha.data_ptr<S>(),
+                  f.global_q.data_ptr<S>(), with_residual ? f.residual.data_ptr<S>() : nullptr,
+                  bias.defined() ? bias.data_ptr<S>() : nullptr);
   // Eq. 4–5: w_k · (q ⊙ K_i) = (w_k ⊙ q) · K_i, so β pools the keys themselves with that
   // score vector, and k = Σ_i β_i (q ⊙ K_i) = q ⊙ Σ_i β_i K_i: P is never stored.
-  const at::Tensor ck = (wk.unsqueeze(0) * f.global_q * scale).contiguous();  // (B,H,Dh)
-  softmax_pool<S>(rows_of<S>(K), ck.data_ptr<S>(), m.data_ptr<bool>(), s, f.beta.data_ptr<S>(),
+  const at::Tensor ck = (in.wk.unsqueeze(0) * f.global_q * in.scale).contiguous();  // (B,H,Dh)
+  softmax_pool<S>(rows_of<S>(in.k), ck.data_ptr<S>(), m.data_ptr<bool>(), s, f.beta.data_ptr<S>(),
                   f.key_sum.data_ptr<S>());
   f.global_k = f.global_q * f.key_sum;  // (B,H,Dh)
   // Eq. 6 (first half): u_i = k ⊙ v_i.
-  f.u = at::empty({s.B, s.T, s.H, s.Dh}, Q.options());
-  at::mul_out(f.u, V, f.global_k.unsqueeze(1));
+  f.u = at::empty({s.B, s.T, s.H, s.Dh}, opts);
+  at::mul_out(f.u, in.v, f.global_k.unsqueeze(1));
   return f;
 }
 
 template <typename S>
-CoreGrads backward_impl(const at::Tensor& dU_in, const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
-                        const at::Tensor& wq, const at::Tensor& wk, double scale, const CoreForward& f) {
-  const Shape s = shape_of(Q);
+CoreGrads backward_impl(const at::Tensor& dU_in, const at::Tensor& d_residual, const CoreInputs& in,
+                        const CoreForward& f, const at::Tensor& dq, const at::Tensor& dk, const at::Tensor& dv) {
+  const Shape s = shape_of(in.q);
+  const double scale = in.scale;
   const at::Tensor dU = dU_in.contiguous();  // (B,T,H,Dh)
-  const auto opts = Q.options();
+  const auto opts = in.q.options();
   CoreGrads g;
-  g.dq = at::empty({s.B, s.T, s.H, s.Dh}, opts);
-  g.dk = at::empty_like(g.dq);
-  g.dv = at::empty_like(g.dq);
   // Eq. 6: U = V ⊙ k.
   const at::Tensor dgk = at::empty({s.B, s.H, s.Dh}, opts);
-  product_backward<S>(dU.data_ptr<S>(), rows_of<S>(V), f.global_k.data_ptr<S>(), s, g.dv.data_ptr<S>(),
+  product_backward<S>(dU.data_ptr<S>(), rows_of<S>(in.v), f.global_k.data_ptr<S>(), s, out_rows_of<S>(dv),
                       dgk.data_ptr<S>());
   // Eq. 5 with s = q, wvec = w_k: k = Σ_i β_i (q ⊙ K_i).
-  const at::Tensor gs_k = (dgk * f.global_q).contiguous();                              // (B,H,Dh)
-  const at::Tensor ws_k = (wk.unsqueeze(0) * f.global_q * scale).contiguous();          // (B,H,Dh)
-  const at::Tensor gp_k = (dgk * f.global_k).sum(-1).contiguous();                      // (B,H)
+  const at::Tensor gs_k = (dgk * f.global_q).contiguous();                        // (B,H,Dh)
+  const at::Tensor ws_k = (in.wk.unsqueeze(0) * f.global_q * scale).contiguous();  // (B,H,Dh)
+  const at::Tensor gp_k = (dgk * f.global_k).sum(-1).contiguous();                 // (B,H)
   const at::Tensor r_k = at::empty({s.B, s.H, s.Dh}, opts);
-  pool_backward<S>(rows_of<S>(K), f.beta.data_ptr<S>(), gs_k.data_ptr<S>(), ws_k.data_ptr<S>(),
-                   gp_k.data_ptr<S>(), s, g.dk.data_ptr<S>(), r_k.data_ptr<S>());
+  pool_backward<S>(rows_of<S>(in.k), f.beta.data_ptr<S>(), gs_k.data_ptr<S>(), ws_k.data_ptr<S>(),
+                   gp_k.data_ptr<S>(), s, out_rows_of<S>(dk), false, r_k.data_ptr<S>());
   // ∂L/∂q collects the pooling (dk ⊙ Σβ_i K_i) and the scores (scale w_k ⊙ R).
-  const at::Tensor dgq = (dgk * f.key_sum + wk.unsqueeze(0) * r_k * scale).contiguous();  // (B,H,Dh)
-  g.dwk = (f.global_q * r_k).sum(0) * scale;                                               // (H,Dh)
-  // Eq. 3 with s = 1, wvec = w_q: q = Σ_i α_i Q_i.
-  const at::Tensor ws_q = (wq * scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
-  const at::Tensor gp_q = (dgq * f.global_q).sum(-1).contiguous();              // (B,H)
+  const at::Tensor dgq = (dgk * f.key_sum + in.wk.unsqueeze(0) * r_k * scale).contiguous();  // (B,H,Dh)
+  g.dwk = (f.global_q * r_k).sum(0) * scale;                                                  // (H,Dh)
+  // Eq. 3 with s = 1, wvec = w_q: q = Σ_i α_i Q_i; plus the residual's gradient.
+  const at::Tensor ws_q = (in.wq * scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
+  const at::Tensor gp_q = (dgq * f.global_q).sum(-1).contiguous();                 // (B,H)
   const at::Tensor r_q = at::empty({s.B, s.H, s.Dh}, opts);
-  pool_backward<S>(rows_of<S>(Q), f.alpha.data_ptr<S>(), dgq.data_ptr<S>(), ws_q.data_ptr<S>(),
-                   gp_q.data_ptr<S>(), s, g.dq.data_ptr<S>(), r_q.data_ptr<S>());
+  const at::Tensor extra = d_residual.defined() ? d_residual.contiguous() : at::Tensor();  // (B,T,D)
+  if (extra.defined()) g.dbias = at::empty({s.D()}, opts);
+  const bool shared = dq.data_ptr() == dv.data_ptr();
+  pool_backward<S>(rows_of<S>(in.q), f.alpha.data_ptr<S>(), dgq.data_ptr<S>(), ws_q.data_ptr<S>(),
+                   gp_q.data_ptr<S>(), s, out_rows_of<S>(dq), shared, r_q.data_ptr<S>(),
+                   extra.defined() ? extra.data_ptr<S>() : nullptr, extra.defined() ? g.dbias.data_ptr<S>() : nullptr);
   g.dwq = r_q.sum(0) * scale;  // (H,Dh)
   return g;
 }
@@ -276,19 +321,18 @@ bool core_kernel_applies(const at::Tensor& Q, const at::Tensor& K, const at::Ten
   return packed_rows(Q) && packed_rows(K) && packed_rows(V) && K.sizes() == Q.sizes() && V.sizes() == Q.sizes();
 }
 
-CoreForward core_forward(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V, const at::Tensor& mask,
-                         const at::Tensor& wq, const at::Tensor& wk, double scale) {
+CoreForward core_forward(const CoreInputs& in, bool with_residual) {
   CoreForward f;
-  AT_DISPATCH_FLOATING_TYPES(Q.scalar_type(), "additive_core_forward",
-                             [&] { f = forward_impl<scalar_t>(Q, K, V, mask, wq, wk, scale); });
+  AT_DISPATCH_FLOATING_TYPES(in.q.scalar_type(), "additive_core_forward",
+                             [&] { f = forward_impl<scalar_t>(in, with_residual); });
   return f;
 }
 
-CoreGrads core_backward(const at::Tensor& dU, const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
-                        const at::Tensor& wq, const at::Tensor& wk, double scale, const CoreForward& saved) {
+CoreGrads core_backward(const at::Tensor& dU, const at::Tensor& d_residual, const CoreInputs& in,
+                        const CoreForward& saved, const at::Tensor& dq, const at::Tensor& dk, const at::Tensor& dv) {
   CoreGrads g;
-  AT_DISPATCH_FLOATING_TYPES(Q.scalar_type(), "additive_core_backward",
-                             [&] { g = backward_impl<scalar_t>(dU, Q, K, V, wq, wk, scale, saved); });
+  AT_DISPATCH_FLOATING_TYPES(in.q.scalar_type(), "additive_core_backward",
+                             [&] { g = backward_impl<scalar_t>(dU, d_residual, in, saved, dq, dk, dv); });
   return g;
 }
 

@@ -36,17 +36,28 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
   const auto B = x.size(0), T = x.size(1);
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
 
-  const torch::Tensor q_flat = query(x);                             // (B,T,D)
-  const torch::Tensor Q = q_flat.view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
-  const torch::Tensor K = key(x).view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
-  const torch::Tensor V = value.is_empty() ? Q : value(x).view({B, T, heads_, head_dim_});
-
   AdditiveCoreOutput core;
+  torch::Tensor residual;  // (B,T,D) Q + br, the residual of Eq. 6 with the transform's bias
   if (query_score->kind() == ScoreKind::per_head) {
-    // Eq. 3–5 and u = k ⊙ v in one fused function.
-    core = additive_core(Q, K, V, mask, query_score->weight, key_score->weight, scale);
+    // One GEMM for Q|K|V, then Eq. 3–5 and u = k ⊙ v in one fused function that also writes
+    // the whole gradient of the projection.
+    const bool shared = value.is_empty();
+    const auto weights = shared ? std::vector<torch::Tensor>{query->weight, key->weight}
+                                : std::vector<torch::Tensor>{query->weight, key->weight, value->weight};
+    const auto biases = shared ? std::vector<torch::Tensor>{query->bias, key->bias}
+                               : std::vector<torch::Tensor>{query->bias, key->bias, value->bias};
+    const torch::Tensor proj = torch::nn::functional::linear(x, torch::cat(weights), torch::cat(biases));  // (B,T,2D|3D)
+    const std::int64_t D = heads_ * head_dim_;
+    PackedCoreOutput packed = additive_core_packed(proj, 0, D, shared ? 0 : 2 * D, heads_, mask, query_score->weight,
+                                                   key_score->weight, transform->bias, scale);
+    core = std::move(packed.core);
+    residual = std::move(packed.residual);
   } else {
     // Head-mixing scores (the official code) read all heads at once: written out here.
+    const torch::Tensor q_flat = query(x);                             // (B,T,D)
+    const torch::Tensor Q = q_flat.view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
+    const torch::Tensor K = key(x).view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
+    const torch::Tensor V = value.is_empty() ? Q : value(x).view({B, T, heads_, head_dim_});
     const torch::Tensor token_mask = mask.unsqueeze(-1);  // (B,T,1), broadcasts over heads
     // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), then the global query q = Σ_i α_i Q_i.
     core.alpha = masked_softmax(query_score(Q) * scale, token_mask, 1);  // (B,T,H)
@@ -58,6 +69,7 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
     core.global_k = (core.beta.unsqueeze(-1) * P).sum(1);             // (B,H,Dh)
     // Eq. 6 (first half): u_i = k ⊙ v_i.
     core.u = V * core.global_k.unsqueeze(1);  // (B,T,H,Dh)
+    residual = q_flat + transform->bias;
   }
   if (trace != nullptr) {
     trace->alpha = core.alpha.detach().transpose(1, 2).contiguous();  // (B,H,T)
@@ -65,8 +77,9 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
     trace->global_query = core.global_q.detach();                     // (B,H,Dh)
     trace->global_key = core.global_k.detach();                       // (B,H,Dh)
   }
-  // Eq. 6: r_i = Wr u_i + br, and the residual with the query.
-  return transform(core.u.view({B, T, heads_ * head_dim_})) + q_flat;  // (B,T,D)
+  // Eq. 6: r_i = Wr u_i + br, and the residual with the query, as one GEMM adding onto Q + br.
+  const torch::Tensor u2 = core.u.reshape({B * T, heads_ * head_dim_});                            // (B·T,D)
+  return torch::addmm(residual.reshape({B * T, heads_ * head_dim_}), u2, transform->weight.t()).view({B, T, -1});  // (B,T,D)
 }
 
 torch::Tensor FastformerAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask,

@@ -199,6 +199,37 @@ TEST(AdditiveCore, StridedSharedAndExtremeInputsMatchReferencePath) {
   }
 }
 
+// The layer's packed form: Q|K|V blocks of one projection, residual Q + b, gradients
+// written whole into d(proj); against the ATen path in float64, V apart and V shared with Q.
+TEST(AdditiveCore, PackedFormMatchesReferencePathWithResidual) {
+  for (const bool shared : {false, true}) {
+    torch::manual_seed(7);
+    const std::int64_t B = 3, T = 45, H = 2, Dh = 5, D = H * Dh, C = (shared ? 2 : 3) * D;
+    const auto leaf = [](torch::Tensor t) { return t.to(torch::kDouble).requires_grad_(true); };
+    const torch::Tensor proj = leaf(torch::randn({B, T, C})), wq = leaf(torch::randn({H, Dh})),
+                        wk = leaf(torch::randn({H, Dh})), bias = leaf(torch::randn({D}));
+    torch::Tensor mask = torch::ones({B, T}, torch::kBool);
+    mask[1].slice(0, 20).fill_(false);
+    mask[2].fill_(false);
+    const torch::Tensor gu = torch::randn({B, T, H, Dh}, torch::kDouble), gr = torch::randn({B, T, D}, torch::kDouble);
+    const std::int64_t v_offset = shared ? 0 : 2 * D;
+    // Packed, with Q at columns [D, 2D) and K at [0, D) to show the offsets are honoured.
+    const PackedCoreOutput packed = additive_core_packed(proj, D, 0, shared ? D : v_offset, H, mask, wq, wk, bias, 0.3);
+    const auto got = torch::autograd::grad({(packed.core.u * gu).sum() + (packed.residual * gr).sum()}, {proj, wq, wk, bias});
+    const auto block = [&](std::int64_t o) { return proj.narrow(2, o, D).view({B, T, H, Dh}); };
+    const AdditiveCoreOutput ref = additive_core_reference(block(D), block(0), block(shared ? D : v_offset), mask, wq, wk, 0.3);
+    const torch::Tensor residual = block(D).flatten(2) + bias;
+    const auto want = torch::autograd::grad({(ref.u * gu).sum() + (residual * gr).sum()}, {proj, wq, wk, bias});
+    EXPECT_TRUE(torch::allclose(packed.core.u, ref.u, 1e-10, 1e-12));
+    EXPECT_TRUE(torch::allclose(packed.residual, residual, 1e-12, 1e-12));
+    const char* names[] = {"dproj", "dwq", "dwk", "dbias"};
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_TRUE(torch::allclose(got[i], want[i], 1e-9, 1e-11)) << names[i] << (shared ? " shared" : "")
+                                                                  << " max error " << (got[i] - want[i]).abs().max().item<double>();
+    }
+  }
+}
+
 TEST(AdditiveCore, InferenceRecordsNoGraph) {
   const CoreInputs in = make_inputs(1, 10, 2, 2, 1);
   const Leaves x = leaves_of(in);

@@ -24,6 +24,20 @@ AdditiveCoreOutput additive_core(const at::Tensor& Q, const at::Tensor& K, const
                                  const at::Tensor& mask, const at::Tensor& wq, const at::Tensor& wk,
                                  double scale);
 
+// The layer's form. Q, K, V are column blocks of one fused projection `proj` (B,T,C) at
+// column offsets q_offset, k_offset, v_offset (v_offset == q_offset when V is Q), each
+// H·Dh wide. Also returns the residual Q + bias (B,T,D) (bias: the transform's, may be
+// undefined), so that every gradient reaching `proj` is written by one function, straight
+// into one (B,T,C) tensor.
+struct PackedCoreOutput {
+  AdditiveCoreOutput core;
+  at::Tensor residual;  // (B,T,D) Q + bias
+};
+PackedCoreOutput additive_core_packed(const at::Tensor& proj, std::int64_t q_offset, std::int64_t k_offset,
+                                      std::int64_t v_offset, std::int64_t heads, const at::Tensor& mask,
+                                      const at::Tensor& wq, const at::Tensor& wk, const at::Tensor& bias,
+                                      double scale);
+
 // The same maths as separate ATen operations (reference path, any device and dtype).
 AdditiveCoreOutput additive_core_reference(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
                                            const at::Tensor& mask, const at::Tensor& wq,

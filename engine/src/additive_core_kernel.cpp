@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 namespace fastformer::kernel {
@@ -68,29 +69,33 @@ void sum_chunks(const std::vector<S>& partial, const Shape& s, S* out) {
 // Softmax-weighted pooling over tokens, the shape of both Eq. 3 and Eq. 5:
 //   weights[b,t,h] = softmax_t(c[b,h] · X[b,t,h]) over real tokens (0 on padding),
 //   pooled[b,h]    = Σ_t weights[b,t,h] X[b,t,h].
-// c (B,H,Dh) packed; weights (B,T,H) and pooled (B,H,Dh) are written. When `copy` is not
-// null it receives X + bias (B,T,D) on the way, while the rows are in cache.
-template <typename S>
+// c (B,H,Dh) packed; weights (B,T,H), pooled (B,H,Dh) and pooled64, the same accumulated
+// in float64, are written. The backward subtracts pooled64 from per-token dot products: with
+// a one-hot softmax the two are nearly equal, and float32 rounding of either would dominate
+// the difference. When `copy` is not null it receives X + bias (B,T,D) on the way, while the
+// rows are in cache.
+template <typename S, int DH>
 void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s, S* weights, S* pooled,
-                  S* copy = nullptr, const S* bias = nullptr) {
-  const std::int64_t H = s.H, Dh = s.Dh, D = s.D(), items = s.items(), nc = s.chunks();
+                  double* pooled64, S* copy = nullptr, const S* bias = nullptr) {
+  const std::int64_t H = s.H, Dh = DH > 0 ? DH : s.Dh, D = s.D(), items = s.items(), nc = s.chunks();
   const S neg_inf = -std::numeric_limits<S>::infinity();
-  std::vector<S> chunk_max(items * H), chunk_sum(items * H), chunk_acc(items * D);
+  std::vector<S> chunk_max(items * H), chunk_sum(items * H);
+  std::vector<double> chunk_acc(items * D);
   at::parallel_for(0, items, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t item = begin; item < end; ++item) {
       const std::int64_t b = item / nc;
-      const S* cb = c + b * D;
-      S* m = &chunk_max[item * H];
-      S* l = &chunk_sum[item * H];
-      S* acc = &chunk_acc[item * D];
+      const S* __restrict cb = c + b * D;
+      S* __restrict m = &chunk_max[item * H];
+      S* __restrict l = &chunk_sum[item * H];
+      double* __restrict acc = &chunk_acc[item * D];
       std::fill(m, m + H, neg_inf);
       std::fill(l, l + H, S(0));
-      std::fill(acc, acc + D, S(0));
+      std::fill(acc, acc + D, 0.0);
       // Scores and the chunk's maximum per head.
       for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
         if (!mask[b * s.T + t]) continue;
-        const S* x = X.row(b, t);
-        S* w = weights + (b * s.T + t) * H;
+        const S* __restrict x = X.row(b, t);
+        S* __restrict w = weights + (b * s.T + t) * H;
         for (std::int64_t h = 0; h < H; ++h) {
           S dot = 0;
           for (std::int64_t d = 0; d < Dh; ++d) dot += cb[h * Dh + d] * x[h * Dh + d];
@@ -110,12 +115,12 @@ void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s
           std::fill(w, w + H, S(0));
           continue;
         }
-        const S* x = X.row(b, t);
+        const S* __restrict x = X.row(b, t);
         for (std::int64_t h = 0; h < H; ++h) {
           const S e = std::exp(w[h] - m[h]);
           w[h] = e;
           l[h] += e;
-          for (std::int64_t d = 0; d < Dh; ++d) acc[h * Dh + d] += e * x[h * Dh + d];
+          for (std::int64_t d = 0; d < Dh; ++d) acc[h * Dh + d] += double(e) * double(x[h * Dh + d]);
         }
       }
     }
@@ -133,16 +138,17 @@ void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s
         const S cm = chunk_max[(b * nc + c) * H + h];
         if (cm != neg_inf) total += chunk_sum[(b * nc + c) * H + h] * std::exp(cm - top);
       }
-      S* out = pooled + b * D + h * Dh;
-      std::fill(out, out + Dh, S(0));
+      double* out = pooled64 + b * D + h * Dh;
+      std::fill(out, out + Dh, 0.0);
       for (std::int64_t c = 0; c < nc; ++c) {
         const std::int64_t item = b * nc + c;
         const S cm = chunk_max[item * H + h];
         const S f = (cm == neg_inf || total <= 0) ? S(0) : std::exp(cm - top) / total;
         factor[item * H + h] = f;
-        const S* acc = &chunk_acc[item * D + h * Dh];
-        for (std::int64_t d = 0; d < Dh; ++d) out[d] += f * acc[d];
+        const double* acc = &chunk_acc[item * D + h * Dh];
+        for (std::int64_t d = 0; d < Dh; ++d) out[d] += double(f) * acc[d];
       }
+      for (std::int64_t d = 0; d < Dh; ++d) pooled[b * D + h * Dh + d] = static_cast<S>(out[d]);
     }
   });
   at::parallel_for(0, items, 8, [&](std::int64_t begin, std::int64_t end) {
@@ -164,13 +170,13 @@ void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s,
   at::parallel_for(0, s.items(), 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t item = begin; item < end; ++item) {
       const std::int64_t b = item / nc;
-      const S* kb = k + b * D;
-      S* acc = &partial[item * D];
+      const S* __restrict kb = k + b * D;
+      S* __restrict acc = &partial[item * D];
       std::fill(acc, acc + D, S(0));
       for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
-        const S* g = dU + (b * s.T + t) * D;
-        const S* v = V.row(b, t);
-        S* out = dV.row(b, t);
+        const S* __restrict g = dU + (b * s.T + t) * D;
+        const S* __restrict v = V.row(b, t);
+        S* __restrict out = dV.row(b, t);
         for (std::int64_t j = 0; j < D; ++j) {
           out[j] = g[j] * kb[j];
           acc[j] += g[j] * v[j];
@@ -186,37 +192,39 @@ void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s,
 //   ∂L/∂z_t = w_t ((g ⊙ s)·X_t − g·pooled)
 //   dX_t    = w_t (g ⊙ s) + scale ∂L/∂z_t (wvec ⊙ s)         (written to dX)
 //   R       = Σ_t ∂L/∂z_t X_t                                  (returned; gives ∂L/∂wvec, ∂L/∂s)
-// gs = g ⊙ s and ws = scale · wvec ⊙ s are (B,H,Dh); gp = g·pooled is (B,H).
+// gs = g ⊙ s and ws = scale · wvec ⊙ s are (B,H,Dh); gp = g·pooled is (B,H), computed in
+// float64 from the forward's float64 pooled sum, and so are the dot products it is taken from.
 // `extra` (B,T,D), when given, is a further gradient of X (the residual's): it is added to
 // dX and its column sums go to `extra_sum` (D). With `accumulate`, dX is added to.
-template <typename S>
-void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const S* gp, const Shape& s,
+template <typename S, int DH>
+void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const double* gp, const Shape& s,
                    const OutRows<S>& dX, bool accumulate, S* R, const S* extra = nullptr, S* extra_sum = nullptr) {
-  const std::int64_t H = s.H, Dh = s.Dh, D = s.D(), nc = s.chunks();
+  const std::int64_t H = s.H, Dh = DH > 0 ? DH : s.Dh, D = s.D(), nc = s.chunks();
   std::vector<S> partial(s.items() * D), extra_partial(extra != nullptr ? s.items() * D : 0);
   at::parallel_for(0, s.items(), 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t item = begin; item < end; ++item) {
       const std::int64_t b = item / nc;
-      const S* gsb = gs + b * D;
-      const S* wsb = ws + b * D;
-      S* acc = &partial[item * D];
+      const S* __restrict gsb = gs + b * D;
+      const S* __restrict wsb = ws + b * D;
+      S* __restrict acc = &partial[item * D];
       std::fill(acc, acc + D, S(0));
       S* eacc = extra != nullptr ? &extra_partial[item * D] : nullptr;
       if (eacc != nullptr) std::fill(eacc, eacc + D, S(0));
       for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
-        const S* x = X.row(b, t);
-        const S* wt = w + (b * s.T + t) * H;
-        S* out = dX.row(b, t);
+        const S* __restrict x = X.row(b, t);
+        const S* __restrict wt = w + (b * s.T + t) * H;
+        S* __restrict out = dX.row(b, t);
         for (std::int64_t h = 0; h < H; ++h) {
           const std::int64_t o = h * Dh;
-          S dot = 0;
-          for (std::int64_t d = 0; d < Dh; ++d) dot += gsb[o + d] * x[o + d];
-          const S dz = wt[h] * (dot - gp[b * H + h]);
-          for (std::int64_t d = 0; d < Dh; ++d) {
-            const S grad = wt[h] * gsb[o + d] + dz * wsb[o + d];
-            out[o + d] = accumulate ? out[o + d] + grad : grad;
-            acc[o + d] += dz * x[o + d];
+          double dot = 0;
+          for (std::int64_t d = 0; d < Dh; ++d) dot += double(gsb[o + d]) * double(x[o + d]);
+          const S dz = wt[h] * static_cast<S>(dot - gp[b * H + h]);
+          if (accumulate) {
+            for (std::int64_t d = 0; d < Dh; ++d) out[o + d] += wt[h] * gsb[o + d] + dz * wsb[o + d];
+          } else {
+            for (std::int64_t d = 0; d < Dh; ++d) out[o + d] = wt[h] * gsb[o + d] + dz * wsb[o + d];
           }
+          for (std::int64_t d = 0; d < Dh; ++d) acc[o + d] += dz * x[o + d];
         }
         if (eacc != nullptr) {
           const S* e = extra + (b * s.T + t) * D;
@@ -242,7 +250,7 @@ void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const
 
 Shape shape_of(const at::Tensor& Q) { return {Q.size(0), Q.size(1), Q.size(2), Q.size(3)}; }
 
-template <typename S>
+template <typename S, int DH>
 CoreForward forward_impl(const CoreInputs& in, bool with_residual) {
   const Shape s = shape_of(in.q);
   const at::Tensor m = in.mask.to(at::kBool).contiguous();  // (B,T)
@@ -252,18 +260,21 @@ CoreForward forward_impl(const CoreInputs& in, bool with_residual) {
   f.beta = at::empty({s.B, s.T, s.H}, opts);
   f.global_q = at::empty({s.B, s.H, s.Dh}, opts);
   f.key_sum = at::empty({s.B, s.H, s.Dh}, opts);
+  f.global_q64 = at::empty({s.B, s.H, s.Dh}, opts.dtype(at::kDouble));
+  f.key_sum64 = at::empty({s.B, s.H, s.Dh}, opts.dtype(at::kDouble));
   if (with_residual) f.residual = at::empty({s.B, s.T, s.D()}, opts);
   const at::Tensor bias = in.bias.defined() ? in.bias.contiguous() : at::Tensor();
   // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), q = Σ_i α_i Q_i.
   const at::Tensor cq = (in.wq * in.scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
-  softmax_pool<S>(rows_of<S>(in.q), cq.data_ptr<S>(), m.data_ptr<bool>(), s, f.alpha.data_ptr<S>(),
-                  f.global_q.data_ptr<S>(), with_residual ? f.residual.data_ptr<S>() : nullptr,
+  softmax_pool<S, DH>(rows_of<S>(in.q), cq.data_ptr<S>(), m.data_ptr<bool>(), s, f.alpha.data_ptr<S>(),
+                  f.global_q.data_ptr<S>(), f.global_q64.data_ptr<double>(),
+                  with_residual ? f.residual.data_ptr<S>() : nullptr,
                   bias.defined() ? bias.data_ptr<S>() : nullptr);
   // Eq. 4–5: w_k · (q ⊙ K_i) = (w_k ⊙ q) · K_i, so β pools the keys themselves with that
   // score vector, and k = Σ_i β_i (q ⊙ K_i) = q ⊙ Σ_i β_i K_i: P is never stored.
   const at::Tensor ck = (in.wk.unsqueeze(0) * f.global_q * in.scale).contiguous();  // (B,H,Dh)
-  softmax_pool<S>(rows_of<S>(in.k), ck.data_ptr<S>(), m.data_ptr<bool>(), s, f.beta.data_ptr<S>(),
-                  f.key_sum.data_ptr<S>());
+  softmax_pool<S, DH>(rows_of<S>(in.k), ck.data_ptr<S>(), m.data_ptr<bool>(), s, f.beta.data_ptr<S>(),
+                  f.key_sum.data_ptr<S>(), f.key_sum64.data_ptr<double>());
   f.global_k = f.global_q * f.key_sum;  // (B,H,Dh)
   // Eq. 6 (first half): u_i = k ⊙ v_i.
   f.u = at::empty({s.B, s.T, s.H, s.Dh}, opts);
@@ -271,7 +282,7 @@ CoreForward forward_impl(const CoreInputs& in, bool with_residual) {
   return f;
 }
 
-template <typename S>
+template <typename S, int DH>
 CoreGrads backward_impl(const at::Tensor& dU_in, const at::Tensor& d_residual, const CoreInputs& in,
                         const CoreForward& f, const at::Tensor& dq, const at::Tensor& dk, const at::Tensor& dv) {
   const Shape s = shape_of(in.q);
@@ -286,25 +297,37 @@ CoreGrads backward_impl(const at::Tensor& dU_in, const at::Tensor& d_residual, c
   // Eq. 5 with s = q, wvec = w_k: k = Σ_i β_i (q ⊙ K_i).
   const at::Tensor gs_k = (dgk * f.global_q).contiguous();                        // (B,H,Dh)
   const at::Tensor ws_k = (in.wk.unsqueeze(0) * f.global_q * scale).contiguous();  // (B,H,Dh)
-  const at::Tensor gp_k = (dgk * f.global_k).sum(-1).contiguous();                 // (B,H)
+  const at::Tensor gp_k = (gs_k.to(at::kDouble) * f.key_sum64).sum(-1).contiguous();  // (B,H) float64
   const at::Tensor r_k = at::empty({s.B, s.H, s.Dh}, opts);
-  pool_backward<S>(rows_of<S>(in.k), f.beta.data_ptr<S>(), gs_k.data_ptr<S>(), ws_k.data_ptr<S>(),
-                   gp_k.data_ptr<S>(), s, out_rows_of<S>(dk), false, r_k.data_ptr<S>());
+  pool_backward<S, DH>(rows_of<S>(in.k), f.beta.data_ptr<S>(), gs_k.data_ptr<S>(), ws_k.data_ptr<S>(),
+                   gp_k.data_ptr<double>(), s, out_rows_of<S>(dk), false, r_k.data_ptr<S>());
   // ∂L/∂q collects the pooling (dk ⊙ Σβ_i K_i) and the scores (scale w_k ⊙ R).
   const at::Tensor dgq = (dgk * f.key_sum + in.wk.unsqueeze(0) * r_k * scale).contiguous();  // (B,H,Dh)
   g.dwk = (f.global_q * r_k).sum(0) * scale;                                                  // (H,Dh)
   // Eq. 3 with s = 1, wvec = w_q: q = Σ_i α_i Q_i; plus the residual's gradient.
   const at::Tensor ws_q = (in.wq * scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
-  const at::Tensor gp_q = (dgq * f.global_q).sum(-1).contiguous();                 // (B,H)
+  const at::Tensor gp_q = (dgq.to(at::kDouble) * f.global_q64).sum(-1).contiguous();  // (B,H) float64
   const at::Tensor r_q = at::empty({s.B, s.H, s.Dh}, opts);
   const at::Tensor extra = d_residual.defined() ? d_residual.contiguous() : at::Tensor();  // (B,T,D)
   if (extra.defined()) g.dbias = at::empty({s.D()}, opts);
   const bool shared = dq.data_ptr() == dv.data_ptr();
-  pool_backward<S>(rows_of<S>(in.q), f.alpha.data_ptr<S>(), dgq.data_ptr<S>(), ws_q.data_ptr<S>(),
-                   gp_q.data_ptr<S>(), s, out_rows_of<S>(dq), shared, r_q.data_ptr<S>(),
+  pool_backward<S, DH>(rows_of<S>(in.q), f.alpha.data_ptr<S>(), dgq.data_ptr<S>(), ws_q.data_ptr<S>(),
+                   gp_q.data_ptr<double>(), s, out_rows_of<S>(dq), shared, r_q.data_ptr<S>(),
                    extra.defined() ? extra.data_ptr<S>() : nullptr, extra.defined() ? g.dbias.data_ptr<S>() : nullptr);
   g.dwq = r_q.sum(0) * scale;  // (H,Dh)
   return g;
+}
+
+// Calls f with the head size as a compile-time constant for the common sizes (the per-head
+// loops then unroll and vectorise), 0 (read at run time) otherwise.
+template <typename F>
+void with_head_dim(std::int64_t dh, F&& f) {
+  switch (dh) {
+    case 16: return f(std::integral_constant<int, 16>{});
+    case 32: return f(std::integral_constant<int, 32>{});
+    case 64: return f(std::integral_constant<int, 64>{});
+    default: return f(std::integral_constant<int, 0>{});
+  }
 }
 
 bool packed_rows(const at::Tensor& x) { return x.dim() == 4 && x.stride(3) == 1 && x.stride(2) == x.size(3); }
@@ -323,16 +346,20 @@ bool core_kernel_applies(const at::Tensor& Q, const at::Tensor& K, const at::Ten
 
 CoreForward core_forward(const CoreInputs& in, bool with_residual) {
   CoreForward f;
-  AT_DISPATCH_FLOATING_TYPES(in.q.scalar_type(), "additive_core_forward",
-                             [&] { f = forward_impl<scalar_t>(in, with_residual); });
+  AT_DISPATCH_FLOATING_TYPES(in.q.scalar_type(), "additive_core_forward", [&] {
+    with_head_dim(in.q.size(3), [&](auto dh) { f = forward_impl<scalar_t, decltype(dh)::value>(in, with_residual); });
+  });
   return f;
 }
 
 CoreGrads core_backward(const at::Tensor& dU, const at::Tensor& d_residual, const CoreInputs& in,
                         const CoreForward& saved, const at::Tensor& dq, const at::Tensor& dk, const at::Tensor& dv) {
   CoreGrads g;
-  AT_DISPATCH_FLOATING_TYPES(in.q.scalar_type(), "additive_core_backward",
-                             [&] { g = backward_impl<scalar_t>(dU, d_residual, in, saved, dq, dk, dv); });
+  AT_DISPATCH_FLOATING_TYPES(in.q.scalar_type(), "additive_core_backward", [&] {
+    with_head_dim(in.q.size(3), [&](auto dh) {
+      g = backward_impl<scalar_t, decltype(dh)::value>(dU, d_residual, in, saved, dq, dk, dv);
+    });
+  });
   return g;
 }
 

@@ -84,10 +84,11 @@ class PackedCore : public torch::autograd::Function<PackedCore> {
     const kernel::CoreForward f = restore(s, 5);
     // Every column of `proj` is one of the Q, K, V blocks, so the kernels fill it all.
     const torch::Tensor dproj = torch::empty(s[0].sizes(), s[0].options());  // (B,T,C)
-    const torch::Tensor d_residual = or_zeros(grads[1], in.q.flatten(2));
     const kernel::CoreInputs out = inputs(dproj, s[1], s[2], s[3], s[4], layout, in.scale);
-    const kernel::CoreGrads g = kernel::core_backward(or_zeros(grads[0], in.q), d_residual, in, f, out.q, out.k, out.v);
-    return {dproj, {}, g.dwq, g.dwk, s[4].defined() ? g.dbias : torch::Tensor(), {}, {}};
+    // An unused residual has no gradient: the kernel then adds nothing to dQ.
+    const kernel::CoreGrads g = kernel::core_backward(or_zeros(grads[0], in.q), grads[1], in, f, out.q, out.k, out.v);
+    const torch::Tensor dbias = grads[1].defined() ? g.dbias : torch::zeros_like(s[4]);
+    return {dproj, {}, g.dwq, g.dwk, dbias, {}, {}};
   }
 
   // layout = {q_offset, k_offset, v_offset, heads}.
@@ -131,7 +132,9 @@ PackedCoreOutput additive_core_packed(const at::Tensor& proj, std::int64_t q_off
     if (bias.defined()) out.residual = out.residual + bias;
     return out;
   }
-  const variable_list out = PackedCore::apply(proj, mask, wq, wk, bias, layout, scale);
+  // LibTorch 1.13's autograd functions cannot take undefined tensors: no bias is a zero bias.
+  const at::Tensor b = bias.defined() ? bias : at::zeros({D}, proj.options());
+  const variable_list out = PackedCore::apply(proj, mask, wq, wk, b, layout, scale);
   return {{out[0], out[2], out[3], out[4], out[5]}, out[1]};
 }
 

@@ -59,12 +59,16 @@ void core(benchmark::State& state, bool fused, bool backward) {
   const torch::Tensor du = torch::randn({1, n, 16, 16});        // (B,T,H,Dh)
   std::optional<torch::NoGradGuard> no_grad;
   if (!backward) no_grad.emplace();
-  const auto f = fused ? additive_core : additive_core_reference;
   for (auto _ : state) {
     for (const auto* t : {&qkv, &wq, &wk}) t->mutable_grad() = torch::Tensor();
-    const auto parts = qkv.split(D, -1);
-    const auto heads = [&](const torch::Tensor& t) { return t.view({1, n, 16, 16}); };  // (B,T,H,Dh)
-    const torch::Tensor u = f(heads(parts[0]), heads(parts[1]), heads(parts[2]), mask, wq, wk, 0.25).u;
+    torch::Tensor u;
+    if (fused) {  // the engine's layer form: Q|K|V blocks of one tensor, d(qkv) written whole
+      u = additive_core_packed(qkv, 0, D, 2 * D, 16, mask, wq, wk, {}, 0.25).core.u;
+    } else {
+      const auto parts = qkv.split(D, -1);
+      const auto heads = [&](const torch::Tensor& t) { return t.view({1, n, 16, 16}); };  // (B,T,H,Dh)
+      u = additive_core_reference(heads(parts[0]), heads(parts[1]), heads(parts[2]), mask, wq, wk, 0.25).u;
+    }
     if (backward) u.backward(du);
     benchmark::DoNotOptimize(u.data_ptr());
   }

@@ -230,6 +230,22 @@ TEST(AdditiveCore, PackedFormMatchesReferencePathWithResidual) {
   }
 }
 
+// Without a bias the residual is Q itself; an unused residual adds nothing to d(proj).
+TEST(AdditiveCore, PackedFormWithoutBiasOrResidualGradient) {
+  torch::manual_seed(2);
+  const std::int64_t B = 1, T = 40, H = 2, Dh = 16, D = H * Dh;
+  const torch::Tensor proj = torch::randn({B, T, 3 * D}, torch::requires_grad());
+  const torch::Tensor w = torch::randn({2, H, Dh});
+  const torch::Tensor mask = torch::ones({B, T}, torch::kBool);
+  const PackedCoreOutput out = additive_core_packed(proj, 0, D, 2 * D, H, mask, w[0], w[1], {}, 0.25);
+  EXPECT_TRUE(torch::equal(out.residual, proj.narrow(2, 0, D)));
+  const torch::Tensor got = torch::autograd::grad({out.core.u.sum()}, {proj})[0];
+  const auto block = [&](std::int64_t o) { return proj.narrow(2, o, D).view({B, T, H, Dh}); };
+  const torch::Tensor want =
+      torch::autograd::grad({additive_core_reference(block(0), block(D), block(2 * D), mask, w[0], w[1], 0.25).u.sum()}, {proj})[0];
+  EXPECT_TRUE(torch::allclose(got, want, 1e-4, 1e-5)) << (got - want).abs().max().item<double>();
+}
+
 TEST(AdditiveCore, InferenceRecordsNoGraph) {
   const CoreInputs in = make_inputs(1, 10, 2, 2, 1);
   const Leaves x = leaves_of(in);

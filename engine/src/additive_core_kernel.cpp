@@ -52,6 +52,17 @@ OutRows<S> out_rows_of(const at::Tensor& x) {
   return {x.data_ptr<S>(), x.stride(0), x.stride(1)};
 }
 
+// Σ_d a[d]·b[d] over one head's Dh values, accumulated in Acc (the SIMD reduction may add
+// in any order; the kernels are compiled with -fopenmp-simd).
+template <typename Acc, int DH, typename S>
+inline Acc head_dot(const S* __restrict a, const S* __restrict b, std::int64_t dh) {
+  const std::int64_t n = DH > 0 ? DH : dh;
+  Acc total = 0;
+#pragma omp simd reduction(+ : total)
+  for (std::int64_t d = 0; d < n; ++d) total += static_cast<Acc>(a[d]) * static_cast<Acc>(b[d]);
+  return total;
+}
+
 // Sums per-chunk partials (items × D) into one (B × D) result per sequence.
 template <typename S>
 void sum_chunks(const std::vector<S>& partial, const Shape& s, S* out) {
@@ -70,9 +81,9 @@ void sum_chunks(const std::vector<S>& partial, const Shape& s, S* out) {
 //   weights[b,t,h] = softmax_t(c[b,h] · X[b,t,h]) over real tokens (0 on padding),
 //   pooled[b,h]    = Σ_t weights[b,t,h] X[b,t,h].
 // c (B,H,Dh) packed; weights (B,T,H), pooled (B,H,Dh) and pooled64, the same accumulated
-// in float64, are written. The backward subtracts pooled64 from per-token dot products: with
-// a one-hot softmax the two are nearly equal, and float32 rounding of either would dominate
-// the difference. When `copy` is not null it receives X + bias (B,T,D) on the way, while the
+// merged in float64, are written. The backward subtracts pooled64 from per-token dot
+// products: with a one-hot softmax the two are nearly equal, and a float32 rounding of the
+// merge or of the dot products would dominate the difference. When `copy` is not null it receives X + bias (B,T,D) on the way, while the
 // rows are in cache.
 template <typename S, int DH>
 void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s, S* weights, S* pooled,
@@ -80,25 +91,24 @@ void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s
   const std::int64_t H = s.H, Dh = DH > 0 ? DH : s.Dh, D = s.D(), items = s.items(), nc = s.chunks();
   const S neg_inf = -std::numeric_limits<S>::infinity();
   std::vector<S> chunk_max(items * H), chunk_sum(items * H);
-  std::vector<double> chunk_acc(items * D);
+  std::vector<S> chunk_acc(items * D);
   at::parallel_for(0, items, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t item = begin; item < end; ++item) {
       const std::int64_t b = item / nc;
       const S* __restrict cb = c + b * D;
       S* __restrict m = &chunk_max[item * H];
       S* __restrict l = &chunk_sum[item * H];
-      double* __restrict acc = &chunk_acc[item * D];
+      S* __restrict acc = &chunk_acc[item * D];
       std::fill(m, m + H, neg_inf);
       std::fill(l, l + H, S(0));
-      std::fill(acc, acc + D, 0.0);
+      std::fill(acc, acc + D, S(0));
       // Scores and the chunk's maximum per head.
       for (std::int64_t t = s.first(item); t < s.last(item); ++t) {
         if (!mask[b * s.T + t]) continue;
         const S* __restrict x = X.row(b, t);
         S* __restrict w = weights + (b * s.T + t) * H;
         for (std::int64_t h = 0; h < H; ++h) {
-          S dot = 0;
-          for (std::int64_t d = 0; d < Dh; ++d) dot += cb[h * Dh + d] * x[h * Dh + d];
+          const S dot = head_dot<S, DH>(cb + h * Dh, x + h * Dh, Dh);
           w[h] = dot;
           m[h] = std::max(m[h], dot);
         }
@@ -117,10 +127,13 @@ void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s
         }
         const S* __restrict x = X.row(b, t);
         for (std::int64_t h = 0; h < H; ++h) {
-          const S e = std::exp(w[h] - m[h]);
-          w[h] = e;
-          l[h] += e;
-          for (std::int64_t d = 0; d < Dh; ++d) acc[h * Dh + d] += double(e) * double(x[h * Dh + d]);
+          w[h] = std::exp(w[h] - m[h]);
+          l[h] += w[h];
+        }
+        for (std::int64_t h = 0; h < H; ++h) {
+          const S e = w[h];
+#pragma omp simd
+          for (std::int64_t d = 0; d < Dh; ++d) acc[h * Dh + d] += e * x[h * Dh + d];
         }
       }
     }
@@ -145,7 +158,7 @@ void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s
         const S cm = chunk_max[item * H + h];
         const S f = (cm == neg_inf || total <= 0) ? S(0) : std::exp(cm - top) / total;
         factor[item * H + h] = f;
-        const double* acc = &chunk_acc[item * D + h * Dh];
+        const S* acc = &chunk_acc[item * D + h * Dh];
         for (std::int64_t d = 0; d < Dh; ++d) out[d] += double(f) * acc[d];
       }
       for (std::int64_t d = 0; d < Dh; ++d) pooled[b * D + h * Dh + d] = static_cast<S>(out[d]);
@@ -177,6 +190,7 @@ void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s,
         const S* __restrict g = dU + (b * s.T + t) * D;
         const S* __restrict v = V.row(b, t);
         S* __restrict out = dV.row(b, t);
+#pragma omp simd
         for (std::int64_t j = 0; j < D; ++j) {
           out[j] = g[j] * kb[j];
           acc[j] += g[j] * v[j];
@@ -216,14 +230,17 @@ void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const
         S* __restrict out = dX.row(b, t);
         for (std::int64_t h = 0; h < H; ++h) {
           const std::int64_t o = h * Dh;
-          double dot = 0;
-          for (std::int64_t d = 0; d < Dh; ++d) dot += double(gsb[o + d]) * double(x[o + d]);
+          const double dot = head_dot<double, DH>(gsb + o, x + o, Dh);
           const S dz = wt[h] * static_cast<S>(dot - gp[b * H + h]);
+          const S wh = wt[h];
           if (accumulate) {
-            for (std::int64_t d = 0; d < Dh; ++d) out[o + d] += wt[h] * gsb[o + d] + dz * wsb[o + d];
+#pragma omp simd
+            for (std::int64_t d = 0; d < Dh; ++d) out[o + d] += wh * gsb[o + d] + dz * wsb[o + d];
           } else {
-            for (std::int64_t d = 0; d < Dh; ++d) out[o + d] = wt[h] * gsb[o + d] + dz * wsb[o + d];
+#pragma omp simd
+            for (std::int64_t d = 0; d < Dh; ++d) out[o + d] = wh * gsb[o + d] + dz * wsb[o + d];
           }
+#pragma omp simd
           for (std::int64_t d = 0; d < Dh; ++d) acc[o + d] += dz * x[o + d];
         }
         if (eacc != nullptr) {

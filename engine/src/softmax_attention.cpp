@@ -39,10 +39,21 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x, const torch:
   const torch::Tensor K = split_heads(key(x));    // (B,H,T,Dh)
   const torch::Tensor V = split_heads(value(x));  // (B,H,T,Dh)
 
-  const torch::Tensor scores = torch::matmul(Q, K.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim_));
-  const torch::Tensor key_mask = mask.view({B, 1, 1, T});      // padded keys get no weight
-  const torch::Tensor weights = masked_softmax(scores, key_mask, -1);  // (B,H,T,T)
-  const torch::Tensor context = torch::matmul(weights, V);             // (B,H,T,Dh)
+  // Only two (B,H,T,T) tensors are made, the scores and the weights: the scale goes on Q
+  // before the product and the mask is written into the scores in place (the product's
+  // backward does not need its output). Each extra T×T temporary would cost B·H·T² floats
+  // of memory traffic and, at long T, page faults.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
+  const torch::Tensor scores = torch::matmul(Q * scale, K.transpose(-2, -1));  // (B,H,T,T)
+  if (!mask.all().item<bool>()) {
+    const torch::Tensor padded_key = mask.logical_not().view({B, 1, 1, T});  // padded keys get no weight
+    scores.masked_fill_(padded_key, mask_fill_value(scores.scalar_type()));
+  }
+  torch::Tensor weights = torch::softmax(scores, -1);  // (B,H,T,T)
+  // A sequence without tokens would get uniform weights over its padding: zero them, as
+  // masked_softmax does.
+  if (!mask.any(1).all().item<bool>()) weights = weights * mask.any(1).to(weights.scalar_type()).view({B, 1, 1, 1});
+  const torch::Tensor context = torch::matmul(weights, V);  // (B,H,T,Dh)
 
   if (trace != nullptr) trace->weights = weights.detach();
   return output(context.transpose(1, 2).reshape({B, T, heads_ * head_dim_}));  // (B,T,D)

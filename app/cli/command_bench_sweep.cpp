@@ -1,29 +1,36 @@
-// `fastformer bench sweep`: runtime versus sequence length for each attention kind, with a
-// line per point, CSV/JSON files, the log–log slope per kind and the crossover length.
+// `fastformer bench sweep`: runtime, memory and throughput versus sequence length for each
+// attention kind, one child process per point, with a line per point, CSV/JSON files, the
+// log–log slope per kind, the crossover length and memory per token.
 #include "commands.h"
+
+#include "bench_child.h"
+#include "bench_options.h"
+#include "bench_report.h"
 
 #include "fastformer/bench.h"
 #include "fastformer/error.h"
-#include "fastformer/scaling_fit.h"
+#include "fastformer/roofline.h"
+#include "fastformer/runtime.h"
 
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
 #include <fstream>
-#include <iostream>
 #include <memory>
+#include <optional>
 
 namespace fastformer::cli {
 namespace {
 
 struct SweepOptions {
+  BenchOptions bench;
+  std::string preset;
   std::vector<std::string> kinds{"additive", "softmax"};
   std::vector<std::int64_t> lengths;
   std::string range = "128:4096";
-  std::string pass = "forward";
+  bool roofline = false;
+  bool in_process = false;
   double fit_from = 0;
   std::string csv, json;
-  BenchConfig config;
 };
 
 // "128:65536" → 128, 256, …, 65536.
@@ -48,66 +55,60 @@ void write_file(const std::string& path, const std::string& text) {
   if (!out) throw Error("could not write file", path);
 }
 
-void run_sweep(SweepOptions& o) {
+void run_sweep(const CLI::App& cmd, const SweepOptions& o) {
   prepare_runtime();
-  BenchConfig& b = o.config;
+  BenchConfig b = bench_config(cmd, o.bench, o.preset);
   b.kinds.clear();
   for (const auto& k : o.kinds) b.kinds.push_back(k == "softmax" ? AttentionKind::softmax : AttentionKind::additive);
   b.lengths = o.lengths.empty() ? powers_of_two(o.range) : o.lengths;
-  b.pass = o.pass == "train-step" ? BenchPass::train_step : BenchPass::forward;
-  const auto points = run_bench(b, [](const BenchPoint& p) {
-    std::printf("%-9s %-10s N=%-7lld B=%-4lld %-8s median %10.3f ms  p10 %10.3f  p90 %10.3f  %12.0f tokens/s\n",
-                p.kind.c_str(), p.pass.c_str(), static_cast<long long>(p.n), static_cast<long long>(p.batch),
-                p.status.c_str(), p.median_ms, p.p10_ms, p.p90_ms, p.tokens_per_s);
-    std::fflush(stdout);
-  });
+  validate(b);
+
+  // A child per point measures memory (and keeps one point's failure from the next);
+  // the children use as many LibTorch threads as this process.
+  const int threads = runtime_info().threads;
+  std::optional<Roofline> roofline;
+  if (o.roofline) {
+    roofline = o.in_process ? measure_roofline(b.device, b.dtype) : roofline_in_child(b.device, b.dtype, threads);
+    print_roofline(*roofline);
+  }
+  const BenchRunner runner = o.in_process ? BenchRunner{} : child_process_runner(threads);
+  const auto points = run_bench(
+      b, [&](const BenchPoint& p) { print_point(p, roofline.has_value()); }, runner,
+      roofline ? &*roofline : nullptr);
   if (!o.csv.empty()) write_file(o.csv, bench_csv(points));
-  if (!o.json.empty()) write_file(o.json, bench_json(b, points).dump(2) + "\n");
+  if (!o.json.empty()) write_file(o.json, bench_json(b, points, roofline ? &*roofline : nullptr).dump(2) + "\n");
 
   // Slopes over the upper half of the lengths unless --fit-from says otherwise.
-  const double fit_from = o.fit_from > 0 ? o.fit_from : static_cast<double>(b.lengths[b.lengths.size() / 2]);
-  std::vector<ScalingPoint> additive, softmax;
-  for (const auto& p : points) {
-    if (p.status != "ok") continue;
-    (p.kind == "softmax" ? softmax : additive).push_back({static_cast<double>(p.n), p.median_ms / static_cast<double>(p.batch)});
-  }
-  for (const auto& [name, series] : {std::pair{"additive", &additive}, std::pair{"softmax", &softmax}}) {
-    if (const auto fit = fit_loglog_slope(*series, fit_from)) {
-      std::printf("%s: time ∝ N^%.2f over N = %.0f…%.0f (%lld points)\n", name, fit->slope, fit->min_n, fit->max_n,
-                  static_cast<long long>(fit->points));
-    }
-  }
-  if (!additive.empty() && !softmax.empty()) {
-    const auto from = crossover_length(additive, softmax);
-    if (from) std::printf("additive is faster per sequence from N = %.0f on\n", *from);
-    else std::printf("additive never stays faster over the measured lengths\n");
-  }
+  print_scaling(points, o.fit_from > 0 ? o.fit_from : static_cast<double>(b.lengths[b.lengths.size() / 2]));
+  print_memory_per_token(points);
 }
 
 }  // namespace
 
 void add_bench_sweep_command(CLI::App& bench) {
   auto o = std::make_shared<SweepOptions>();
-  auto* cmd = bench.add_subcommand("sweep", "Runtime versus sequence length for each attention kind");
+  auto* cmd = bench.add_subcommand("sweep", "Runtime, memory and GFLOP/s versus sequence length for each attention kind");
+  cmd->footer(
+      "Each point runs in a child process (`bench point`): its memory is the growth of its peak RSS over the "
+      "built model and inputs. A child running past 20 s + 2 × the point budget is killed (timeout); one killed "
+      "by the kernel or failing to allocate is oom; the sweep goes on. --in-process runs the points here instead.");
+  cmd->add_option("--preset", o->preset,
+                  "paper-fig2: stack of 2 layers, 16 heads, hidden 256 (the defaults) | layer: one attention "
+                  "layer, 16 heads, hidden 256 (the PyTorch reference's configuration); options given win")
+      ->check(CLI::IsMember(bench_preset_names()));
   cmd->add_option("--kinds", o->kinds, "additive,softmax")->delimiter(',')->check(CLI::IsMember({"additive", "softmax"}));
   cmd->add_option("--lengths", o->lengths, "Sequence lengths, e.g. 128,512,2048")->delimiter(',');
   cmd->add_option("--range", o->range, "MIN:MAX, powers of two (when --lengths is not given)")->capture_default_str();
-  cmd->add_option("--pass", o->pass, "forward | train-step")
-      ->check(CLI::IsMember({"forward", "train-step"}))
-      ->capture_default_str();
-  cmd->add_option("--batch", o->config.batch, "Sequences per batch")->capture_default_str();
-  cmd->add_option("--tokens-per-batch", o->config.tokens_per_batch, "Constant tokens per batch (batch = this / N)");
-  cmd->add_option("--hidden", o->config.hidden, "Hidden size")->capture_default_str();
-  cmd->add_option("--heads", o->config.heads, "Heads")->capture_default_str();
-  cmd->add_option("--layers", o->config.layers, "Layers")->capture_default_str();
-  cmd->add_option("--warmup", o->config.warmup, "Untimed runs per point")->capture_default_str();
-  cmd->add_option("--repeats", o->config.repeats, "Timed runs per point")->capture_default_str();
-  cmd->add_option("--point-budget", o->config.point_budget_s, "Seconds per point")->capture_default_str();
-  cmd->add_option("--total-budget", o->config.total_budget_s, "Seconds in all (0: no limit)");
+  add_bench_point_options(*cmd, o->bench);
+  cmd->add_option("--tokens-per-batch", o->bench.config.tokens_per_batch, "Constant tokens per batch (batch = this / N)");
+  cmd->add_option("--total-budget", o->bench.config.total_budget_s, "Seconds in all (0: no limit)");
+  cmd->add_flag("--roofline", o->roofline,
+                "Measure peak matmul GFLOP/s and copy GB/s first and give each point its fraction of that limit");
+  cmd->add_flag("--in-process", o->in_process, "Run the points in this process (no memory measurement on CPU)");
   cmd->add_option("--fit-from", o->fit_from, "Fit slopes over N >= this (default: the upper half)");
   cmd->add_option("--csv", o->csv, "Write the points as CSV");
-  cmd->add_option("--json", o->json, "Write config, machine and points as JSON");
-  cmd->callback([o] { run_sweep(*o); });
+  cmd->add_option("--json", o->json, "Write config, machine, memory method, roofline and points as JSON");
+  cmd->callback([o, cmd] { run_sweep(*cmd, *o); });
 }
 
 }  // namespace fastformer::cli

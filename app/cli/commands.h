@@ -23,5 +23,7 @@ void add_predict_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_bench_sweep_command(CLI::App& bench);
+void add_bench_point_command(CLI::App& bench);
+void add_bench_roofline_command(CLI::App& bench);
 
 }  // namespace fastformer::cli

@@ -1,8 +1,11 @@
-// The length sweep: statistics of a tiny sweep, oom and skipped points recorded without
-// crashing, constant-token batches, and the CSV round trip.
+// The length sweep: statistics of a tiny sweep at every scope, oom, skipped and n/a points
+// recorded without crashing, constant-token batches, a plugged-in runner, rates and the
+// roofline fraction, and the CSV/JSON round trip.
 #include "fastformer/bench.h"
 
+#include "fastformer/bench_work.h"
 #include "fastformer/error.h"
+#include "fastformer/roofline.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -74,23 +77,162 @@ TEST(Bench, TotalBudgetSkipsTheRest) {
   EXPECT_EQ(points.back().status, "skipped");
 }
 
+TEST(Bench, LayerAndCoreScopesRunInEveryPassAndDtype) {
+  for (const BenchScope scope : {BenchScope::layer, BenchScope::core}) {
+    for (const BenchPass pass : {BenchPass::forward, BenchPass::train_step}) {
+      for (const char* dtype : {"float32", "float64", "bfloat16"}) {
+        BenchConfig b = tiny();
+        b.scope = scope;
+        b.pass = pass;
+        b.dtype = dtype;
+        b.lengths = {8, 16};
+        b.repeats = 1;
+        const auto points = run_bench(b);
+        ASSERT_EQ(points.size(), 4u);
+        for (const auto& p : points) {
+          const bool runs = scope != BenchScope::core || p.kind == "additive";
+          EXPECT_EQ(p.status, runs ? "ok" : "n/a") << to_string(scope) << " " << p.kind << " " << dtype;
+          EXPECT_EQ(p.scope, to_string(scope));
+          EXPECT_EQ(p.dtype, dtype);
+          EXPECT_EQ(p.device, "cpu");
+          EXPECT_EQ(p.memory_method, kMemoryNone);  // in-process on the CPU: not measured
+          EXPECT_EQ(p.peak_bytes, 0);
+          if (runs) EXPECT_GT(p.gflops, 0.0);
+        }
+      }
+    }
+  }
+}
+
+TEST(Bench, BadSettingsAreRefused) {
+  BenchConfig b = tiny();
+  b.dtype = "float16";
+  EXPECT_THROW(run_bench(b), Error);
+  b = tiny();
+  b.device = "tpu";
+  EXPECT_THROW(run_bench(b), Error);
+  b = tiny();
+  b.heads = 3;
+  EXPECT_THROW(run_bench(b), Error);
+  EXPECT_THROW(parse_bench_scope("model"), Error);
+  EXPECT_EQ(parse_bench_scope("core"), BenchScope::core);
+  EXPECT_EQ(parse_bench_pass("train-step"), BenchPass::train_step);
+}
+
+TEST(Bench, APluggedInRunnerIsUsedAndItsPointsGetRates) {
+  BenchConfig b = tiny();
+  b.scope = BenchScope::layer;
+  std::vector<std::int64_t> asked;
+  const BenchRunner runner = [&](const BenchConfig& c, AttentionKind kind, std::int64_t n) {
+    asked.push_back(n);
+    BenchPoint p = bench_point_header(c, kind, n);
+    p.status = "ok";
+    p.runs = 1;
+    p.median_ms = p.min_ms = p.p10_ms = p.p90_ms = 2.0;
+    p.peak_bytes = 1024 * n;
+    p.memory_method = kMemoryChildRss;
+    return p;
+  };
+  const Roofline roofline{"cpu", "float32", 2048, 100.0, 1 << 20, 10.0};  // 100 GFLOP/s, 10 GB/s
+  const auto points = run_bench(b, {}, runner, &roofline);
+  ASSERT_EQ(asked.size(), 6u);
+  for (const auto& p : points) {
+    const BenchWork work = bench_work(b, p.kind == "softmax" ? AttentionKind::softmax : AttentionKind::additive, p.n, p.batch);
+    EXPECT_DOUBLE_EQ(p.flops, work.flops);
+    EXPECT_DOUBLE_EQ(p.bytes, work.bytes);
+    EXPECT_DOUBLE_EQ(p.gflops, work.flops / 2e-3 / 1e9);
+    EXPECT_DOUBLE_EQ(p.gbps, work.bytes / 2e-3 / 1e9);
+    EXPECT_DOUBLE_EQ(p.bytes_per_token, 1024.0 / static_cast<double>(p.batch));
+    EXPECT_DOUBLE_EQ(p.roofline_ms, 1e3 * (work.flops / 100e9 + work.bytes / 10e9));
+    EXPECT_DOUBLE_EQ(p.of_roofline, p.roofline_ms / 2.0);
+  }
+}
+
+TEST(Bench, RooflineRatesArePositive) {
+  const Roofline r = measure_roofline("cpu", "float32", 128, 1 << 20);
+  EXPECT_GT(r.peak_gflops, 0.0);
+  EXPECT_GT(r.bandwidth_gbps, 0.0);
+  EXPECT_DOUBLE_EQ(roofline_ms(r, r.peak_gflops * 1e9, 0), 1e3);
+  EXPECT_DOUBLE_EQ(roofline_ms(r, 0, r.bandwidth_gbps * 1e9), 1e3);
+  const Roofline back = roofline_from_json(to_json(r));
+  EXPECT_DOUBLE_EQ(back.peak_gflops, r.peak_gflops);
+  EXPECT_EQ(back.copy_bytes, 1 << 20);
+  EXPECT_THROW(measure_roofline("cpu", "int8"), Error);
+}
+
 TEST(Bench, CsvAndJsonRoundTrip) {
-  const std::vector<BenchPoint> points{{"additive", "forward", 128, 1, "ok", 5, 1.5, 1.25, 1.3, 1.75, 85333.3},
-                                       {"softmax", "forward", 65536, 1, "oom", 0, 0, 0, 0, 0, 0}};
-  const auto back = parse_bench_csv(bench_csv(points));
+  BenchPoint full{"additive", "train-step", 128, 2, "ok", 5, 1.5, 1.25, 1.3, 1.75, 85333.3};
+  full.scope = "layer";
+  full.dtype = "bfloat16";
+  full.device = "cuda:1";
+  full.flops = 19423972416290816.0;  // softmax at N = 2^22: beyond 9 significant digits
+  full.bytes = 2043904;
+  full.gflops = 87.1740386;
+  full.gbps = 5.28;
+  full.peak_bytes = 7340032;
+  full.bytes_per_token = 28672;
+  full.memory_method = kMemoryChildRss;
+  full.roofline_ms = 0.42;
+  full.of_roofline = 0.28;
+  const std::vector<BenchPoint> points{full, {"softmax", "forward", 65536, 1, "oom", 0, 0, 0, 0, 0, 0}};
+  const std::string csv = bench_csv(points);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "kind,pass,n,batch,status,scope,dtype,device,runs,median_ms,min_ms,p10_ms,p90_ms,tokens_per_s,flops,bytes,"
+            "gflops,gbps,peak_bytes,bytes_per_token,memory_method,roofline_ms,of_roofline");
+  const auto back = parse_bench_csv(csv);
   ASSERT_EQ(back.size(), 2u);
-  EXPECT_EQ(back[0].kind, "additive");
-  EXPECT_EQ(back[0].n, 128);
-  EXPECT_EQ(back[0].runs, 5);
-  EXPECT_DOUBLE_EQ(back[0].p90_ms, 1.75);
-  EXPECT_DOUBLE_EQ(back[0].tokens_per_s, 85333.3);
+  for (const BenchPoint& p : {back[0], bench_point_from_json(to_json(full))}) {
+    EXPECT_EQ(p.kind, "additive");
+    EXPECT_EQ(p.pass, "train-step");
+    EXPECT_EQ(p.n, 128);
+    EXPECT_EQ(p.batch, 2);
+    EXPECT_EQ(p.runs, 5);
+    EXPECT_DOUBLE_EQ(p.p90_ms, 1.75);
+    EXPECT_DOUBLE_EQ(p.tokens_per_s, 85333.3);
+    EXPECT_EQ(p.scope, "layer");
+    EXPECT_EQ(p.dtype, "bfloat16");
+    EXPECT_EQ(p.device, "cuda:1");
+    EXPECT_DOUBLE_EQ(p.flops, full.flops);
+    EXPECT_DOUBLE_EQ(p.bytes, full.bytes);
+    EXPECT_DOUBLE_EQ(p.gflops, full.gflops);
+    EXPECT_DOUBLE_EQ(p.gbps, 5.28);
+    EXPECT_EQ(p.peak_bytes, 7340032);
+    EXPECT_DOUBLE_EQ(p.bytes_per_token, 28672);
+    EXPECT_EQ(p.memory_method, "child-rss");
+    EXPECT_DOUBLE_EQ(p.roofline_ms, 0.42);
+    EXPECT_DOUBLE_EQ(p.of_roofline, 0.28);
+  }
   EXPECT_EQ(back[1].status, "oom");
+  EXPECT_EQ(back[1].memory_method, "none");
   EXPECT_THROW(parse_bench_csv("not,a,bench\n"), Error);
-  const nlohmann::json j = bench_json(tiny(), points);
+  EXPECT_THROW(parse_bench_csv("kind,pass,n,batch,status\nadditive,forward,x,1,ok\n"), Error);
+  EXPECT_THROW(parse_bench_csv("kind,pass,n,batch,status\nadditive,forward,8\n"), Error);
+  // A CSV of the first version (no scope … columns) still reads, with the defaults.
+  const auto old = parse_bench_csv(
+      "kind,pass,n,batch,status,runs,median_ms,min_ms,p10_ms,p90_ms,tokens_per_s\n"
+      "softmax,forward,256,1,ok,5,2,1,1.5,3,128000\n");
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_EQ(old[0].scope, "stack");
+  EXPECT_DOUBLE_EQ(old[0].median_ms, 2);
+
+  const Roofline roofline{"cpu", "float32", 2048, 120.5, 256 << 20, 40.25};
+  BenchConfig config = tiny();
+  config.scope = BenchScope::layer;
+  config.dtype = "bfloat16";
+  const nlohmann::json j = bench_json(config, points, &roofline);
   EXPECT_EQ(j.at("points").size(), 2u);
   EXPECT_EQ(j.at("points")[1].at("status"), "oom");
+  EXPECT_EQ(j.at("points")[0].at("peak_bytes"), 7340032);
+  EXPECT_EQ(j.at("points")[0].at("bytes_per_token"), 28672);
   EXPECT_EQ(j.at("config").at("layers"), 1);
+  EXPECT_EQ(j.at("config").at("scope"), "layer");
+  EXPECT_EQ(j.at("config").at("dtype"), "bfloat16");
+  EXPECT_EQ(j.at("config").at("device"), "cpu");
   EXPECT_TRUE(j.at("machine").contains("torch"));
+  EXPECT_TRUE(j.at("machine").contains("blas"));
+  EXPECT_EQ(j.at("memory_method"), "child-rss");  // from the ok point
+  EXPECT_DOUBLE_EQ(j.at("roofline").at("peak_gflops").get<double>(), 120.5);
+  EXPECT_TRUE(bench_json(config, points).at("roofline").is_null());
 }
 
 }  // namespace

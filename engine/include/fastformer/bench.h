@@ -1,6 +1,8 @@
-// Runtime-versus-length benchmark of the encoder stack: a grid over attention kind and
-// sequence length, forward or whole training steps, with per-point statistics, `oom` and
-// `timeout` points recorded instead of crashing, and CSV/JSON output.
+// Runtime-versus-length benchmark: a grid over attention kind and sequence length at one
+// scope (encoder stack, one attention layer, or the additive core alone), forward or whole
+// training steps, with per-point statistics, counted work (FLOPs, bytes), peak memory when
+// the runner can measure it, `oom`/`timeout` points recorded instead of crashing, and
+// CSV/JSON output.
 #pragma once
 
 #include "fastformer/model_config.h"
@@ -14,7 +16,16 @@
 
 namespace fastformer {
 
+struct Roofline;
+
 enum class BenchPass { forward, train_step };
+// What one timed run executes:
+//   stack: L encoder layers (attention, LayerNorm, FFN) on (B,N,D) input;
+//   layer: one attention layer as the PyTorch reference implements it: additive =
+//          FastformerAttention::mix (Q/K/V projections, core, Wr, residual +Q, no output
+//          projection), softmax = SoftmaxAttention::forward;
+//   core:  additive_core(Q,K,V) on given (B,N,H,Dh) tensors (no projections); additive only.
+enum class BenchScope { stack, layer, core };
 
 struct BenchConfig {
   std::vector<AttentionKind> kinds{AttentionKind::additive, AttentionKind::softmax};
@@ -23,7 +34,10 @@ struct BenchConfig {
   std::int64_t tokens_per_batch = 0;  // ... or, when > 0, max(1, tokens_per_batch / N) of them
   std::int64_t hidden = 256;          // paper Fig. 2: 2 layers, 16 heads, hidden 256
   std::int64_t heads = 16;
-  std::int64_t layers = 2;
+  std::int64_t layers = 2;  // stack scope only
+  BenchScope scope = BenchScope::stack;
+  std::string dtype = "float32";  // float32 | float64 | bfloat16
+  std::string device = "cpu";     // cpu | cuda | cuda:N
   BenchPass pass = BenchPass::forward;
   int warmup = 1;
   int repeats = 5;
@@ -31,26 +45,64 @@ struct BenchConfig {
   double total_budget_s = 0.0;   // 0: no limit; later points are then "skipped"
 };
 
+// How a point's peak_bytes was measured.
+inline constexpr const char* kMemoryNone = "none";                    // not measured (0)
+inline constexpr const char* kMemoryChildRss = "child-rss";           // peak RSS of a child process
+inline constexpr const char* kMemoryCudaAllocator = "cuda-allocator";  // CUDA caching allocator peak
+
 struct BenchPoint {
   std::string kind;    // additive | softmax
   std::string pass;    // forward | train-step
   std::int64_t n = 0;  // tokens per sequence
   std::int64_t batch = 0;
-  std::string status;  // ok | oom | timeout | skipped
+  std::string status;  // ok | oom | timeout | skipped | n/a | error
   int runs = 0;        // timed runs
   double median_ms = 0, min_ms = 0, p10_ms = 0, p90_ms = 0;
   double tokens_per_s = 0;
+  std::string scope = "stack";  // stack | layer | core
+  std::string dtype = "float32";
+  std::string device = "cpu";
+  double flops = 0;  // counted work of one run (bench_work.h)
+  double bytes = 0;  // minimum bytes one run moves (bench_work.h)
+  double gflops = 0, gbps = 0;  // flops and bytes over the median time
+  std::int64_t peak_bytes = 0;  // peak memory growth of one run over the built model and inputs
+  double bytes_per_token = 0;   // peak_bytes / (batch · n)
+  std::string memory_method = kMemoryNone;
+  double roofline_ms = 0;  // flops / peak + bytes / bandwidth, when a roofline was measured
+  double of_roofline = 0;  // roofline_ms / median_ms
 };
 
-// Runs every (kind, length) point in order; `on_point` sees each one as it finishes.
-std::vector<BenchPoint> run_bench(const BenchConfig& config,
-                                  const std::function<void(const BenchPoint&)>& on_point = {});
+// Times one point; the default runs it in this process (bench_measure.h). The CLI plugs in a
+// runner that starts a child process per point to measure its peak memory.
+using BenchRunner = std::function<BenchPoint(const BenchConfig& config, AttentionKind kind, std::int64_t n)>;
 
-// CSV with a header row; JSON {"config": …, "machine": …, "points": […]}.
+// Runs every (kind, length) point in order; `on_point` sees each one as it finishes, with
+// work, rates and (given a roofline) its fraction of the roofline filled in.
+std::vector<BenchPoint> run_bench(const BenchConfig& config,
+                                  const std::function<void(const BenchPoint&)>& on_point = {},
+                                  const BenchRunner& runner = {}, const Roofline* roofline = nullptr);
+
+// Throws fastformer::Error naming the first bad setting.
+void validate(const BenchConfig& config);
+// Sequences per batch at length n.
+std::int64_t bench_batch(const BenchConfig& config, std::int64_t n);
+// The model settings a point builds: paper preset, no dropout, separate layers; the layer
+// scope has its own V projection (share_qv off) as the reference layer does.
+ModelConfig bench_model_config(const BenchConfig& config, AttentionKind kind, std::int64_t n);
+// A point with its identity filled in and no measurement yet.
+BenchPoint bench_point_header(const BenchConfig& config, AttentionKind kind, std::int64_t n);
+
+// CSV with a header row; JSON {"config", "machine", "memory_method", "roofline", "points"}.
 std::string bench_csv(const std::vector<BenchPoint>& points);
 std::vector<BenchPoint> parse_bench_csv(const std::string& text);
-nlohmann::json bench_json(const BenchConfig& config, const std::vector<BenchPoint>& points);
+nlohmann::json bench_json(const BenchConfig& config, const std::vector<BenchPoint>& points,
+                          const Roofline* roofline = nullptr);
+nlohmann::json to_json(const BenchPoint& point);
+BenchPoint bench_point_from_json(const nlohmann::json& j);
 
 std::string to_string(BenchPass pass);
+std::string to_string(BenchScope scope);
+BenchPass parse_bench_pass(const std::string& name);
+BenchScope parse_bench_scope(const std::string& name);
 
 }  // namespace fastformer

@@ -18,9 +18,7 @@ using torch::autograd::variable_list;
 void save(AutogradContext* ctx, const variable_list& inputs, const kernel::CoreForward& f, double scale) {
   variable_list all = inputs;
   // Outputs go through save_for_backward too: it keeps them without a reference cycle.
-  for (const auto& t : {f.alpha, f.beta, f.global_q, f.global_k, f.key_sum, f.global_q64, f.key_sum64}) {
-    all.push_back(t);
-  }
+  for (const auto& t : {f.alpha, f.beta, f.global_q, f.global_k, f.key_sum}) all.push_back(t);
   ctx->save_for_backward(all);
   ctx->saved_data["scale"] = scale;
   ctx->mark_non_differentiable({f.alpha, f.beta, f.global_q, f.global_k});
@@ -33,8 +31,6 @@ kernel::CoreForward restore(const variable_list& s, std::size_t first) {
   f.global_q = s[first + 2];
   f.global_k = s[first + 3];
   f.key_sum = s[first + 4];
-  f.global_q64 = s[first + 5];
-  f.key_sum64 = s[first + 6];
   return f;
 }
 

@@ -80,14 +80,11 @@ void sum_chunks(const std::vector<S>& partial, const Shape& s, S* out) {
 // Softmax-weighted pooling over tokens, the shape of both Eq. 3 and Eq. 5:
 //   weights[b,t,h] = softmax_t(c[b,h] · X[b,t,h]) over real tokens (0 on padding),
 //   pooled[b,h]    = Σ_t weights[b,t,h] X[b,t,h].
-// c (B,H,Dh) packed; weights (B,T,H), pooled (B,H,Dh) and pooled64, the same accumulated
-// merged in float64, are written. The backward subtracts pooled64 from per-token dot
-// products: with a one-hot softmax the two are nearly equal, and a float32 rounding of the
-// merge or of the dot products would dominate the difference. When `copy` is not null it receives X + bias (B,T,D) on the way, while the
-// rows are in cache.
+// c (B,H,Dh) packed; weights (B,T,H) and pooled (B,H,Dh) are written. When `copy` is not
+// null it receives X + bias (B,T,D) on the way, while the rows are in cache.
 template <typename S, int DH>
 void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s, S* weights, S* pooled,
-                  double* pooled64, S* copy = nullptr, const S* bias = nullptr) {
+                  S* copy = nullptr, const S* bias = nullptr) {
   const std::int64_t H = s.H, Dh = DH > 0 ? DH : s.Dh, D = s.D(), items = s.items(), nc = s.chunks();
   const S neg_inf = -std::numeric_limits<S>::infinity();
   std::vector<S> chunk_max(items * H), chunk_sum(items * H);
@@ -151,17 +148,16 @@ void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s
         const S cm = chunk_max[(b * nc + c) * H + h];
         if (cm != neg_inf) total += chunk_sum[(b * nc + c) * H + h] * std::exp(cm - top);
       }
-      double* out = pooled64 + b * D + h * Dh;
-      std::fill(out, out + Dh, 0.0);
+      S* out = pooled + b * D + h * Dh;
+      std::fill(out, out + Dh, S(0));
       for (std::int64_t c = 0; c < nc; ++c) {
         const std::int64_t item = b * nc + c;
         const S cm = chunk_max[item * H + h];
         const S f = (cm == neg_inf || total <= 0) ? S(0) : std::exp(cm - top) / total;
         factor[item * H + h] = f;
         const S* acc = &chunk_acc[item * D + h * Dh];
-        for (std::int64_t d = 0; d < Dh; ++d) out[d] += double(f) * acc[d];
+        for (std::int64_t d = 0; d < Dh; ++d) out[d] += f * acc[d];
       }
-      for (std::int64_t d = 0; d < Dh; ++d) pooled[b * D + h * Dh + d] = static_cast<S>(out[d]);
     }
   });
   at::parallel_for(0, items, 8, [&](std::int64_t begin, std::int64_t end) {
@@ -202,16 +198,18 @@ void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s,
 }
 
 // Backward of pooled = Σ_t w_t (X_t ⊙ s) with w = softmax_t(z), z_t = scale (wvec ⊙ s)·X_t,
-// given g = ∂L/∂pooled. With ∂L/∂w_t = (g ⊙ s)·X_t and Σ_t w_t ∂L/∂w_t = g·pooled:
-//   ∂L/∂z_t = w_t ((g ⊙ s)·X_t − g·pooled)
+// given g = ∂L/∂pooled. With ∂L/∂w_t = (g ⊙ s)·X_t and Σ_t w_t ∂L/∂w_t = (g ⊙ s)·X̄, where
+// X̄ = Σ_t w_t X_t is the forward's weighted mean:
+//   ∂L/∂z_t = w_t (g ⊙ s)·(X_t − X̄)
 //   dX_t    = w_t (g ⊙ s) + scale ∂L/∂z_t (wvec ⊙ s)         (written to dX)
 //   R       = Σ_t ∂L/∂z_t X_t                                  (returned; gives ∂L/∂wvec, ∂L/∂s)
-// gs = g ⊙ s and ws = scale · wvec ⊙ s are (B,H,Dh); gp = g·pooled is (B,H), computed in
-// float64 from the forward's float64 pooled sum, and so are the dot products it is taken from.
+// gs = g ⊙ s, ws = scale · wvec ⊙ s and mean = X̄ are (B,H,Dh). Centring X_t before the dot
+// product keeps ∂L/∂z_t accurate when the softmax is nearly one-hot: then X_t ≈ X̄ and the
+// difference is exact, where two large dot products would cancel to rounding noise.
 // `extra` (B,T,D), when given, is a further gradient of X (the residual's): it is added to
 // dX and its column sums go to `extra_sum` (D). With `accumulate`, dX is added to.
 template <typename S, int DH>
-void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const double* gp, const Shape& s,
+void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const S* mean, const Shape& s,
                    const OutRows<S>& dX, bool accumulate, S* R, const S* extra = nullptr, S* extra_sum = nullptr) {
   const std::int64_t H = s.H, Dh = DH > 0 ? DH : s.Dh, D = s.D(), nc = s.chunks();
   std::vector<S> partial(s.items() * D), extra_partial(extra != nullptr ? s.items() * D : 0);
@@ -220,6 +218,7 @@ void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const
       const std::int64_t b = item / nc;
       const S* __restrict gsb = gs + b * D;
       const S* __restrict wsb = ws + b * D;
+      const S* __restrict mb = mean + b * D;
       S* __restrict acc = &partial[item * D];
       std::fill(acc, acc + D, S(0));
       S* eacc = extra != nullptr ? &extra_partial[item * D] : nullptr;
@@ -230,8 +229,10 @@ void pool_backward(const Rows<S>& X, const S* w, const S* gs, const S* ws, const
         S* __restrict out = dX.row(b, t);
         for (std::int64_t h = 0; h < H; ++h) {
           const std::int64_t o = h * Dh;
-          const double dot = head_dot<double, DH>(gsb + o, x + o, Dh);
-          const S dz = wt[h] * static_cast<S>(dot - gp[b * H + h]);
+          S dot = 0;
+#pragma omp simd reduction(+ : dot)
+          for (std::int64_t d = 0; d < Dh; ++d) dot += gsb[o + d] * (x[o + d] - mb[o + d]);
+          const S dz = wt[h] * dot;
           const S wh = wt[h];
           if (accumulate) {
 #pragma omp simd
@@ -277,21 +278,19 @@ CoreForward forward_impl(const CoreInputs& in, bool with_residual) {
   f.beta = at::empty({s.B, s.T, s.H}, opts);
   f.global_q = at::empty({s.B, s.H, s.Dh}, opts);
   f.key_sum = at::empty({s.B, s.H, s.Dh}, opts);
-  f.global_q64 = at::empty({s.B, s.H, s.Dh}, opts.dtype(at::kDouble));
-  f.key_sum64 = at::empty({s.B, s.H, s.Dh}, opts.dtype(at::kDouble));
   if (with_residual) f.residual = at::empty({s.B, s.T, s.D()}, opts);
   const at::Tensor bias = in.bias.defined() ? in.bias.contiguous() : at::Tensor();
   // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), q = Σ_i α_i Q_i.
   const at::Tensor cq = (in.wq * in.scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
   softmax_pool<S, DH>(rows_of<S>(in.q), cq.data_ptr<S>(), m.data_ptr<bool>(), s, f.alpha.data_ptr<S>(),
-                  f.global_q.data_ptr<S>(), f.global_q64.data_ptr<double>(),
+                  f.global_q.data_ptr<S>(),
                   with_residual ? f.residual.data_ptr<S>() : nullptr,
                   bias.defined() ? bias.data_ptr<S>() : nullptr);
   // Eq. 4–5: w_k · (q ⊙ K_i) = (w_k ⊙ q) · K_i, so β pools the keys themselves with that
   // score vector, and k = Σ_i β_i (q ⊙ K_i) = q ⊙ Σ_i β_i K_i: P is never stored.
   const at::Tensor ck = (in.wk.unsqueeze(0) * f.global_q * in.scale).contiguous();  // (B,H,Dh)
   softmax_pool<S, DH>(rows_of<S>(in.k), ck.data_ptr<S>(), m.data_ptr<bool>(), s, f.beta.data_ptr<S>(),
-                  f.key_sum.data_ptr<S>(), f.key_sum64.data_ptr<double>());
+                  f.key_sum.data_ptr<S>());
   f.global_k = f.global_q * f.key_sum;  // (B,H,Dh)
   // Eq. 6 (first half): u_i = k ⊙ v_i.
   f.u = at::empty({s.B, s.T, s.H, s.Dh}, opts);
@@ -314,22 +313,20 @@ CoreGrads backward_impl(const at::Tensor& dU_in, const at::Tensor& d_residual, c
   // Eq. 5 with s = q, wvec = w_k: k = Σ_i β_i (q ⊙ K_i).
   const at::Tensor gs_k = (dgk * f.global_q).contiguous();                        // (B,H,Dh)
   const at::Tensor ws_k = (in.wk.unsqueeze(0) * f.global_q * scale).contiguous();  // (B,H,Dh)
-  const at::Tensor gp_k = (gs_k.to(at::kDouble) * f.key_sum64).sum(-1).contiguous();  // (B,H) float64
   const at::Tensor r_k = at::empty({s.B, s.H, s.Dh}, opts);
   pool_backward<S, DH>(rows_of<S>(in.k), f.beta.data_ptr<S>(), gs_k.data_ptr<S>(), ws_k.data_ptr<S>(),
-                   gp_k.data_ptr<double>(), s, out_rows_of<S>(dk), false, r_k.data_ptr<S>());
+                   f.key_sum.data_ptr<S>(), s, out_rows_of<S>(dk), false, r_k.data_ptr<S>());
   // ∂L/∂q collects the pooling (dk ⊙ Σβ_i K_i) and the scores (scale w_k ⊙ R).
   const at::Tensor dgq = (dgk * f.key_sum + in.wk.unsqueeze(0) * r_k * scale).contiguous();  // (B,H,Dh)
   g.dwk = (f.global_q * r_k).sum(0) * scale;                                                  // (H,Dh)
   // Eq. 3 with s = 1, wvec = w_q: q = Σ_i α_i Q_i; plus the residual's gradient.
   const at::Tensor ws_q = (in.wq * scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
-  const at::Tensor gp_q = (dgq.to(at::kDouble) * f.global_q64).sum(-1).contiguous();  // (B,H) float64
   const at::Tensor r_q = at::empty({s.B, s.H, s.Dh}, opts);
   const at::Tensor extra = d_residual.defined() ? d_residual.contiguous() : at::Tensor();  // (B,T,D)
   if (extra.defined()) g.dbias = at::empty({s.D()}, opts);
   const bool shared = dq.data_ptr() == dv.data_ptr();
   pool_backward<S, DH>(rows_of<S>(in.q), f.alpha.data_ptr<S>(), dgq.data_ptr<S>(), ws_q.data_ptr<S>(),
-                   gp_q.data_ptr<double>(), s, out_rows_of<S>(dq), shared, r_q.data_ptr<S>(),
+                   f.global_q.data_ptr<S>(), s, out_rows_of<S>(dq), shared, r_q.data_ptr<S>(),
                    extra.defined() ? extra.data_ptr<S>() : nullptr, extra.defined() ? g.dbias.data_ptr<S>() : nullptr);
   g.dwq = r_q.sum(0) * scale;  // (H,Dh)
   return g;

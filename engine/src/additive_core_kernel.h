@@ -26,7 +26,6 @@ struct CoreForward {
   at::Tensor global_q;  // (B,H,Dh)
   at::Tensor global_k;  // (B,H,Dh)
   at::Tensor key_sum;   // (B,H,Dh) Σ_i β_i K_i, so that k = q ⊙ key_sum
-  at::Tensor global_q64, key_sum64;  // (B,H,Dh) q and key_sum accumulated in float64
 };
 
 struct CoreGrads {

@@ -32,6 +32,33 @@ void FastformerAttentionImpl::reset_parameters(double std) {
   key_score->reset_parameters(std);
 }
 
+std::pair<torch::Tensor, torch::Tensor> FastformerAttentionImpl::fused_projection() {
+  std::vector<torch::Tensor> parts{query->weight, query->bias, key->weight, key->bias};
+  if (!value.is_empty()) parts.insert(parts.end(), {value->weight, value->bias});
+  const auto concatenate = [&] {
+    std::vector<torch::Tensor> weights, biases;
+    for (std::size_t i = 0; i < parts.size(); i += 2) {
+      weights.push_back(parts[i]);
+      biases.push_back(parts[i + 1]);
+    }
+    return std::pair{torch::cat(weights), torch::cat(biases)};
+  };
+  // With gradients on, the concatenation is part of the graph and is made every time.
+  if (torch::GradMode::is_enabled()) return concatenate();
+  // Without, it is kept until a parameter is replaced or changed in place (its version
+  // counter moves): at short lengths the copy of 3·D² weights costs as much as a GEMM.
+  std::vector<std::int64_t> stamp;
+  for (const auto& p : parts) {
+    stamp.push_back(reinterpret_cast<std::intptr_t>(p.unsafeGetTensorImpl()));
+    stamp.push_back(static_cast<std::int64_t>(p._version()));
+  }
+  if (stamp != projection_stamp_) {
+    std::tie(projection_weight_, projection_bias_) = concatenate();
+    projection_stamp_ = std::move(stamp);
+  }
+  return {projection_weight_, projection_bias_};
+}
+
 torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace) {
   const auto B = x.size(0), T = x.size(1);
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
@@ -42,11 +69,8 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
     // One GEMM for Q|K|V, then Eq. 3–5 and u = k ⊙ v in one fused function that also writes
     // the whole gradient of the projection.
     const bool shared = value.is_empty();
-    const auto weights = shared ? std::vector<torch::Tensor>{query->weight, key->weight}
-                                : std::vector<torch::Tensor>{query->weight, key->weight, value->weight};
-    const auto biases = shared ? std::vector<torch::Tensor>{query->bias, key->bias}
-                               : std::vector<torch::Tensor>{query->bias, key->bias, value->bias};
-    const torch::Tensor proj = torch::nn::functional::linear(x, torch::cat(weights), torch::cat(biases));  // (B,T,2D|3D)
+    const auto [weight, bias] = fused_projection();                                 // (2D|3D, D), (2D|3D)
+    const torch::Tensor proj = torch::nn::functional::linear(x, weight, bias);  // (B,T,2D|3D)
     const std::int64_t D = heads_ * head_dim_;
     PackedCoreOutput packed = additive_core_packed(proj, 0, D, shared ? 0 : 2 * D, heads_, mask, query_score->weight,
                                                    key_score->weight, transform->bias, scale);

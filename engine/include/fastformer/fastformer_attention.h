@@ -10,6 +10,9 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <utility>
+#include <vector>
+
 namespace fastformer {
 
 class FastformerAttentionImpl : public torch::nn::Module {
@@ -30,8 +33,15 @@ class FastformerAttentionImpl : public torch::nn::Module {
   torch::nn::Linear output{nullptr};     // Wo: the block's attention-output projection
 
  private:
+  // W_q|W_k|W_v (or W_q|W_k when V shares Q) stacked for one GEMM, and their biases.
+  std::pair<torch::Tensor, torch::Tensor> fused_projection();
+
   std::int64_t heads_;
   std::int64_t head_dim_;
+  // The stacked projection kept between inference calls, and the parameters' identity and
+  // version counters it was made from.
+  torch::Tensor projection_weight_, projection_bias_;
+  std::vector<std::int64_t> projection_stamp_;
 };
 TORCH_MODULE(FastformerAttention);
 

@@ -10,13 +10,14 @@ namespace fastformer {
 std::int64_t estimate_activation_bytes(const ModelConfig& c, std::int64_t B, std::int64_t T, bool training) {
   const std::int64_t D = c.hidden, H = c.heads, F = c.ffn;
   // Per layer: about a dozen (B,T,D) tensors (projections, residuals, norms, dropout
-  // masks) plus the FFN's (B,T,F) pair; softmax attention adds four (B,H,T,T) tensors
-  // (scores, masked scores, weights, masked weights).
-  std::int64_t per_layer = 12 * B * T * D + 3 * B * T * F;
-  if (c.attention == AttentionKind::softmax) per_layer += 4 * B * H * T * T;
+  // masks) plus the FFN's (B,T,F) pair.
+  const std::int64_t per_layer = 12 * B * T * D + 3 * B * T * F;
+  // Softmax attention makes two (B,H,T,T) tensors, the scores and the weights; training
+  // keeps each layer's weights for the backward pass, which makes two more transiently.
+  const std::int64_t tt = c.attention == AttentionKind::softmax ? B * H * T * T : 0;
   // Inference frees each layer's tensors before the next; training keeps all of them.
-  const std::int64_t layers_alive = training ? c.layers : 1;
-  return 4 * (per_layer * layers_alive + 4 * B * T * D);
+  const std::int64_t kept = training ? c.layers * (per_layer + tt) + 2 * tt : per_layer + 2 * tt;
+  return 4 * (kept + 4 * B * T * D);
 }
 
 std::int64_t available_memory_bytes() {

@@ -4,7 +4,6 @@
 
 #include "fastformer/additive_core.h"
 #include "fastformer/initialization.h"
-#include "fastformer/masking.h"
 
 #include <torch/torch.h>
 
@@ -77,22 +76,13 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
     core = std::move(packed.core);
     residual = std::move(packed.residual);
   } else {
-    // Head-mixing scores (the official code) read all heads at once: written out here.
+    // Head-mixing scores (the official code) read all heads at once: the ATen path.
     const torch::Tensor q_flat = query(x);                             // (B,T,D)
     const torch::Tensor Q = q_flat.view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
     const torch::Tensor K = key(x).view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
     const torch::Tensor V = value.is_empty() ? Q : value(x).view({B, T, heads_, head_dim_});
-    const torch::Tensor token_mask = mask.unsqueeze(-1);  // (B,T,1), broadcasts over heads
-    // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), then the global query q = Σ_i α_i Q_i.
-    core.alpha = masked_softmax(query_score(Q) * scale, token_mask, 1);  // (B,T,H)
-    core.global_q = (core.alpha.unsqueeze(-1) * Q).sum(1);               // (B,H,Dh)
-    // Eq. 4: p_i = q ⊙ k_i.
-    const torch::Tensor P = K * core.global_q.unsqueeze(1);  // (B,T,H,Dh)
-    // Eq. 5: β_i = softmax_i(w_k · p_i / √Dh), then the global key k = Σ_i β_i p_i.
-    core.beta = masked_softmax(key_score(P) * scale, token_mask, 1);  // (B,T,H)
-    core.global_k = (core.beta.unsqueeze(-1) * P).sum(1);             // (B,H,Dh)
-    // Eq. 6 (first half): u_i = k ⊙ v_i.
-    core.u = V * core.global_k.unsqueeze(1);  // (B,T,H,Dh)
+    core = additive_core_generic(Q, K, V, mask, [&](const at::Tensor& s) { return query_score(s); },
+                                 [&](const at::Tensor& s) { return key_score(s); }, scale);
     residual = q_flat + transform->bias;
   }
   if (trace != nullptr) {

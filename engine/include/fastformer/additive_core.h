@@ -7,6 +7,8 @@
 
 #include <ATen/ATen.h>
 
+#include <functional>
+
 namespace fastformer {
 
 struct AdditiveCoreOutput {
@@ -38,7 +40,16 @@ PackedCoreOutput additive_core_packed(const at::Tensor& proj, std::int64_t q_off
                                       const at::Tensor& wq, const at::Tensor& wk, const at::Tensor& bias,
                                       double scale);
 
-// The same maths as separate ATen operations (reference path, any device and dtype).
+// The same maths as separate ATen operations with any token scorer: `score` maps
+// (B,T,H,Dh) states to (B,T,H) unscaled scores (per-head w·s, or the official code's
+// Linear over all heads). The path for other devices and dtypes, and for head-mixing scores.
+using HeadScorer = std::function<at::Tensor(const at::Tensor&)>;
+AdditiveCoreOutput additive_core_generic(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
+                                         const at::Tensor& mask, const HeadScorer& query_score,
+                                         const HeadScorer& key_score, double scale);
+
+// additive_core_generic with the per-head scores w_q·Q_i and w_k·p_i (the reference the
+// fused kernels are tested against).
 AdditiveCoreOutput additive_core_reference(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
                                            const at::Tensor& mask, const at::Tensor& wq,
                                            const at::Tensor& wk, double scale);

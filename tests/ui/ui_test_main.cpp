@@ -1,0 +1,29 @@
+// Runs every registered Qt Test class (tests/ui/test_*.cpp) in one QApplication; the
+// process fails if any class fails. Use QT_QPA_PLATFORM=offscreen without a display.
+#include "ui_test_registry.h"
+
+#include "fastformer/runtime.h"
+
+#include <QApplication>
+#include <QTest>
+
+namespace fastformer::ui::testing {
+
+std::vector<TestFactory>& registry() {
+  static std::vector<TestFactory> tests;
+  return tests;
+}
+
+}  // namespace fastformer::ui::testing
+
+int main(int argc, char** argv) {
+  fastformer::apply_process_policies(argv);
+  fastformer::configure_threads(2);
+  QApplication app(argc, argv);
+  int failed = 0;
+  for (const auto& make : fastformer::ui::testing::registry()) {
+    const std::unique_ptr<QObject> test = make();
+    failed += QTest::qExec(test.get(), argc, argv) != 0 ? 1 : 0;
+  }
+  return failed;
+}

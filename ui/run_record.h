@@ -1,0 +1,54 @@
+// One training run as the Studio shows it: its configuration, the points of its curves,
+// its evaluations and its state. Plain values, copied from the training thread to the GUI.
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <vector>
+
+namespace fastformer::ui {
+
+struct StepPoint {
+  std::int64_t step = 0;
+  double tokens_seen = 0;  // real (unpadded) tokens trained on so far
+  double wall_s = 0;       // seconds since the run started
+  double loss = 0;         // this batch's mean loss
+  double lr = 0;
+  double tokens_per_s = 0;
+};
+
+struct EvalPoint {
+  std::int64_t step = 0;
+  double tokens_seen = 0;
+  double wall_s = 0;
+  QString split;  // "valid" or "test"
+  double loss = 0, accuracy = 0, macro_f1 = 0;
+  std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
+};
+
+enum class RunStatus { running, paused, finished, stopped, failed, loaded };
+QString toString(RunStatus status);
+
+struct RunRecord {
+  QString id;         // unique within the session, e.g. "run-3"
+  QString name;       // shown in legends and the run list, e.g. "Fastformer · spamassassin"
+  QString directory;  // the run directory on disk (best/, last/, metrics.jsonl)
+  QString data;       // the data spec
+  QJsonObject model;  // ModelConfig as JSON (engine to_json)
+  QJsonObject train;  // TrainConfig as JSON
+  QStringList labels;
+  std::int64_t parameters = 0;
+  std::int64_t total_steps = 0;
+  std::vector<StepPoint> steps;
+  std::vector<EvalPoint> evals;
+  RunStatus status = RunStatus::running;
+  QString message;  // why it ended, or the error
+};
+
+// The best validation evaluation (highest accuracy), or null.
+const EvalPoint* bestValid(const RunRecord& run);
+
+}  // namespace fastformer::ui

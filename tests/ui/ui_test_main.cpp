@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   fastformer::apply_process_policies(argv);
   fastformer::configure_threads(2);
   QApplication app(argc, argv);
+  // Settings the tests write and clear stay apart from the Studio's own.
+  QApplication::setOrganizationName("Fastformer Studio Tests");
+  QApplication::setApplicationName("ui_tests");
   int failed = 0;
   for (const auto& make : fastformer::ui::testing::registry()) {
     const std::unique_ptr<QObject> test = make();

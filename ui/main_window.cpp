@@ -1,0 +1,266 @@
+// MainWindow: workspaces, docks, menus, status bar, settings, and closing safely while a
+// run is training.
+#include "main_window.h"
+
+#include "config_form.h"
+#include "dataset_panel.h"
+#include "metric_chart.h"
+#include "placeholder_workspace.h"
+#include "run_store.h"
+#include "run_summary_table.h"
+#include "train_workspace.h"
+#include "training_worker.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QInputDialog>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QListView>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+
+#include <exception>
+
+// The engine's runtime header reaches torch headers, which Qt's `slots` macro breaks.
+#pragma push_macro("slots")
+#undef slots
+#include "fastformer/runtime.h"
+#pragma pop_macro("slots")
+
+namespace fastformer::ui {
+namespace {
+
+const QStringList kWorkspaces{"train", "inspect", "scale", "learn"};
+
+// A widget with a chosen size hint: the docks start at these sizes, not at Qt's defaults.
+template <typename W>
+class Hinted : public W {
+ public:
+  explicit Hinted(QSize hint) : hint_(hint) {}
+  QSize sizeHint() const override { return hint_; }
+
+ private:
+  QSize hint_;
+};
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle("Fastformer Studio");
+  store_ = new RunStore(this);
+  worker_ = new TrainingWorker(this);
+  tabs_ = new QTabWidget;
+  tabs_->setDocumentMode(true);
+  train_ = new TrainWorkspace(*store_, *worker_);
+  tabs_->addTab(train_, "Train");
+  tabs_->addTab(new PlaceholderWorkspace(
+                    "Inspect",
+                    "Open a trained checkpoint and a document to see where Fastformer looks: the additive-attention "
+                    "weights α and β of every head and layer shaded over the text, the global query and key "
+                    "vectors, each sentence's exact share of them, and the prediction."),
+                "Inspect");
+  tabs_->addTab(new PlaceholderWorkspace(
+                    "Scale",
+                    "Runtime and memory against sequence length for additive and softmax attention, measured live on "
+                    "this machine (fastformer bench sweep), with the fitted slopes, the crossover length and the "
+                    "roofline of this machine."),
+                "Scale");
+  tabs_->addTab(new PlaceholderWorkspace(
+                    "Learn",
+                    "A step-by-step walk through the paper's equations on real tensors: from the token vectors to "
+                    "the global query, the global key and the output, next to the quadratic attention it replaces."),
+                "Learn");
+  setCentralWidget(tabs_);
+
+  auto* runs = new QDockWidget("Runs", this);
+  runs->setObjectName("runs");
+  auto* list = new Hinted<QListView>(QSize(190, 300));
+  list->setModel(store_);
+  runs->setWidget(list);
+  addDockWidget(Qt::LeftDockWidgetArea, runs);
+  connect(list, &QListView::activated, this, [this](const QModelIndex& index) {
+    train_->showRun(store_->runs().at(index.row()).id);
+  });
+  auto* logDock = new QDockWidget("Log", this);
+  logDock->setObjectName("log");
+  log_ = new Hinted<QPlainTextEdit>(QSize(600, 100));
+  log_->setReadOnly(true);
+  log_->setMaximumBlockCount(5000);
+  logDock->setWidget(log_);
+  addDockWidget(Qt::BottomDockWidgetArea, logDock);
+
+  const RuntimeInfo info = runtime_info();
+  statusBar()->addPermanentWidget(new QLabel(QString("device: cpu · %1 threads · %2")
+                                                 .arg(info.threads)
+                                                 .arg(QString::fromStdString(info.blas))));
+  activity_ = new QLabel("idle");
+  statusBar()->addWidget(activity_, 1);
+
+  connect(train_, &TrainWorkspace::log, this, &MainWindow::appendLog);
+  connect(train_, &TrainWorkspace::activity, this, [this](const QString& what) {
+    activity_->setText(what.isEmpty() ? "idle" : what);
+  });
+  connect(worker_, &TrainingWorker::finished, this, [this] {
+    if (closeAfterStop_) close();
+  });
+  buildMenus();
+  restoreSettings();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu("&File");
+  file->addAction("Open &dataset…", QKeySequence::Open, train_->dataset(), &DatasetPanel::browseFile);
+  file->addAction("Open d&ocument…", QKeySequence("Ctrl+Shift+O"), this, [this] {
+    showWorkspace("inspect");
+    appendLog("Documents open in the Inspect workspace, which is not built yet.");
+  });
+  file->addAction("Open &run or checkpoint…", QKeySequence("Ctrl+Shift+R"), this, &MainWindow::openRun);
+  file->addSeparator();
+  file->addAction("&Export chart…", QKeySequence("Ctrl+E"), this, &MainWindow::exportChart);
+  file->addAction("Export run &metrics…", this, &MainWindow::exportRunMetrics);
+  file->addSeparator();
+  file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* run = menuBar()->addMenu("&Run");
+  run->addAction("&Start", QKeySequence("Ctrl+Return"), train_, &TrainWorkspace::start);
+  run->addAction("&Pause / Resume", QKeySequence("Ctrl+Shift+P"), train_, &TrainWorkspace::pauseOrResume);
+  run->addAction("S&top", QKeySequence("Ctrl+."), train_, &TrainWorkspace::stop);
+
+  QMenu* view = menuBar()->addMenu("&View");
+  for (int i = 0; i < kWorkspaces.size(); ++i) {
+    view->addAction(tabs_->tabText(i), QKeySequence(QString("Ctrl+%1").arg(i + 1)), this,
+                    [this, i] { tabs_->setCurrentIndex(i); });
+  }
+  view->addSeparator();
+  for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+
+  QMenu* help = menuBar()->addMenu("&Help");
+  help->addAction("&About Fastformer Studio", this, &MainWindow::about);
+}
+
+bool MainWindow::showWorkspace(const QString& name) {
+  const int index = static_cast<int>(kWorkspaces.indexOf(name.toLower()));
+  if (index < 0) return false;
+  tabs_->setCurrentIndex(index);
+  return true;
+}
+
+void MainWindow::appendLog(const QString& line) {
+  log_->appendPlainText(QDateTime::currentDateTime().toString("HH:mm:ss  ") + line);
+}
+
+void MainWindow::openRun() {
+  const QString dir = QFileDialog::getExistingDirectory(this, "Open a run directory (with metrics.jsonl)");
+  if (dir.isEmpty()) return;
+  try {
+    RunRecord run = RunStore::loadRun(dir);
+    run.id = "loaded-" + QString::number(store_->rowCount() + 1);
+    store_->add(run);
+    appendLog("Loaded " + run.name + " from " + dir);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, "Open run", QString("Could not open %1:\n%2").arg(dir, e.what()));
+  }
+}
+
+void MainWindow::exportChart() {
+  QStringList names;
+  for (MetricChart* chart : train_->dashboard()->charts()) names << title(chart->metric());
+  bool ok = false;
+  const QString chosen = QInputDialog::getItem(this, "Export chart", "Chart", names, 0, false, &ok);
+  if (!ok) return;
+  const QString path = QFileDialog::getSaveFileName(this, "Export chart", chosen + ".png",
+                                                    "PNG (*.png);;SVG (*.svg);;PDF (*.pdf);;CSV data (*.csv)");
+  if (path.isEmpty()) return;
+  try {
+    train_->dashboard()->charts().at(names.indexOf(chosen))->exportTo(path);
+    appendLog("Exported " + chosen + " to " + path);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, "Export chart", e.what());
+  }
+}
+
+void MainWindow::exportRunMetrics() {
+  const RunRecord* run = store_->find(train_->summary()->selectedRunId());
+  if (run == nullptr && !store_->runs().empty()) run = &store_->runs().back();
+  if (run == nullptr) {
+    QMessageBox::information(this, "Export run metrics", "There is no run yet.");
+    return;
+  }
+  const QString path = QFileDialog::getSaveFileName(this, "Export run metrics", "metrics.jsonl", "JSON lines (*.jsonl)");
+  if (path.isEmpty()) return;
+  QFile::remove(path);
+  if (!QFile::copy(run->directory + "/metrics.jsonl", path)) {
+    QMessageBox::warning(this, "Export run metrics", "Could not write " + path);
+  }
+}
+
+void MainWindow::about() {
+  const RuntimeInfo info = runtime_info();
+  QMessageBox::about(this, "About Fastformer Studio",
+                     QString("<h3>Fastformer Studio %1</h3>"
+                             "<p>Train, inspect and compare Fastformer (Wu et al. 2021, additive attention) "
+                             "and softmax Transformers.</p>"
+                             "<p>Qt %2 · LibTorch %3 · device cpu · %4 threads · BLAS %5</p>")
+                         .arg(QString::fromStdString(info.version), qVersion(),
+                              QString::fromStdString(info.torch_version))
+                         .arg(info.threads)
+                         .arg(QString::fromStdString(info.blas)));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!worker_->isRunning()) {
+    saveSettings();
+    event->accept();
+    return;
+  }
+  if (confirmClose_ && !closeAfterStop_) {
+    const auto answer = QMessageBox::question(this, "Training is running",
+                                              "Stop the run (its last checkpoint is saved) and quit?",
+                                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer != QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+  }
+  // Stop, and close when the worker reports that it has saved and returned.
+  closeAfterStop_ = true;
+  train_->stop();
+  event->ignore();
+}
+
+void MainWindow::restoreSettings() {
+  QSettings settings;
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  restoreState(settings.value("window/state").toByteArray());
+  const QString spec = settings.value("train/dataset").toString();
+  const QJsonObject model = QJsonDocument::fromJson(settings.value("train/model").toByteArray()).object();
+  const QJsonObject training = QJsonDocument::fromJson(settings.value("train/train").toByteArray()).object();
+  if (!model.isEmpty()) train_->form()->setConfig(model, training, settings.value("train/device", "cpu").toString());
+  // The first start opens the built-in e-mail corpus.
+  train_->dataset()->setSpec(spec.isEmpty() ? DatasetPanel::builtIns().front().second : spec);
+  tabs_->setCurrentIndex(settings.value("window/workspace", 0).toInt());
+}
+
+void MainWindow::saveSettings() const {
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  settings.setValue("window/workspace", tabs_->currentIndex());
+  settings.setValue("train/dataset", train_->dataset()->spec());
+  settings.setValue("train/model", QJsonDocument(train_->form()->modelJson()).toJson(QJsonDocument::Compact));
+  settings.setValue("train/train", QJsonDocument(train_->form()->trainJson()).toJson(QJsonDocument::Compact));
+  settings.setValue("train/device", train_->form()->device());
+}
+
+}  // namespace fastformer::ui

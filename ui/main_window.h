@@ -1,0 +1,60 @@
+// The Studio's main window: the four workspaces (Train, Inspect, Scale, Learn), the run
+// list and log docks, menus with standard shortcuts, a status bar with device, threads
+// and activity, and settings that persist between sessions.
+#pragma once
+
+#include <QMainWindow>
+
+class QLabel;
+class QPlainTextEdit;
+class QTabWidget;
+
+namespace fastformer::ui {
+
+class RunStore;
+class TrainWorkspace;
+class TrainingWorker;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  RunStore& store() const { return *store_; }
+  TrainingWorker& worker() const { return *worker_; }
+  TrainWorkspace* train() const { return train_; }
+  QTabWidget* workspaces() const { return tabs_; }
+  QPlainTextEdit* logView() const { return log_; }
+  // "train" | "inspect" | "scale" | "learn"; false for an unknown name.
+  bool showWorkspace(const QString& name);
+  // Without confirmation, closing during training stops it and closes once it has saved.
+  void setConfirmClose(bool on) { confirmClose_ = on; }
+
+ public slots:
+  void appendLog(const QString& line);
+  void openRun();           // a run directory from disk, overlaid on the charts
+  void exportChart();       // the chart chosen in a dialog, as PNG/SVG/PDF/CSV
+  void exportRunMetrics();  // the selected run's metrics.jsonl
+  void about();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void buildMenus();
+  void restoreSettings();
+  void saveSettings() const;
+
+  RunStore* store_;
+  TrainingWorker* worker_;
+  QTabWidget* tabs_;
+  TrainWorkspace* train_;
+  QPlainTextEdit* log_;
+  QLabel* activity_;
+
+  bool confirmClose_ = true;
+  bool closeAfterStop_ = false;
+};
+
+}  // namespace fastformer::ui

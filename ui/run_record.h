@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QJsonObject>
+#include <QMetaType>
 #include <QString>
 #include <QStringList>
 
@@ -48,7 +49,14 @@ struct RunRecord {
   QString message;  // why it ended, or the error
 };
 
-// The best validation evaluation (highest accuracy), or null.
+// The best validation evaluation (highest accuracy, then lowest loss, as the trainer
+// keeps best/), or null.
 const EvalPoint* bestValid(const RunRecord& run);
 
 }  // namespace fastformer::ui
+
+// Queued signals and QVariant (QSignalSpy) carry these by value.
+Q_DECLARE_METATYPE(fastformer::ui::StepPoint)
+Q_DECLARE_METATYPE(fastformer::ui::EvalPoint)
+Q_DECLARE_METATYPE(fastformer::ui::RunStatus)
+Q_DECLARE_METATYPE(fastformer::ui::RunRecord)

@@ -1,7 +1,9 @@
 // Runs one training run of the engine's Trainer on its own QThread and reports back with
 // queued signals (DESIGN.md §Threads): inputs are copied in, a stop flag is checked every
 // step, pause blocks the training thread between steps, and the destructor stops and
-// joins. The GUI thread never waits on torch.
+// joins. The GUI thread never waits on torch. Signals are emitted on the worker object's
+// thread, in this order: message* (data preparation), started, (stepReported |
+// evalReported | message)*, finished — or message*, finished when it fails early.
 #pragma once
 
 #include "run_record.h"
@@ -28,13 +30,14 @@ class TrainingWorker : public QObject {
   explicit TrainingWorker(QObject* parent = nullptr);
   ~TrainingWorker() override;  // stops a running run and waits for its thread
 
-  // Starts a run; false (with failed() emitted) if one is already running.
+  // Starts a run; false, with finished(runId, failed, …) queued, if one is already running.
   bool start(const TrainRequest& request, const QString& runId);
   void pause();
   void resume();
   void stop();  // the trainer saves last/ and returns; finished() follows
   bool isRunning() const;
   bool isPaused() const;
+  QString currentRunId() const;  // empty when no run is in progress
 
  signals:
   // The run's first record (config, parameters, total steps) once the model is built.

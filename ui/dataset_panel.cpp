@@ -18,6 +18,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <map>
 
 namespace fastformer::ui {
@@ -185,7 +186,17 @@ void DatasetPanel::show(const DatasetPreview& p) {
                           .arg(p.badRows > 0 ? QString(" · %1 bad rows skipped, first: %2").arg(p.badRows).arg(p.firstProblem)
                                              : QString()));
     balance_->setCategories(p.labels, p.labelCounts, "examples");
-    lengths_->setHistogram(p.lengths, 20, "words per document");
+    // A few very long documents would squeeze every other bar into one: values above the
+    // 99th percentile go into the last bar.
+    std::vector<double> clipped = p.lengths;
+    if (!clipped.empty()) {
+      std::vector<double> sorted = clipped;
+      const auto rank = static_cast<std::ptrdiff_t>(0.99 * static_cast<double>(sorted.size() - 1));
+      std::nth_element(sorted.begin(), sorted.begin() + rank, sorted.end());
+      const double cap = sorted[static_cast<std::size_t>(rank)];
+      for (double& v : clipped) v = std::min(v, cap);
+    }
+    lengths_->setHistogram(clipped, 20, "words per document (top 1% in the last bar)");
   }
   emit previewReady(p);
 }

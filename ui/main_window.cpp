@@ -83,7 +83,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   auto* runs = new QDockWidget("Runs", this);
   runs->setObjectName("runs");
-  auto* list = new Hinted<QListView>(QSize(190, 300));
+  auto* list = new Hinted<QListView>(QSize(230, 300));
   list->setModel(store_);
   runs->setWidget(list);
   addDockWidget(Qt::LeftDockWidgetArea, runs);

@@ -55,8 +55,8 @@ TrainWorkspace::TrainWorkspace(RunStore& store, TrainingWorker& worker, QWidget*
   dashboard_ = new MetricsDashboard;
   summary_ = new RunSummaryTable;
   confusion_ = new ConfusionHeatmap;
-  summary_->setMinimumHeight(140);
-  confusion_->setMinimumSize(260, 200);
+  summary_->setMinimumHeight(90);
+  confusion_->setMinimumSize(240, 160);
 
   // Left: what to train, in a scroll area so small windows clip nothing.
   auto* controls = new QWidget;

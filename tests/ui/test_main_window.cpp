@@ -91,7 +91,7 @@ class MainWindowTest : public QObject {
     QVERIFY(train.stopButton()->isEnabled());
     QTest::mouseClick(train.stopButton(), Qt::LeftButton);
     QVERIFY(finished.wait(60000));
-    QCOMPARE(finished.last().at(1).value<RunStatus>(), RunStatus::stopped);
+    QCOMPARE(toString(finished.last().at(1).value<RunStatus>()), toString(RunStatus::stopped));
     // Points reached the charts, and the run is on disk with its last checkpoint.
     const RunRecord& run = window.store().runs().front();
     QVERIFY(window.train()->dashboard()->chart(Metric::train_loss)->pointCount(run.id) >= 12);
@@ -121,7 +121,7 @@ class MainWindowTest : public QObject {
     QSignalSpy finished(&window.worker(), &TrainingWorker::finished);
     train.startButton()->click();
     QVERIFY(finished.wait(30000));
-    QCOMPARE(finished.last().at(1).value<RunStatus>(), RunStatus::failed);
+    QCOMPARE(toString(finished.last().at(1).value<RunStatus>()), toString(RunStatus::failed));
     QVERIFY(window.logView()->toPlainText().contains("broken.tsv"));
   }
 
@@ -134,12 +134,12 @@ class MainWindowTest : public QObject {
     env.insert("QT_QPA_PLATFORM", "offscreen");
     env.insert("XDG_CONFIG_HOME", dir.path());  // leave the user's settings alone
     studio.setProcessEnvironment(env);
-    studio.start(FF_STUDIO_BINARY, {"--screenshot", out, "--workspace", "train", "--size", "1200x800"});
+    studio.start(FF_STUDIO_BINARY, {"--screenshot", out, "--workspace", "train", "--size", "1600x1000"});
     QVERIFY(studio.waitForFinished(60000));
     QCOMPARE(studio.exitCode(), 0);
     const QImage image(out);
     QVERIFY(!image.isNull());
-    QCOMPARE(image.size(), QSize(1200, 800));
+    QCOMPARE(image.size(), QSize(1600, 1000));
     QSet<QRgb> colours;
     for (int y = 0; y < image.height(); y += 7) {
       for (int x = 0; x < image.width(); x += 7) colours.insert(image.pixel(x, y));

@@ -1,8 +1,10 @@
 // Runs every registered Qt Test class (tests/ui/test_*.cpp) in one QApplication; the
 // process fails if any class fails. Use QT_QPA_PLATFORM=offscreen without a display.
-#include "ui_test_registry.h"
-
+// The engine's runtime header reaches torch headers, which Qt's `slots` macro breaks:
+// it comes before any Qt header.
 #include "fastformer/runtime.h"
+
+#include "ui_test_registry.h"
 
 #include <QApplication>
 #include <QTest>

@@ -25,6 +25,7 @@
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace fastformer::ui;
 
@@ -43,6 +44,7 @@ class MainWindowTest : public QObject {
     config["max_len"] = 32;
     config["batch_size"] = 16;
     config["max_steps"] = steps;
+    config["epochs"] = 1000;  // max_steps decides
     config["eval_every"] = 5;
     train.form()->setConfig(model, config);
   }
@@ -85,9 +87,17 @@ class MainWindowTest : public QObject {
     makeSmall(train, 100000);  // runs until stopped
     QSignalSpy steps(&window.worker(), &TrainingWorker::stepReported);
     QSignalSpy finished(&window.worker(), &TrainingWorker::finished);
+    // The GUI thread keeps serving its event loop while training: a 10 ms timer keeps firing.
+    int ticks = 0;
+    QTimer ticker;
+    connect(&ticker, &QTimer::timeout, [&ticks] { ++ticks; });
+    ticker.start(10);
     QTest::mouseClick(train.startButton(), Qt::LeftButton);
     QVERIFY(steps.wait(60000));
     QTRY_VERIFY_WITH_TIMEOUT(steps.count() >= 12, 60000);
+    const int before = ticks;
+    QTest::qWait(500);
+    QVERIFY2(ticks - before >= 10, qPrintable(QString("only %1 timer ticks in 500 ms").arg(ticks - before)));
     QVERIFY(train.stopButton()->isEnabled());
     QTest::mouseClick(train.stopButton(), Qt::LeftButton);
     QVERIFY(finished.wait(60000));
@@ -98,6 +108,25 @@ class MainWindowTest : public QObject {
     QVERIFY(QFile::exists(run.directory + "/last/config.json"));
     QVERIFY(QFile::exists(run.directory + "/metrics.jsonl"));
     QVERIFY(train.startButton()->isEnabled());
+  }
+
+  void closingDuringTrainingStopsAndSaves() {
+    QTemporaryDir runs;
+    auto* window = new MainWindow;
+    window->setConfirmClose(false);  // the question is answered "stop and quit"
+    window->train()->setRunsRoot(runs.path());
+    window->train()->dataset()->setSpec("synthetic:majority?length=16&examples=400&seed=3");
+    makeSmall(*window->train(), 100000);
+    window->show();
+    QSignalSpy steps(&window->worker(), &TrainingWorker::stepReported);
+    QSignalSpy finished(&window->worker(), &TrainingWorker::finished);
+    window->train()->startButton()->click();
+    QVERIFY(steps.wait(60000));
+    QVERIFY(!window->close());  // refused for now: the run is stopping and saving
+    QVERIFY(finished.wait(60000));
+    QTRY_VERIFY_WITH_TIMEOUT(!window->isVisible(), 10000);  // then it closes by itself
+    QVERIFY(QFile::exists(window->store().runs().front().directory + "/last/config.json"));
+    delete window;
   }
 
   void brokenDatasetIsAnErrorNotACrash() {

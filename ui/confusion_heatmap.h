@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+class QCPColorMap;
 class QCustomPlot;
 
 namespace fastformer::ui {
@@ -22,6 +23,7 @@ class ConfusionHeatmap : public QWidget {
 
  private:
   QCustomPlot* plot_;
+  QCPColorMap* map_;
 };
 
 }  // namespace fastformer::ui

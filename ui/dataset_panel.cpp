@@ -196,7 +196,8 @@ void DatasetPanel::show(const DatasetPreview& p) {
       const double cap = sorted[static_cast<std::size_t>(rank)];
       for (double& v : clipped) v = std::min(v, cap);
     }
-    lengths_->setHistogram(clipped, 20, "words per document (top 1% in the last bar)");
+    lengths_->setHistogram(clipped, 20, "words per document");
+    lengths_->setToolTip("The longest 1% of the documents are counted in the last bar.");
   }
   emit previewReady(p);
 }

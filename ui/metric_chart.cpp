@@ -168,7 +168,7 @@ MetricChart::MetricChart(Metric metric, QWidget* parent)
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(plot_);
-  setMinimumSize(300, 210);
+  setMinimumSize(230, 170);  // three across still fit a 1366-pixel-wide screen next to the form
 
   plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   plot_->setNoAntialiasingOnDrag(true);

@@ -208,7 +208,8 @@ void TrainWorkspace::onEval(const QString& id, const EvalPoint& point) {
 
 void TrainWorkspace::onFinished(const QString& id, RunStatus status, const QString& message) {
   store_.setStatus(id, status, message);
-  if (const RunRecord* run = store_.find(id)) emit log(run->name + ": " + toString(status) + ". " + message);
+  // The reason itself has just been logged as the run's last message.
+  if (const RunRecord* run = store_.find(id)) emit log(run->name + ": " + toString(status) + ".");
   activeId_.clear();
   emit activity({});
   eta_->setText(toString(status) + (message.isEmpty() ? QString() : ": " + message));

@@ -1,0 +1,40 @@
+// The sequential colour scale that shades token weights (white at 0 → orange-red at the
+// maximum) and its legend: a gradient bar with the scale's title and its 0 and max labels.
+#pragma once
+
+#include <QColor>
+#include <QWidget>
+
+class QPainter;
+
+namespace fastformer::ui {
+
+// Colour for a normalised weight t ∈ [0, 1] (clamped; NaN counts as 0). Quantised to 256
+// steps so repainting 20k tokens costs a table lookup each.
+QRgb weightRgb(double t);
+inline QColor weightColor(double t) { return QColor::fromRgb(weightRgb(t)); }
+
+// Paints the legend into `rect`: title on the left, then "0", the gradient bar and `maxValue`.
+void paintWeightLegend(QPainter& painter, const QRectF& rect, const QString& title, double maxValue);
+// The height a legend needs for `font` (one text line plus padding).
+int weightLegendHeight(const QFont& font);
+
+// The legend as a small widget, e.g. under a DocumentView.
+class WeightLegend : public QWidget {
+  Q_OBJECT
+ public:
+  explicit WeightLegend(QWidget* parent = nullptr);
+  void setScale(const QString& title, double maxValue);
+  QString title() const { return title_; }
+  double maxValue() const { return max_; }
+  QSize sizeHint() const override;
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+
+ private:
+  QString title_;
+  double max_ = 0.0;
+};
+
+}  // namespace fastformer::ui

@@ -1,0 +1,219 @@
+// Inspecting a document: tokenize, cut into max_len windows (or truncate), run the model
+// with a trace under NoGradGuard, and stitch each token's weights from its owner window.
+#include "fastformer/inspect.h"
+
+#include "fastformer/error.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fastformer {
+namespace {
+
+std::int64_t window_tokens(const TrainedModel& model) {
+  return std::min(model.train.max_len, model.checkpoint.contents.config.max_len);
+}
+
+// The document's tokens, windows and owners (no model run).
+struct Plan {
+  Encoding encoding;                  // N ids and spans, [CLS] first
+  std::vector<TokenWindow> windows;   // W
+  std::vector<std::int64_t> owner;    // N
+  bool truncated = false;
+  std::int64_t max_len = 0;
+};
+
+Plan make_plan(const TrainedModel& model, const std::string& text, const InspectOptions& options) {
+  if (!model.tokenizer) throw Error("the model has no tokenizer", "inspect");
+  Plan plan;
+  plan.max_len = window_tokens(model);
+  if (plan.max_len < 2) throw Error("max_len must be at least 2 to inspect a document", "inspect");
+  plan.encoding = model.tokenizer->encode(text);
+  auto& ids = plan.encoding.ids;
+  if (ids.empty() || ids.front() != kClsId) throw Error("the tokenizer did not start with [CLS]", "inspect");
+  if (options.long_mode == InspectOptions::Long::truncate && static_cast<std::int64_t>(ids.size()) > plan.max_len) {
+    ids.resize(static_cast<std::size_t>(plan.max_len));
+    plan.encoding.spans.resize(ids.size());
+    plan.truncated = true;
+  }
+  const std::int64_t N = static_cast<std::int64_t>(ids.size());
+  const std::int64_t room = plan.max_len - 1;                                  // document tokens per window
+  const std::int64_t overlap = std::clamp<std::int64_t>(options.overlap, 0, room - 1);
+  const std::int64_t stride = room - overlap;
+  for (std::int64_t first = 1;; first += stride) {
+    const std::int64_t last = std::min(first + room, N);
+    plan.windows.push_back({first, std::max(first, last)});
+    if (last >= N) break;
+  }
+  // Owner: the window where the token is farthest from either window edge, i.e. the
+  // largest min(i − first, last − 1 − i); ties go to the earlier window.
+  plan.owner.assign(static_cast<std::size_t>(N), 0);
+  for (std::int64_t i = 1; i < N; ++i) {
+    const std::int64_t k_last = std::min<std::int64_t>((i - 1) / stride, plan.windows.size() - 1);
+    std::int64_t best = -1, best_distance = -1;
+    for (std::int64_t k = k_last; k >= 0; --k) {
+      const TokenWindow& w = plan.windows[static_cast<std::size_t>(k)];
+      if (i >= w.last) break;
+      if (i < w.first) continue;
+      const std::int64_t distance = std::min(i - w.first, w.last - 1 - i);
+      if (distance >= best_distance) best = k, best_distance = distance;
+    }
+    plan.owner[static_cast<std::size_t>(i)] = best;
+  }
+  return plan;
+}
+
+// Input (W,T) ids and mask of the plan's windows, T = the longest window + [CLS]; tokens
+// in [hide_first, hide_last) get mask = false.
+std::pair<torch::Tensor, torch::Tensor> window_inputs(const Plan& plan, std::int64_t hide_first,
+                                                      std::int64_t hide_last) {
+  std::int64_t T = 1;
+  for (const auto& w : plan.windows) T = std::max(T, 1 + w.last - w.first);
+  const auto W = static_cast<std::int64_t>(plan.windows.size());
+  torch::Tensor ids = torch::full({W, T}, kPadId, torch::kLong);  // (W,T)
+  torch::Tensor mask = torch::zeros({W, T}, torch::kBool);       // (W,T)
+  auto id = ids.accessor<std::int64_t, 2>();
+  auto real = mask.accessor<bool, 2>();
+  const auto hidden = [&](std::int64_t i) { return i >= hide_first && i < hide_last; };
+  for (std::int64_t k = 0; k < W; ++k) {
+    const TokenWindow& w = plan.windows[static_cast<std::size_t>(k)];
+    id[k][0] = plan.encoding.ids[0];
+    real[k][0] = !hidden(0);
+    for (std::int64_t i = w.first; i < w.last; ++i) {
+      id[k][1 + i - w.first] = plan.encoding.ids[static_cast<std::size_t>(i)];
+      real[k][1 + i - w.first] = !hidden(i);
+    }
+  }
+  return {ids, mask};
+}
+
+struct WindowRun {
+  torch::Tensor logits;                  // (W,C)
+  std::vector<AttentionTrace> traces;    // one per batch of windows
+};
+
+WindowRun run_windows(const TrainedModel& model, const Plan& plan, std::int64_t hide_first, std::int64_t hide_last,
+                      const InspectOptions& options, bool traced) {
+  torch::NoGradGuard no_grad;
+  Model net = model.checkpoint.model;
+  net->eval();
+  auto [ids, mask] = window_inputs(plan, hide_first, hide_last);  // (W,T)
+  const std::int64_t per_batch = std::max<std::int64_t>(1, options.windows_per_batch);
+  TraceRequest request;
+  request.enabled = traced;
+  WindowRun run;
+  std::vector<torch::Tensor> logits;
+  for (std::int64_t k = 0; k < ids.size(0); k += per_batch) {
+    const std::int64_t end = std::min(ids.size(0), k + per_batch);
+    ModelOutput out = net->forward(ids.slice(0, k, end), mask.slice(0, k, end), request);
+    logits.push_back(out.logits);  // (b,C)
+    if (traced) run.traces.push_back(std::move(*out.trace));
+  }
+  run.logits = torch::cat(logits, 0);  // (W,C)
+  return run;
+}
+
+// softmax of the windows' mean logits (Eq. for the classifier: p = softmax(Wc Σγ_i h_i + bc)).
+std::vector<float> mean_probabilities(const torch::Tensor& logits) {
+  const torch::Tensor p = torch::softmax(logits.mean(0), 0).contiguous();  // (C)
+  return std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+}
+
+std::vector<float> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kFloat).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+// (N) flat row index of each token's owner position in a (W·T) stack of windows.
+torch::Tensor owner_rows(const Plan& plan, std::int64_t T) {
+  const auto N = static_cast<std::int64_t>(plan.owner.size());
+  torch::Tensor rows = torch::empty({N}, torch::kLong);
+  auto r = rows.accessor<std::int64_t, 1>();
+  for (std::int64_t i = 0; i < N; ++i) {
+    const std::int64_t k = plan.owner[static_cast<std::size_t>(i)];
+    const std::int64_t position = i == 0 ? 0 : 1 + i - plan.windows[static_cast<std::size_t>(k)].first;
+    r[i] = k * T + position;
+  }
+  return rows;
+}
+
+// Stitches per-window (W,H,T) weights into [H][N] by owner.
+torch::Tensor stitch(const torch::Tensor& per_window, const torch::Tensor& rows) {
+  const std::int64_t W = per_window.size(0), H = per_window.size(1), T = per_window.size(2);
+  const torch::Tensor flat = per_window.permute({0, 2, 1}).reshape({W * T, H});  // (W·T,H)
+  return flat.index_select(0, rows).t().contiguous();                            // (H,N)
+}
+
+}  // namespace
+
+Inspection inspect(const TrainedModel& model, const std::string& text, const InspectOptions& options) {
+  const Plan plan = make_plan(model, text, options);
+  const ModelConfig& config = model.checkpoint.contents.config;
+  Inspection out;
+  const auto N = static_cast<std::int64_t>(plan.encoding.ids.size());
+  out.tokens.reserve(static_cast<std::size_t>(N));
+  for (std::int64_t i = 0; i < N; ++i) {
+    const auto id = plan.encoding.ids[static_cast<std::size_t>(i)];
+    const TokenSpan& span = plan.encoding.spans[static_cast<std::size_t>(i)];
+    out.tokens.push_back({id, span.begin, span.end, model.tokenizer->piece(id)});
+  }
+  out.layers = config.layers;
+  out.heads = config.heads;
+  out.head_dim = config.head_dim();
+  out.attention = to_string(config.attention);
+  out.max_len = plan.max_len;
+  out.windows = plan.windows;
+  out.owner = plan.owner;
+  out.truncated = plan.truncated;
+  out.labels = model.checkpoint.contents.labels;
+
+  const WindowRun run = run_windows(model, plan, 0, 0, options, /*traced=*/true);
+  out.window_logits = to_vector(run.logits);
+  out.probabilities = mean_probabilities(run.logits);
+  out.predicted = std::max_element(out.probabilities.begin(), out.probabilities.end()) - out.probabilities.begin();
+
+  const auto T = run.traces.front().pooling.size(1);
+  const torch::Tensor rows = owner_rows(plan, T);  // (N)
+  std::vector<torch::Tensor> gammas;
+  for (const auto& trace : run.traces) gammas.push_back(trace.pooling);
+  out.pooling = to_vector(stitch(torch::cat(gammas, 0).unsqueeze(1), rows));  // (1,N)
+
+  if (config.attention == AttentionKind::additive) {
+    std::vector<torch::Tensor> alpha, beta, q, k;  // per layer: (H,N), (H,N), (W,H,Dh), (W,H,Dh)
+    for (std::int64_t l = 0; l < config.layers; ++l) {
+      std::vector<torch::Tensor> a, b, gq, gk;
+      for (const auto& trace : run.traces) {
+        const LayerTrace& layer = trace.layers[static_cast<std::size_t>(l)];
+        a.push_back(layer.alpha), b.push_back(layer.beta);
+        gq.push_back(layer.global_query), gk.push_back(layer.global_key);
+      }
+      alpha.push_back(stitch(torch::cat(a, 0), rows));
+      beta.push_back(stitch(torch::cat(b, 0), rows));
+      q.push_back(torch::cat(gq, 0));
+      k.push_back(torch::cat(gk, 0));
+    }
+    out.alpha = to_vector(torch::stack(alpha, 0));           // (L,H,N)
+    out.beta = to_vector(torch::stack(beta, 0));             // (L,H,N)
+    out.global_query = to_vector(torch::stack(q, 1));        // (W,L,H,Dh)
+    out.global_key = to_vector(torch::stack(k, 1));          // (W,L,H,Dh)
+  } else {
+    out.softmax_layer = std::clamp<std::int64_t>(options.softmax_layer, 0, config.layers - 1);
+    out.softmax_head = std::clamp<std::int64_t>(options.softmax_head, 0, config.heads - 1);
+    if (plan.windows.size() == 1 && N <= options.max_softmax_tokens) {
+      const LayerTrace& layer = run.traces.front().layers[static_cast<std::size_t>(out.softmax_layer)];
+      out.softmax_weights = to_vector(layer.weights[0][out.softmax_head].slice(0, 0, N).slice(1, 0, N));  // (N,N)
+    }
+  }
+  return out;
+}
+
+std::vector<float> occlude(const TrainedModel& model, const std::string& text, std::int64_t first_token,
+                           std::int64_t last_token, const InspectOptions& options) {
+  const Plan plan = make_plan(model, text, options);
+  const WindowRun run = run_windows(model, plan, first_token, last_token, options, /*traced=*/false);
+  return mean_probabilities(run.logits);
+}
+
+}  // namespace fastformer

@@ -1,0 +1,147 @@
+// Writing an inspection out: JSON with every array (nested [L][H][N] etc.) and a
+// standalone HTML page shading the document's text by one head's α.
+#include "fastformer/inspect.h"
+
+#include "fastformer/error.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace fastformer {
+namespace {
+
+// A flat vector as nested arrays of the given shape.
+nlohmann::json nested(const std::vector<float>& flat, const std::vector<std::int64_t>& shape, std::size_t dim = 0,
+                      std::int64_t offset = 0) {
+  nlohmann::json out = nlohmann::json::array();
+  if (flat.empty()) return out;
+  std::int64_t stride = 1;
+  for (std::size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
+  for (std::int64_t i = 0; i < shape[dim]; ++i) {
+    if (dim + 1 == shape.size()) {
+      out.push_back(flat[static_cast<std::size_t>(offset + i)]);
+    } else {
+      out.push_back(nested(flat, shape, dim + 1, offset + i * stride));
+    }
+  }
+  return out;
+}
+
+std::string escape_html(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json inspection_json(const Inspection& in) {
+  using nlohmann::json;
+  const std::int64_t N = in.size(), L = in.layers, H = in.heads, Dh = in.head_dim;
+  const auto W = static_cast<std::int64_t>(in.windows.size());
+  const auto C = static_cast<std::int64_t>(in.probabilities.size());
+  json tokens = json::array();
+  for (const auto& t : in.tokens) tokens.push_back({{"id", t.id}, {"begin", t.begin}, {"end", t.end}, {"piece", t.piece}});
+  json windows = json::array();
+  for (const auto& w : in.windows) windows.push_back({w.first, w.last});
+  json entropies = json::array();
+  for (const auto& s : head_summaries(in)) {
+    entropies.push_back({{"layer", s.layer}, {"head", s.head}, {"weights", s.which == Pooling::alpha ? "alpha" : "beta"},
+                         {"entropy", s.entropy}, {"max_weight", s.max_weight}, {"collapsed", s.collapsed},
+                         {"uniform", s.uniform}});
+  }
+  json out = {{"attention", in.attention},
+              {"layers", L},
+              {"heads", H},
+              {"head_dim", Dh},
+              {"max_len", in.max_len},
+              {"truncated", in.truncated},
+              {"tokens", tokens},
+              {"windows", windows},
+              {"owner", in.owner},
+              {"labels", in.labels},
+              {"probabilities", in.probabilities},
+              {"predicted", in.labels.empty() ? json(in.predicted) : json(in.labels[static_cast<std::size_t>(in.predicted)])},
+              {"window_logits", nested(in.window_logits, {W, C})},
+              {"pooling", in.pooling},
+              {"alpha", nested(in.alpha, {L, H, N})},
+              {"beta", nested(in.beta, {L, H, N})},
+              {"global_query", nested(in.global_query, {W, L, H, Dh})},
+              {"global_key", nested(in.global_key, {W, L, H, Dh})},
+              {"entropies", entropies}};
+  if (!in.softmax_weights.empty()) {
+    out["softmax_weights"] = {{"layer", in.softmax_layer}, {"head", in.softmax_head},
+                              {"weights", nested(in.softmax_weights, {N, N})}};
+  }
+  return out;
+}
+
+std::string inspection_html(const Inspection& in, const std::string& text, std::int64_t layer, std::int64_t head) {
+  std::vector<float> shade(static_cast<std::size_t>(in.size()), 0.0f);  // (N)
+  std::string what;
+  if (!in.alpha.empty()) {
+    if (layer < 0 || layer >= in.layers || head >= in.heads) {
+      throw Error("layer " + std::to_string(layer) + " head " + std::to_string(head) + " does not exist", "HTML report");
+    }
+    for (std::int64_t h = head < 0 ? 0 : head; h < (head < 0 ? in.heads : head + 1); ++h) {
+      const std::vector<float> w = head_weights(in, layer, h, Pooling::alpha);
+      for (std::size_t i = 0; i < w.size(); ++i) shade[i] += w[i];
+    }
+    what = "α of layer " + std::to_string(layer) + (head < 0 ? ", mean over heads" : ", head " + std::to_string(head));
+  } else {
+    shade = in.pooling;
+    what = "pooling weights γ (softmax attention has no α)";
+  }
+  const float top = std::max(1e-12f, *std::max_element(shade.begin(), shade.end()));
+  std::ostringstream html;
+  html << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Fastformer inspection</title>\n"
+       << "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+       << "#text{white-space:pre-wrap;line-height:1.6;font-family:serif}"
+       << ".t{border-radius:2px}.legend span{display:inline-block;width:2em}</style></head><body>\n"
+       << "<h1>Fastformer inspection</h1>\n<p>Prediction: <b>"
+       << escape_html(in.labels.empty() ? std::to_string(in.predicted) : in.labels[static_cast<std::size_t>(in.predicted)])
+       << "</b>";
+  for (std::size_t c = 0; c < in.probabilities.size() && c < in.labels.size(); ++c) {
+    char p[32];
+    std::snprintf(p, sizeof p, "%.4f", in.probabilities[c]);
+    html << " &middot; " << escape_html(in.labels[c]) << " " << p;
+  }
+  html << "</p>\n<p class=\"legend\">Shading: " << escape_html(what) << ", relative to the largest weight "
+       << "(" << top << "). <span style=\"background:rgba(255,140,0,0.05)\">&nbsp;</span> low "
+       << "<span style=\"background:rgba(255,140,0,0.9)\">&nbsp;</span> high";
+  if (in.windows.size() > 1) html << "; " << in.windows.size() << " windows, each token from one window";
+  if (in.truncated) html << "; truncated to " << in.max_len << " tokens";
+  html << "</p>\n<div id=\"text\">";
+  std::int64_t pos = 0;
+  const auto text_size = static_cast<std::int64_t>(text.size());
+  for (std::int64_t i = 0; i < in.size(); ++i) {
+    const InspectToken& t = in.tokens[static_cast<std::size_t>(i)];
+    if (t.end <= t.begin || t.begin < pos || t.end > text_size) continue;
+    html << escape_html(std::string_view(text).substr(pos, t.begin - pos));
+    char style[96];
+    std::snprintf(style, sizeof style, "background:rgba(255,140,0,%.3f)", 0.9 * shade[static_cast<std::size_t>(i)] / top);
+    html << "<span class=\"t\" style=\"" << style << "\" title=\"" << escape_html(t.piece) << " "
+         << shade[static_cast<std::size_t>(i)] << "\">" << escape_html(std::string_view(text).substr(t.begin, t.end - t.begin))
+         << "</span>";
+    pos = t.end;
+  }
+  if (pos < text_size) {
+    const std::int64_t rest = in.truncated ? 0 : text_size - pos;
+    html << escape_html(std::string_view(text).substr(pos, rest));
+    if (in.truncated) html << "<i> [… not inspected]</i>";
+  }
+  html << "</div>\n</body></html>\n";
+  return html.str();
+}
+
+}  // namespace fastformer

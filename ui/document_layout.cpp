@@ -61,7 +61,7 @@ void DocumentLayout::layout(const QFont& font, qreal width) {
     paraStart_.push_back(start);
     paraTop_.push_back(y);
     paras_.push_back(std::move(para));
-    y += localY;
+    y += localY + leading;  // paragraphs stand apart by an extra gap
     start = stop + 1;
   }
   height_ = y;

@@ -146,7 +146,8 @@ QPair<int, int> DocumentView::visibleTokenRange() const {
 void DocumentView::resizeEvent(QResizeEvent* event) {
   QAbstractScrollArea::resizeEvent(event);
   const QRect vp = viewport()->geometry();
-  legend_->setGeometry(vp.left(), vp.bottom() + 1, width() - 2 * vp.left(), weightLegendHeight(font()));
+  // Under the text column: the scroll bar's container reaches into the margin beside it.
+  legend_->setGeometry(vp.left(), vp.bottom() + 1, vp.width(), weightLegendHeight(font()));
   if (!layout_.isLaidOut() || layout_.width() != textWidthFor(viewport()->width())) {
     // Keep the first visible character at the top across the re-wrap.
     const int anchor = layout_.isLaidOut() ? layout_.positionAtY(verticalScrollBar()->value() - kMargin) : 0;

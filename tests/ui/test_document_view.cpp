@@ -13,6 +13,7 @@
 #include <QTest>
 #include <QToolTip>
 
+#include <cctype>
 #include <map>
 #include <random>
 
@@ -20,17 +21,20 @@ using namespace fastformer::ui;
 
 namespace {
 
-// Byte spans of the space-separated words of `utf8`.
+// Byte spans of the words of `utf8` (runs of letters, digits, '-' and non-ASCII bytes),
+// with each ASCII punctuation mark a token of its own, as a word-piece tokenizer would.
 std::vector<std::pair<qint64, qint64>> wordByteSpans(const QByteArray& utf8) {
   std::vector<std::pair<qint64, qint64>> spans;
   qint64 start = -1;
   for (qint64 i = 0; i <= utf8.size(); ++i) {
-    const bool space = i == utf8.size() || utf8[i] == ' ' || utf8[i] == '\n';
-    if (!space && start < 0) start = i;
-    if (space && start >= 0) {
+    const auto c = i == utf8.size() ? ' ' : static_cast<unsigned char>(utf8[i]);
+    const bool word = c >= 0x80 || std::isalnum(c) || c == '-';
+    if (word && start < 0) start = i;
+    if (!word && start >= 0) {
       spans.emplace_back(start, i);
       start = -1;
     }
+    if (!word && c != ' ' && c != '\n') spans.emplace_back(i, i + 1);
   }
   return spans;
 }
@@ -321,6 +325,19 @@ class DocumentViewTest : public QObject {
     QCOMPARE(exported.width(), 900);
     QVERIFY(exported.height() > 100);
     QVERIFY(exported.save(QDir::temp().filePath(QStringLiteral("document_view_export.png"))));
+    // The legend names the weights and shows the scale's maximum; its bar ends in the top shade.
+    QCOMPARE(view.legend()->title(), QStringLiteral("α · layer 2 · head 3 (Fastformer, spam)"));
+    QCOMPARE(view.legend()->maxValue(), view.scaleMax());
+    QVERIFY(view.legend()->isVisible() && view.legend()->height() >= view.fontMetrics().height());
+    const QImage legend = view.legend()->grab().toImage();
+    bool topShade = false;
+    const QColor top = weightColor(1.0);
+    for (int x = legend.width() / 2; x < legend.width(); ++x) {
+      const QColor c = legend.pixelColor(x, legend.height() / 2);
+      topShade = topShade || (std::abs(c.red() - top.red()) + std::abs(c.green() - top.green()) +
+                                  std::abs(c.blue() - top.blue()) <= 8);
+    }
+    QVERIFY(topShade);
   }
 };
 

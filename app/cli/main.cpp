@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   fastformer::cli::add_train_command(app);
   fastformer::cli::add_eval_command(app);
   fastformer::cli::add_predict_command(app);
+  fastformer::cli::add_inspect_command(app);
   fastformer::cli::add_data_command(app);
   fastformer::cli::add_bench_command(app);
   fastformer::cli::add_bench_point_command(*app.get_subcommand("bench"));

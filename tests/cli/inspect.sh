@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `fastformer inspect` end to end: a tiny trained checkpoint, one document in, the printed
+# prediction and entropies, a JSON trace with the expected keys and an HTML report; bad
+# input (binary, empty, missing checkpoint, init checkpoint without tokenizer) fails in one line.
+set -uo pipefail
+work=$1
+rm -rf "$work" && mkdir -p "$work"
+ff=("$FASTFORMER" --threads 1)
+failures=0
+fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+data="synthetic:needle?length=16&examples=64&vocab=12"
+"${ff[@]}" train --data "$data" --set hidden=16 --set heads=2 --set layers=2 --set ffn=32 --set max_len=16 \
+  --set batch_size=16 --set epochs=1 --out "$work/run" >"$work/train.out" 2>&1 || { cat "$work/train.out"; exit 1; }
+
+# 40 tokens against max_len 16: three or more windows.
+printf 'w1 w2 w3 gamma w4 w5 <w6> & w7 w8.\nw9 w10 w11 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w1 w2 w3 w4\n' \
+  >"$work/doc.txt"
+if "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --out "$work/trace.json" --html "$work/report.html" \
+     --overlap 4 --layer 1 --head 0 >"$work/inspect.out" 2>"$work/inspect.err"; then
+  cat "$work/inspect.out"
+  grep -Eq '^layer head +H\(alpha\)' "$work/inspect.out" || fail "no entropy table"
+  [[ $(grep -Ec '^ +[01] +[01] ' "$work/inspect.out") -eq 4 ]] || fail "expected 4 layer/head rows"
+  "$PYTHON" - "$work/trace.json" <<'PY' || fail "trace.json"
+import json, sys
+t = json.load(open(sys.argv[1]))
+for key in ["tokens", "alpha", "beta", "global_query", "global_key", "pooling", "probabilities", "labels",
+            "predicted", "windows", "owner", "truncated", "attention", "entropies", "layers", "heads", "head_dim"]:
+    assert key in t, key
+n = len(t["tokens"])
+assert n > 32 and len(t["owner"]) == n and len(t["windows"]) >= 3 and not t["truncated"], (n, t["windows"])
+assert len(t["alpha"]) == 2 and len(t["alpha"][0]) == 2 and len(t["alpha"][0][0]) == n
+assert len(t["global_query"]) == len(t["windows"]) and len(t["global_query"][0][0][0]) == t["head_dim"]
+assert abs(sum(t["probabilities"]) - 1) < 1e-5 and t["predicted"] in t["labels"]
+print(f"trace.json: {n} tokens, {len(t['windows'])} windows, predicted {t['predicted']}")
+PY
+  grep -q '<!DOCTYPE html>' "$work/report.html" && grep -q '>&lt;</span>' "$work/report.html" \
+    || fail "report.html missing or not escaped"
+else
+  fail "inspect exited non-zero: $(cat "$work/inspect.err")"
+fi
+
+"${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --truncate --out "$work/cut.json" >/dev/null \
+  && "$PYTHON" -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t["truncated"] and len(t["tokens"]) == 16' \
+       "$work/cut.json" || fail "--truncate"
+
+# expect_error NAME PATTERN -- COMMAND...: non-zero exit, one stderr line matching PATTERN.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 3
+  "$@" >"$work/$name.out" 2>"$work/$name.err"
+  local rc=$? lines
+  lines=$(wc -l <"$work/$name.err")
+  if [[ $rc -eq 0 || $lines -ne 1 ]] || ! grep -Eq "$pattern" "$work/$name.err"; then
+    fail "$name: rc=$rc, $lines stderr lines, expected /$pattern/: $(cat "$work/$name.err")"
+  else
+    echo "ok   $name: $(cat "$work/$name.err")"
+  fi
+}
+printf 'PK\003\004\000\000binary' >"$work/binary.txt"
+: >"$work/empty.txt"
+"${ff[@]}" init --set hidden=16 --set heads=2 --set max_len=8 --vocab-size 20 --out "$work/init" >/dev/null
+expect_error binary "binary\.txt: looks binary" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/binary.txt"
+expect_error empty "empty\.txt: is empty" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/empty.txt"
+expect_error no_checkpoint "config\.json" -- "${ff[@]}" inspect --checkpoint "$work/nope" "$work/doc.txt"
+expect_error no_tokenizer "no tokenizer" -- "${ff[@]}" inspect --checkpoint "$work/init" "$work/doc.txt"
+expect_error bad_head "head 5 does not exist" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --head 5
+
+echo "cli inspect: $failures failures"
+exit $((failures > 0))

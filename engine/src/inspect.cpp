@@ -40,7 +40,8 @@ Plan make_plan(const TrainedModel& model, const std::string& text, const Inspect
   }
   const std::int64_t N = static_cast<std::int64_t>(ids.size());
   const std::int64_t room = plan.max_len - 1;                                  // document tokens per window
-  const std::int64_t overlap = std::clamp<std::int64_t>(options.overlap, 0, room - 1);
+  // At most half a window overlaps, so each window adds at least half a window of new text.
+  const std::int64_t overlap = std::clamp<std::int64_t>(options.overlap, 0, room / 2);
   const std::int64_t stride = room - overlap;
   for (std::int64_t first = 1;; first += stride) {
     const std::int64_t last = std::min(first + room, N);

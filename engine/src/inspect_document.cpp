@@ -85,8 +85,8 @@ std::string strip_html(std::string_view html) {
     if (name == "script" || name == "style") {
       const std::string lowered = lower(std::string(html.substr(pos)));
       const std::size_t end = lowered.find("</" + name);
-      pos = end == std::string::npos ? html.size() : html.find('>', pos + end) + 1;
-      if (pos == 0) pos = html.size();
+      const std::size_t gt = end == std::string::npos ? std::string_view::npos : html.find('>', pos + end);
+      pos = gt == std::string_view::npos ? html.size() : gt + 1;
       continue;
     }
     static const char* kBlocks[] = {"p", "/p", "br", "div", "/div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",

@@ -171,6 +171,10 @@ TEST_F(InspectTest, WindowsCoverEveryTokenOnceAndMatchTheirOwnForward) {
     }
   }
 
+  const Inspection wide = inspect(m, text, InspectOptions{});  // overlap 64 → half a window
+  ASSERT_GE(wide.windows.size(), 2u);
+  EXPECT_EQ(wide.windows[0].last - wide.windows[1].first, (max_len - 1) / 2);
+
   options.long_mode = InspectOptions::Long::truncate;
   const Inspection cut = inspect(m, text, options);
   EXPECT_TRUE(cut.truncated);
@@ -301,6 +305,8 @@ TEST_F(InspectTest, TwentyThousandTokenDocumentTimingAndMemory) {
             << in.windows.size() << " windows, " << seconds << " s, " << bytes << " bytes = "
             << static_cast<double>(bytes) / in.size() << " bytes/token\n";
   EXPECT_LT(bytes, in.size() * 1024);
+  const double half = static_cast<double>(inspection_bytes(inspect(m, long_text(9999))));
+  EXPECT_NEAR(static_cast<double>(bytes) / half, 2.0, 0.1) << "memory proportional to N";
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ struct InspectOptions {
   // (each window is [CLS] + up to max_len−1 document tokens) or truncated to its prefix.
   enum class Long { windows, truncate };
   Long long_mode = Long::windows;
-  std::int64_t overlap = 64;             // tokens shared by neighbouring windows (clamped)
+  std::int64_t overlap = 64;             // tokens shared by neighbouring windows, ≤ (max_len−1)/2
   std::int64_t windows_per_batch = 8;    // windows run together in one forward
   // Softmax checkpoints: which layer/head's (N,N) weights to keep, and up to which N.
   std::int64_t softmax_layer = 0;

@@ -4,6 +4,7 @@
 
 #include "config_form.h"
 #include "dataset_panel.h"
+#include "inspect_workspace.h"
 #include "metric_chart.h"
 #include "placeholder_workspace.h"
 #include "run_store.h"
@@ -62,12 +63,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->setDocumentMode(true);
   train_ = new TrainWorkspace(*store_, *worker_);
   tabs_->addTab(train_, "Train");
-  tabs_->addTab(new PlaceholderWorkspace(
-                    "Inspect",
-                    "Open a trained checkpoint and a document to see where Fastformer looks: the additive-attention "
-                    "weights α and β of every head and layer shaded over the text, the global query and key "
-                    "vectors, each sentence's exact share of them, and the prediction."),
-                "Inspect");
+  inspect_ = new InspectWorkspace;
+  tabs_->addTab(inspect_, "Inspect");
   tabs_->addTab(new PlaceholderWorkspace(
                     "Scale",
                     "Runtime and memory against sequence length for additive and softmax attention, measured live on "
@@ -109,9 +106,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(train_, &TrainWorkspace::activity, this, [this](const QString& what) {
     activity_->setText(what.isEmpty() ? "idle" : what);
   });
-  connect(worker_, &TrainingWorker::finished, this, [this] {
+  connect(worker_, &TrainingWorker::finished, this, [this](const QString& id, RunStatus status) {
     if (closeAfterStop_) close();
+    // The first finished run becomes the Inspect workspace's model until one is opened.
+    const RunRecord* run = store_->find(id);
+    if (run != nullptr && status != RunStatus::failed && inspect_->inspection() == nullptr) {
+      inspect_->openCheckpoint(run->directory);
+    }
   });
+  connect(inspect_, &InspectWorkspace::log, this, &MainWindow::appendLog);
   buildMenus();
   restoreSettings();
 }
@@ -123,7 +126,7 @@ void MainWindow::buildMenus() {
   file->addAction("Open &dataset…", QKeySequence::Open, train_->dataset(), &DatasetPanel::browseFile);
   file->addAction("Open d&ocument…", QKeySequence("Ctrl+Shift+O"), this, [this] {
     showWorkspace("inspect");
-    appendLog("Documents open in the Inspect workspace, which is not built yet.");
+    inspect_->browseDocument();
   });
   file->addAction("Open &run or checkpoint…", QKeySequence("Ctrl+Shift+R"), this, &MainWindow::openRun);
   file->addSeparator();

@@ -11,6 +11,7 @@ class QTabWidget;
 
 namespace fastformer::ui {
 
+class InspectWorkspace;
 class RunStore;
 class TrainWorkspace;
 class TrainingWorker;
@@ -24,6 +25,7 @@ class MainWindow : public QMainWindow {
   RunStore& store() const { return *store_; }
   TrainingWorker& worker() const { return *worker_; }
   TrainWorkspace* train() const { return train_; }
+  InspectWorkspace* inspect() const { return inspect_; }
   QTabWidget* workspaces() const { return tabs_; }
   QPlainTextEdit* logView() const { return log_; }
   // "train" | "inspect" | "scale" | "learn"; false for an unknown name.
@@ -50,6 +52,7 @@ class MainWindow : public QMainWindow {
   TrainingWorker* worker_;
   QTabWidget* tabs_;
   TrainWorkspace* train_;
+  InspectWorkspace* inspect_;
   QPlainTextEdit* log_;
   QLabel* activity_;
 

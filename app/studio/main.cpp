@@ -2,6 +2,7 @@
 // offscreen-capable, saves a PNG and exits (after --demo has trained two short runs).
 #include "demo_runner.h"
 #include "dataset_panel.h"
+#include "inspect_workspace.h"
 #include "main_window.h"
 #include "train_workspace.h"
 
@@ -36,7 +37,9 @@ int main(int argc, char** argv) {
   const QCommandLineOption demoSteps("demo-steps", "Training steps of each demo run.", "N", "60");
   const QCommandLineOption size("size", "Window size for the screenshot, WIDTHxHEIGHT.", "SIZE", "1600x1000");
   const QCommandLineOption data("data", "Dataset to open (a spec the CLI accepts).", "SPEC");
-  parser.addOptions({screenshot, workspace, demo, demoData, demoSteps, size, data});
+  const QCommandLineOption inspectModel("inspect-checkpoint", "Open this run or checkpoint in Inspect.", "DIR");
+  const QCommandLineOption inspectDocument("inspect-document", "Open this document in Inspect.", "FILE");
+  parser.addOptions({screenshot, workspace, demo, demoData, demoSteps, size, data, inspectModel, inspectDocument});
   parser.process(app);
 
   fastformer::ui::MainWindow window;
@@ -47,6 +50,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!parser.isSet(screenshot)) {
+    if (parser.isSet(inspectModel)) window.inspect()->openCheckpoint(parser.value(inspectModel));
+    if (parser.isSet(inspectDocument)) window.inspect()->openDocument(parser.value(inspectDocument));
     window.show();
     return app.exec();
   }
@@ -69,7 +74,13 @@ int main(int argc, char** argv) {
     });
   };
   fastformer::ui::DemoRunner runner(window, parser.value(demoData), parser.value(demoSteps).toInt());
-  if (parser.isSet(demo)) {
+  if (parser.isSet(inspectModel) && parser.isSet(inspectDocument)) {
+    // Shoot once the document is inspected (or failed to be).
+    QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::inspected, &window, shoot);
+    QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::failed, &window, shoot);
+    window.inspect()->openDocument(parser.value(inspectDocument));
+    window.inspect()->openCheckpoint(parser.value(inspectModel));
+  } else if (parser.isSet(demo)) {
     QObject::connect(&runner, &fastformer::ui::DemoRunner::done, &window, shoot);
     runner.start();
   } else {

@@ -1,0 +1,109 @@
+// The Inspect workspace on a checkpoint trained in the test: what the views show is the
+// engine's inspection of the same text, mean/head switching changes only the weights, and
+// unreadable documents and checkpoints are messages, not crashes.
+#pragma push_macro("slots")
+#undef slots
+#include "fastformer/inspect.h"
+#pragma pop_macro("slots")
+
+#include "document_view.h"
+#include "inspect_workspace.h"
+#include "training_worker.h"
+#include "ui_test_registry.h"
+#include "weight_colors.h"
+#include "weight_strip_chart.h"
+
+#include <qcustomplot.h>
+
+#include <QComboBox>
+#include <QFile>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fastformer::ui;
+
+class InspectWorkspaceTest : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir dir_;
+  QString run_;
+
+ private slots:
+  // One tiny Fastformer trained for a few steps, shared by the tests below.
+  void initTestCase() {
+    TrainingWorker worker;
+    TrainRequest request;
+    request.data = "synthetic:needle?length=40&examples=300&seed=4";
+    request.model = QJsonObject{{"attention", "additive"}, {"hidden", 16}, {"heads", 2}, {"layers", 2},
+                                {"ffn", 16}, {"max_len", 64}, {"share_layers", false}, {"dropout", 0.0}};
+    request.train = QJsonObject{{"max_len", 48}, {"batch_size", 16}, {"max_steps", 10}, {"epochs", 100}, {"eval_every", 0}};
+    request.directory = dir_.filePath("run");
+    request.name = "tiny";
+    QSignalSpy finished(&worker, &TrainingWorker::finished);
+    QVERIFY(worker.start(request, "tiny"));
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(toString(finished.last().at(1).value<RunStatus>()), QString("finished"));
+    run_ = request.directory;
+  }
+
+  void showsTheEnginesInspection() {
+    InspectWorkspace workspace;
+    workspace.resize(1200, 800);
+    workspace.show();
+    QSignalSpy inspected(&workspace, &InspectWorkspace::inspected);
+    const QString text = "alpha beta filler naïve café 東京 words. Another sentence here!\nAnd a third line.";
+    workspace.setText(text);
+    workspace.openCheckpoint(run_);
+    QVERIFY(inspected.wait(60000));
+    const fastformer::Inspection* shown = workspace.inspection();
+    QVERIFY(shown != nullptr);
+    // The same text through the engine directly gives the same weights.
+    const fastformer::TrainedModel model = fastformer::load_trained_model(run_.toStdString());
+    const fastformer::Inspection direct = fastformer::inspect(model, text.toStdString());
+    QCOMPARE(shown->size(), direct.size());
+    QCOMPARE(workspace.documentView()->tokenCount(), static_cast<int>(direct.size()));
+    // Layer 1, head 1: the strip chart's highlighted graph holds exactly that head's α.
+    workspace.layerBox()->setCurrentIndex(1);
+    workspace.headBox()->setCurrentIndex(2 + 1);
+    const std::vector<float> alpha = fastformer::head_weights(direct, 1, 1, fastformer::Pooling::alpha);
+    QCPGraph* graph = workspace.strip()->plot()->graph(1);
+    QCOMPARE(graph->data()->size(), static_cast<int>(alpha.size()));
+    for (int i = 0; i < graph->data()->size(); ++i) {
+      QVERIFY(qAbs(graph->data()->at(i)->value - alpha[static_cast<std::size_t>(i)]) < 1e-6);
+    }
+    // The text view shades each token by that weight relative to the largest.
+    const float top = *std::max_element(alpha.begin(), alpha.end());
+    const auto heaviest = static_cast<int>(std::max_element(alpha.begin(), alpha.end()) - alpha.begin());
+    QVERIFY(top > 0);
+    QCOMPARE(workspace.documentView()->tokenColor(heaviest).rgb(), weightRgb(1.0));
+    QVERIFY(workspace.documentView()->scaleMax() > 0.99 * top && workspace.documentView()->scaleMax() < 1.01 * top);
+    // β of the same head is a different shading.
+    workspace.weightBox()->setCurrentIndex(1);
+    const std::vector<float> beta = fastformer::head_weights(direct, 1, 1, fastformer::Pooling::beta);
+    QVERIFY(qAbs(workspace.documentView()->scaleMax() - *std::max_element(beta.begin(), beta.end())) < 1e-6);
+  }
+
+  void unreadableInputsAreMessages() {
+    InspectWorkspace workspace;
+    QSignalSpy failed(&workspace, &InspectWorkspace::failed);
+    const QString binary = dir_.filePath("binary.txt");
+    QFile file(binary);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray("\x00\x01\x02\x03", 4));
+    file.close();
+    workspace.openDocument(binary);
+    QCOMPARE(failed.count(), 1);
+    QVERIFY(failed.last().at(0).toString().contains("binary.txt"));
+    workspace.openCheckpoint(dir_.filePath("no-such-run"));
+    QVERIFY(failed.wait(30000));
+    QVERIFY(failed.last().at(0).toString().contains("checkpoint"));
+    QVERIFY(workspace.inspection() == nullptr);
+  }
+};
+
+FF_UI_TEST(InspectWorkspaceTest);
+
+#include "test_inspect_workspace.moc"

@@ -1,0 +1,368 @@
+// InspectWorkspace: controls, background loading and inspection, and the views' data.
+// Engine headers come first: they reach torch, which Qt's `slots` macro breaks.
+#pragma push_macro("slots")
+#undef slots
+#include "fastformer/error.h"
+#include "fastformer/inspect.h"
+#pragma pop_macro("slots")
+
+#include "inspect_workspace.h"
+
+#include "document_view.h"
+#include "prediction_panel.h"
+#include "weight_strip_chart.h"
+
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fastformer::ui {
+namespace {
+
+QString describe(const std::exception& e) {
+  if (const auto* error = dynamic_cast<const Error*>(&e)) {
+    QString text = QString::fromStdString(error->problem());
+    if (!error->where().empty()) text += " (" + QString::fromStdString(error->where()) + ")";
+    if (!error->hint().empty()) text += ": " + QString::fromStdString(error->hint());
+    return text;
+  }
+  return QString::fromStdString(e.what());
+}
+
+QPushButton* button(const QString& text, QWidget* parent) { return new QPushButton(text, parent); }
+
+}  // namespace
+
+InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
+  modelLabel_ = new QLabel("No checkpoint: open a run directory or a checkpoint.");
+  documentLabel_ = new QLabel("No document.");
+  message_ = new QLabel;
+  message_->setWordWrap(true);
+  layer_ = new QComboBox;
+  head_ = new QComboBox;
+  weight_ = new QComboBox;
+  weight_->addItems({"α (query pooling)", "β (key pooling)", "γ (document pooling)"});
+  for (QComboBox* box : {layer_, head_, weight_}) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  longMode_ = new QComboBox;
+  longMode_->addItems({"windows", "truncate"});
+  longMode_->setToolTip("Documents longer than the model's max_len: overlapping windows, or the first max_len tokens");
+  overlap_ = new QSpinBox;
+  overlap_->setRange(0, 4096);
+  overlap_->setValue(64);
+  overlap_->setPrefix("overlap ");
+  auto* openModel = button("Checkpoint…", this);
+  auto* openDoc = button("Document…", this);
+  auto* paste = button("Paste text…", this);
+  auto* html = button("Export HTML…", this);
+  auto* png = button("Export PNG…", this);
+
+  auto* top = new QHBoxLayout;
+  top->addWidget(openModel);
+  top->addWidget(modelLabel_, 1);
+  top->addWidget(openDoc);
+  top->addWidget(paste);
+  top->addWidget(documentLabel_, 1);
+  auto* controls = new QHBoxLayout;
+  for (auto [label, widget] : {std::pair<const char*, QWidget*>{"Layer", layer_}, {"Heads", head_},
+                               {"Shade by", weight_}, {"Long documents", longMode_}}) {
+    controls->addWidget(new QLabel(label));
+    controls->addWidget(widget);
+  }
+  controls->addWidget(overlap_);
+  controls->addStretch();
+  controls->addWidget(html);
+  controls->addWidget(png);
+
+  view_ = new DocumentView;
+  strip_ = new WeightStripChart;
+  prediction_ = new PredictionPanel;
+  prediction_->setMinimumWidth(280);
+  auto* left = new QSplitter(Qt::Vertical);
+  left->addWidget(view_);
+  left->addWidget(strip_);
+  left->setStretchFactor(0, 3);
+  left->setStretchFactor(1, 1);
+  auto* split = new QSplitter(Qt::Horizontal);
+  split->addWidget(left);
+  split->addWidget(prediction_);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 1);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addLayout(top);
+  layout->addLayout(controls);
+  layout->addWidget(message_);
+  layout->addWidget(split, 1);
+
+  connect(openModel, &QPushButton::clicked, this, &InspectWorkspace::browseCheckpoint);
+  connect(openDoc, &QPushButton::clicked, this, &InspectWorkspace::browseDocument);
+  connect(paste, &QPushButton::clicked, this, &InspectWorkspace::pasteText);
+  connect(html, &QPushButton::clicked, this, &InspectWorkspace::exportHtml);
+  connect(png, &QPushButton::clicked, this, &InspectWorkspace::exportPng);
+  for (QComboBox* box : {layer_, head_, weight_}) {
+    connect(box, &QComboBox::currentIndexChanged, this, &InspectWorkspace::refreshWeights);
+  }
+  connect(longMode_, &QComboBox::currentIndexChanged, this, &InspectWorkspace::run);
+  connect(overlap_, &QSpinBox::editingFinished, this, &InspectWorkspace::run);
+  connect(view_, &DocumentView::visibleRangeChanged, strip_, &WeightStripChart::setVisibleRange);
+  connect(strip_, &WeightStripChart::positionClicked, view_, &DocumentView::scrollToToken);
+  connect(&loading_, &QFutureWatcher<Outcome<TrainedModel>>::finished, this, [this] {
+    const Outcome<TrainedModel> outcome = loading_.result();
+    if (!outcome.value) {
+      setMessage("Could not load the checkpoint: " + outcome.error, true);
+      return;
+    }
+    model_ = outcome.value;
+    const auto& c = model_->checkpoint.contents.config;
+    modelLabel_->setText(QString("%1 · %2 layers · %3 heads · max %4 tokens · %5")
+                             .arg(c.attention == AttentionKind::additive ? "Fastformer" : "Transformer")
+                             .arg(c.layers)
+                             .arg(c.heads)
+                             .arg(model_->train.max_len)
+                             .arg(QFileInfo(checkpoint_).fileName()));
+    emit log("Loaded checkpoint " + checkpoint_);
+    run();
+  });
+  connect(&running_, &QFutureWatcher<Outcome<Inspection>>::finished, this, [this] {
+    const Outcome<Inspection> outcome = running_.result();
+    if (rerun_) {
+      rerun_ = false;
+      run();
+      return;
+    }
+    if (!outcome.value) {
+      setMessage("Could not inspect the document: " + outcome.error, true);
+      return;
+    }
+    inspection_ = outcome.value;
+    showInspection();
+  });
+}
+
+InspectWorkspace::~InspectWorkspace() {
+  // The jobs hold their inputs by value; waiting keeps their results from outliving us.
+  loading_.waitForFinished();
+  running_.waitForFinished();
+}
+
+QString InspectWorkspace::status() const { return message_->text(); }
+
+void InspectWorkspace::setMessage(const QString& text, bool error) {
+  message_->setText(text);
+  message_->setStyleSheet(error ? "color: #b00020;" : "");
+  if (error) emit failed(text);
+}
+
+void InspectWorkspace::openCheckpoint(const QString& path) {
+  checkpoint_ = path;
+  setMessage("Loading " + path + " …", false);
+  loading_.setFuture(QtConcurrent::run([path]() -> Outcome<TrainedModel> {
+    try {
+      return {std::make_shared<const TrainedModel>(load_trained_model(path.toStdString())), {}};
+    } catch (const std::exception& e) {
+      return {nullptr, describe(e)};
+    }
+  }));
+}
+
+void InspectWorkspace::openDocument(const QString& path) {
+  try {
+    const Document document = read_document(path.toStdString());
+    setText(QString::fromStdString(document.text), QFileInfo(path).fileName());
+  } catch (const std::exception& e) {
+    setMessage("Could not read the document: " + describe(e), true);
+  }
+}
+
+void InspectWorkspace::setText(const QString& text, const QString& source) {
+  text_ = text;
+  source_ = source;
+  documentLabel_->setText(QString("%1 · %2 characters").arg(source).arg(text.size()));
+  run();
+}
+
+void InspectWorkspace::run() {
+  if (!model_ || text_.isEmpty()) {
+    if (!model_) setMessage("Open a checkpoint to inspect the document.", false);
+    return;
+  }
+  if (running_.isRunning()) {
+    rerun_ = true;
+    return;
+  }
+  InspectOptions options;
+  options.long_mode = longMode_->currentIndex() == 0 ? InspectOptions::Long::windows : InspectOptions::Long::truncate;
+  options.overlap = overlap_->value();
+  setMessage("Inspecting " + source_ + " …", false);
+  const std::shared_ptr<const TrainedModel> model = model_;
+  const std::string text = text_.toStdString();
+  running_.setFuture(QtConcurrent::run([model, text, options]() -> Outcome<Inspection> {
+    try {
+      return {std::make_shared<const Inspection>(inspect(*model, text, options)), {}};
+    } catch (const std::exception& e) {
+      return {nullptr, describe(e)};
+    }
+  }));
+}
+
+void InspectWorkspace::showInspection() {
+  const Inspection& in = *inspection_;
+  // Character spans of the tokens in the QString text (the engine counts UTF-8 bytes).
+  std::vector<std::pair<qint64, qint64>> bytes;
+  for (const auto& t : in.tokens) bytes.emplace_back(t.begin, t.end);
+  const QByteArray utf8 = text_.toUtf8();
+  const auto spans16 = utf8ToUtf16Spans(utf8, bytes);
+  // Tooltips: the token, its id, and its α and β at the last layer for every head.
+  std::vector<TokenSpan> spans;
+  const bool additive = in.attention == "additive" && !in.alpha.empty();
+  for (std::size_t i = 0; i < spans16.size(); ++i) {
+    QString label = QString("'%1' · id %2 · position %3").arg(QString::fromStdString(in.tokens[i].piece)).arg(in.tokens[i].id).arg(i);
+    if (additive) {
+      const std::int64_t l = in.layers - 1, N = in.size();
+      QStringList heads;
+      for (std::int64_t h = 0; h < in.heads; ++h) {
+        const std::size_t at = static_cast<std::size_t>((l * in.heads + h) * N) + i;
+        heads << QString("h%1 α %2 β %3").arg(h).arg(in.alpha[at], 0, 'f', 4).arg(in.beta[at], 0, 'f', 4);
+      }
+      label += QString("\nlayer %1: ").arg(l) + heads.join(", ");
+    }
+    spans.push_back({spans16[i].first, spans16[i].second, label});
+  }
+  view_->setDocument(text_, spans);
+  const QSignalBlocker a(layer_), b(head_);
+  const int layer = std::max(0, layer_->currentIndex()), head = head_->currentIndex();
+  layer_->clear();
+  for (std::int64_t l = 0; l < in.layers; ++l) layer_->addItem(QString::number(l));
+  head_->clear();
+  head_->addItems({"mean over heads", "max over heads"});
+  for (std::int64_t h = 0; h < in.heads; ++h) head_->addItem(QString("head %1").arg(h));
+  layer_->setCurrentIndex(std::min<int>(layer, layer_->count() - 1));
+  head_->setCurrentIndex(head >= 0 && head < head_->count() ? head : 0);
+
+  QStringList labels;
+  std::vector<double> probabilities;
+  for (std::size_t c = 0; c < in.labels.size(); ++c) {
+    labels << QString::fromStdString(in.labels[c]);
+    probabilities.push_back(in.probabilities[c]);
+  }
+  const QString note = QString("%1 tokens · %2 window%3%4")
+                           .arg(in.size() - 1)
+                           .arg(in.windows.size())
+                           .arg(in.windows.size() == 1 ? "" : "s")
+                           .arg(in.truncated ? " · truncated to the model's max_len" : "");
+  prediction_->setPrediction(labels, probabilities, note);
+  std::vector<HeadEntropy> rows;
+  if (in.attention == "additive") {
+    for (const HeadSummary& s : head_summaries(in)) {
+      if (s.which == Pooling::alpha) {
+        rows.push_back({static_cast<int>(s.layer), static_cast<int>(s.head), s.entropy, 0.0, {}});
+      } else {
+        for (auto& r : rows) {
+          if (r.layer == s.layer && r.head == s.head) r.beta = s.entropy;
+        }
+      }
+      if (s.collapsed || s.uniform) {
+        for (auto& r : rows) {
+          if (r.layer == s.layer && r.head == s.head && r.flag.isEmpty()) {
+            r.flag = QString("%1 %2").arg(s.which == Pooling::alpha ? "α" : "β").arg(s.collapsed ? "collapsed" : "uniform");
+          }
+        }
+      }
+    }
+  }
+  prediction_->setEntropies(rows, std::log(std::max<double>(2, static_cast<double>(in.size()))));
+  setMessage(in.attention == "additive" ? QString() : "A Transformer checkpoint has no α or β: shading by γ.", false);
+  refreshWeights();
+  emit inspected();
+}
+
+void InspectWorkspace::refreshWeights() {
+  if (!inspection_) return;
+  const Inspection& in = *inspection_;
+  const auto N = static_cast<std::size_t>(in.size());
+  const int layer = std::max(0, layer_->currentIndex());
+  const int mode = std::max(0, head_->currentIndex());  // 0 mean, 1 max, 2+ head
+  const bool additive = in.attention == "additive" && !in.alpha.empty();
+  const int kind = additive ? weight_->currentIndex() : 2;
+  std::vector<std::vector<float>> perHead;
+  std::vector<float> shown(N, 0.0f);
+  if (kind == 2) {
+    shown = in.pooling;
+    perHead = {in.pooling};
+  } else {
+    const Pooling which = kind == 0 ? Pooling::alpha : Pooling::beta;
+    for (std::int64_t h = 0; h < in.heads; ++h) perHead.push_back(head_weights(in, layer, h, which));
+    for (std::size_t i = 0; i < N; ++i) {
+      float sum = 0, top = 0;
+      for (const auto& w : perHead) {
+        sum += w[i];
+        top = std::max(top, w[i]);
+      }
+      shown[i] = mode == 0 ? sum / static_cast<float>(perHead.size()) : mode == 1 ? top : perHead[mode - 2][i];
+    }
+  }
+  const QString symbol = kind == 0 ? "α" : kind == 1 ? "β" : "γ";
+  const QString title = kind == 2 ? "γ (document pooling)"
+                                  : QString("%1, layer %2, %3").arg(symbol).arg(layer).arg(head_->currentText());
+  view_->setWeights(shown, title);
+  strip_->setWeights(perHead, kind == 2 || mode < 2 ? -1 : mode - 2, title + " over token position (double-click: go there)");
+}
+
+void InspectWorkspace::browseCheckpoint() {
+  const QString dir = QFileDialog::getExistingDirectory(this, "Open a run or checkpoint directory");
+  if (!dir.isEmpty()) openCheckpoint(dir);
+}
+
+void InspectWorkspace::browseDocument() {
+  const QString path = QFileDialog::getOpenFileName(this, "Open a document", QString(),
+                                                    "Documents (*.txt *.md *.html *.htm *.eml *.json *.jsonl);;All files (*)");
+  if (!path.isEmpty()) openDocument(path);
+}
+
+void InspectWorkspace::pasteText() {
+  QDialog dialog(this);
+  dialog.setWindowTitle("Paste text");
+  auto* edit = new QPlainTextEdit(&dialog);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+  auto* layout = new QVBoxLayout(&dialog);
+  layout->addWidget(edit);
+  layout->addWidget(buttons);
+  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  dialog.resize(640, 420);
+  if (dialog.exec() == QDialog::Accepted && !edit->toPlainText().isEmpty()) setText(edit->toPlainText());
+}
+
+void InspectWorkspace::exportHtml() {
+  if (!inspection_) return;
+  const QString path = QFileDialog::getSaveFileName(this, "Export the shaded document", "document.html", "HTML (*.html)");
+  if (path.isEmpty()) return;
+  QFile file(path);
+  const int head = head_->currentIndex() >= 2 ? head_->currentIndex() - 2 : -1;
+  if (!file.open(QIODevice::WriteOnly) ||
+      file.write(QByteArray::fromStdString(inspection_html(*inspection_, text_.toStdString(), layer_->currentIndex(), head))) < 0) {
+    setMessage("Could not write " + path, true);
+  }
+}
+
+void InspectWorkspace::exportPng() {
+  if (!inspection_) return;
+  const QString path = QFileDialog::getSaveFileName(this, "Export the shaded document", "document.png", "PNG (*.png)");
+  if (!path.isEmpty() && !view_->renderDocument(900).save(path)) setMessage("Could not write " + path, true);
+}
+
+}  // namespace fastformer::ui

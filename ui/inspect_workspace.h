@@ -1,0 +1,89 @@
+// The Inspect workspace: open a trained checkpoint and a document (a file or pasted text)
+// and see where Fastformer looks: the text shaded by α, β (one head, the mean or the max
+// over heads) or the pooling weights γ of the chosen layer, the weights of every head over
+// token position, the prediction and each head's entropy. The model runs off the GUI
+// thread; load errors are shown, never thrown.
+#pragma once
+
+#include <QFutureWatcher>
+#include <QWidget>
+
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QSpinBox;
+
+namespace fastformer {
+struct Inspection;
+struct TrainedModel;
+}  // namespace fastformer
+
+namespace fastformer::ui {
+
+class DocumentView;
+class PredictionPanel;
+class WeightStripChart;
+
+// What a background job hands back: a value, or the one-line reason it failed.
+template <typename T>
+struct Outcome {
+  std::shared_ptr<const T> value;
+  QString error;
+};
+
+class InspectWorkspace : public QWidget {
+  Q_OBJECT
+ public:
+  explicit InspectWorkspace(QWidget* parent = nullptr);
+  ~InspectWorkspace() override;
+
+  // A run or checkpoint directory; loads in the background, then re-inspects.
+  void openCheckpoint(const QString& path);
+  // A document file (.txt .md .html .eml .json); read, then inspected.
+  void openDocument(const QString& path);
+  void setText(const QString& text, const QString& source = "pasted text");
+
+  DocumentView* documentView() const { return view_; }
+  WeightStripChart* strip() const { return strip_; }
+  PredictionPanel* prediction() const { return prediction_; }
+  QComboBox* layerBox() const { return layer_; }
+  QComboBox* headBox() const { return head_; }
+  QComboBox* weightBox() const { return weight_; }
+  const Inspection* inspection() const { return inspection_.get(); }
+  QString status() const;
+
+ public slots:
+  void browseCheckpoint();
+  void browseDocument();
+  void pasteText();
+  void exportHtml();
+  void exportPng();
+
+ signals:
+  void inspected();                    // a new inspection is shown
+  void failed(const QString& message);  // a checkpoint, document or run failed
+  void log(const QString& line);
+
+ private:
+  void run();          // inspects text_ with model_ in the background
+  void showInspection();
+  void refreshWeights();
+  void setMessage(const QString& text, bool error);
+
+  std::shared_ptr<const TrainedModel> model_;
+  std::shared_ptr<const Inspection> inspection_;
+  QString checkpoint_, text_, source_;
+  QFutureWatcher<Outcome<TrainedModel>> loading_;
+  QFutureWatcher<Outcome<Inspection>> running_;
+  bool rerun_ = false;  // settings changed while a run was going
+
+  QLabel *modelLabel_, *documentLabel_, *message_;
+  QComboBox *layer_, *head_, *weight_, *longMode_;
+  QSpinBox* overlap_;
+  DocumentView* view_;
+  WeightStripChart* strip_;
+  PredictionPanel* prediction_;
+};
+
+}  // namespace fastformer::ui

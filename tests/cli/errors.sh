@@ -5,21 +5,7 @@ work=$1
 rm -rf "$work" && mkdir -p "$work"
 failures=0
 
-# expect_error NAME PATTERN -- COMMAND...: non-zero exit, one stderr line matching PATTERN.
-expect_error() {
-  local name=$1 pattern=$2
-  shift 3
-  "$@" >"$work/$name.out" 2>"$work/$name.err"
-  local rc=$? lines
-  lines=$(wc -l <"$work/$name.err")
-  if [[ $rc -eq 0 || $lines -ne 1 ]] || ! grep -Eq "$pattern" "$work/$name.err"; then
-    echo "FAIL $name: rc=$rc, $lines stderr lines, expected /$pattern/:"
-    cat "$work/$name.err"
-    failures=$((failures + 1))
-  else
-    echo "ok   $name: $(cat "$work/$name.err")"
-  fi
-}
+source "$(dirname "$0")/expect_error.sh"
 
 ff=("$FASTFORMER" --threads 1)
 "${ff[@]}" init --set hidden=16 --set heads=2 --set max_len=8 --vocab-size 20 --out "$work/ckpt" >/dev/null

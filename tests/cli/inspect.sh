@@ -44,19 +44,7 @@ fi
   && "$PYTHON" -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t["truncated"] and len(t["tokens"]) == 16' \
        "$work/cut.json" || fail "--truncate"
 
-# expect_error NAME PATTERN -- COMMAND...: non-zero exit, one stderr line matching PATTERN.
-expect_error() {
-  local name=$1 pattern=$2
-  shift 3
-  "$@" >"$work/$name.out" 2>"$work/$name.err"
-  local rc=$? lines
-  lines=$(wc -l <"$work/$name.err")
-  if [[ $rc -eq 0 || $lines -ne 1 ]] || ! grep -Eq "$pattern" "$work/$name.err"; then
-    fail "$name: rc=$rc, $lines stderr lines, expected /$pattern/: $(cat "$work/$name.err")"
-  else
-    echo "ok   $name: $(cat "$work/$name.err")"
-  fi
-}
+source "$(dirname "$0")/expect_error.sh"
 printf 'PK\003\004\000\000binary' >"$work/binary.txt"
 : >"$work/empty.txt"
 "${ff[@]}" init --set hidden=16 --set heads=2 --set max_len=8 --vocab-size 20 --out "$work/init" >/dev/null

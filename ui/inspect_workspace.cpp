@@ -8,6 +8,7 @@
 
 #include "inspect_workspace.h"
 
+#include "contribution_panel.h"
 #include "document_view.h"
 #include "prediction_panel.h"
 #include "weight_strip_chart.h"
@@ -96,9 +97,13 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   left->addWidget(strip_);
   left->setStretchFactor(0, 3);
   left->setStretchFactor(1, 1);
+  contributions_ = new ContributionPanel;
+  auto* right = new QSplitter(Qt::Vertical);
+  right->addWidget(prediction_);
+  right->addWidget(contributions_);
   auto* split = new QSplitter(Qt::Horizontal);
   split->addWidget(left);
-  split->addWidget(prediction_);
+  split->addWidget(right);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
   auto* layout = new QVBoxLayout(this);
@@ -137,6 +142,19 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
     emit log("Loaded checkpoint " + checkpoint_);
     run();
   });
+  connect(contributions_, &ContributionPanel::occludeRequested, this, &InspectWorkspace::occlude);
+  connect(&occluding_, &QFutureWatcher<Outcome<std::vector<float>>>::finished, this, [this] {
+    const Outcome<std::vector<float>> outcome = occluding_.result();
+    if (!outcome.value || !inspection_) {
+      setMessage("Occlusion failed: " + outcome.error, true);
+      return;
+    }
+    const auto c = static_cast<std::size_t>(inspection_->predicted);
+    contributions_->setOcclusion(occludedRow_, inspection_->probabilities[c], (*outcome.value)[c],
+                                 QString::fromStdString(inspection_->labels[c]));
+    setMessage({}, false);
+    emit occluded(occludedRow_);
+  });
   connect(&running_, &QFutureWatcher<Outcome<Inspection>>::finished, this, [this] {
     const Outcome<Inspection> outcome = running_.result();
     if (rerun_) {
@@ -157,6 +175,7 @@ InspectWorkspace::~InspectWorkspace() {
   // The jobs hold their inputs by value; waiting keeps their results from outliving us.
   loading_.waitForFinished();
   running_.waitForFinished();
+  occluding_.waitForFinished();
 }
 
 QString InspectWorkspace::status() const { return message_->text(); }
@@ -285,6 +304,7 @@ void InspectWorkspace::showInspection() {
     }
   }
   prediction_->setEntropies(rows, std::log(std::max<double>(2, static_cast<double>(in.size()))));
+  sentences_ = sentence_ranges(text_.toStdString(), in.tokens);
   setMessage(in.attention == "additive" ? QString() : "A Transformer checkpoint has no α or β: shading by γ.", false);
   refreshWeights();
   emit inspected();
@@ -318,8 +338,64 @@ void InspectWorkspace::refreshWeights() {
   const QString symbol = kind == 0 ? "α" : kind == 1 ? "β" : "γ";
   const QString title = kind == 2 ? "γ (document pooling)"
                                   : QString("%1, layer %2, %3").arg(symbol).arg(layer).arg(head_->currentText());
+  refreshShares(perHead, kind == 2 ? 0 : mode, title);
   view_->setWeights(shown, title);
   strip_->setWeights(perHead, kind == 2 || mode < 2 ? -1 : mode - 2, title + " over token position (double-click: go there)");
+}
+
+void InspectWorkspace::refreshShares(const std::vector<std::vector<float>>& perHead, int mode, const QString& what) {
+  // Share of a range = Σ of its weights / Σ of all weights, per head; the mean and max
+  // views average the heads' shares (each head's shares sum to 1, so the average does too).
+  const std::string utf8 = text_.toStdString();
+  const auto& tokens = inspection_->tokens;
+  std::vector<SentenceShare> rows;
+  const std::vector<std::size_t> heads = [&] {
+    std::vector<std::size_t> out;
+    if (mode >= 2) {
+      out.push_back(static_cast<std::size_t>(mode - 2));
+    } else {
+      for (std::size_t h = 0; h < perHead.size(); ++h) out.push_back(h);
+    }
+    return out;
+  }();
+  std::vector<double> totals(perHead.size(), 0.0);
+  for (std::size_t h : heads) {
+    for (float w : perHead[h]) totals[h] += w;
+  }
+  for (const auto& [first, last] : sentences_) {
+    double share = 0;
+    for (std::size_t h : heads) {
+      double sum = 0;
+      for (std::int64_t i = first; i < last; ++i) sum += perHead[h][static_cast<std::size_t>(i)];
+      share += totals[h] > 0 ? sum / totals[h] : 0.0;
+    }
+    share /= static_cast<double>(std::max<std::size_t>(1, heads.size()));
+    // The sentence's text: from its first real token's start to its last token's end.
+    const std::int64_t from = tokens[static_cast<std::size_t>(std::max<std::int64_t>(first, 1))].begin;
+    const std::int64_t to = tokens[static_cast<std::size_t>(last - 1)].end;
+    QString snippet = to > from ? QString::fromUtf8(utf8.data() + from, static_cast<int>(to - from)).simplified() : "[CLS]";
+    if (snippet.size() > 100) snippet = snippet.left(97) + "…";
+    rows.push_back({snippet, share, first, last});
+  }
+  contributions_->setSentences(rows, what);
+}
+
+void InspectWorkspace::occlude(int row, qint64 first, qint64 last) {
+  if (!model_ || occluding_.isRunning()) return;
+  occludedRow_ = row;
+  InspectOptions options;
+  options.long_mode = longMode_->currentIndex() == 0 ? InspectOptions::Long::windows : InspectOptions::Long::truncate;
+  options.overlap = overlap_->value();
+  setMessage("Occluding …", false);
+  const std::shared_ptr<const TrainedModel> model = model_;
+  const std::string text = text_.toStdString();
+  occluding_.setFuture(QtConcurrent::run([model, text, first, last, options]() -> Outcome<std::vector<float>> {
+    try {
+      return {std::make_shared<const std::vector<float>>(fastformer::occlude(*model, text, first, last, options)), {}};
+    } catch (const std::exception& e) {
+      return {nullptr, describe(e)};
+    }
+  }));
 }
 
 void InspectWorkspace::browseCheckpoint() {

@@ -8,7 +8,10 @@
 #include <QFutureWatcher>
 #include <QWidget>
 
+#include <cstdint>
 #include <memory>
+#include <utility>
+#include <vector>
 
 class QComboBox;
 class QLabel;
@@ -21,6 +24,7 @@ struct TrainedModel;
 
 namespace fastformer::ui {
 
+class ContributionPanel;
 class DocumentView;
 class PredictionPanel;
 class WeightStripChart;
@@ -47,6 +51,7 @@ class InspectWorkspace : public QWidget {
   DocumentView* documentView() const { return view_; }
   WeightStripChart* strip() const { return strip_; }
   PredictionPanel* prediction() const { return prediction_; }
+  ContributionPanel* contributions() const { return contributions_; }
   QComboBox* layerBox() const { return layer_; }
   QComboBox* headBox() const { return head_; }
   QComboBox* weightBox() const { return weight_; }
@@ -62,6 +67,7 @@ class InspectWorkspace : public QWidget {
 
  signals:
   void inspected();                    // a new inspection is shown
+  void occluded(int row);              // an occlusion result is shown
   void failed(const QString& message);  // a checkpoint, document or run failed
   void log(const QString& line);
 
@@ -70,6 +76,8 @@ class InspectWorkspace : public QWidget {
   void showInspection();
   void refreshWeights();
   void setMessage(const QString& text, bool error);
+  void refreshShares(const std::vector<std::vector<float>>& perHead, int mode, const QString& what);
+  void occlude(int row, qint64 first, qint64 last);
 
   std::shared_ptr<const TrainedModel> model_;
   std::shared_ptr<const Inspection> inspection_;
@@ -77,6 +85,9 @@ class InspectWorkspace : public QWidget {
   QFutureWatcher<Outcome<TrainedModel>> loading_;
   QFutureWatcher<Outcome<Inspection>> running_;
   bool rerun_ = false;  // settings changed while a run was going
+  QFutureWatcher<Outcome<std::vector<float>>> occluding_;
+  int occludedRow_ = -1;
+  std::vector<std::pair<std::int64_t, std::int64_t>> sentences_;  // token ranges tiling the document
 
   QLabel *modelLabel_, *documentLabel_, *message_;
   QComboBox *layer_, *head_, *weight_, *longMode_;
@@ -84,6 +95,7 @@ class InspectWorkspace : public QWidget {
   DocumentView* view_;
   WeightStripChart* strip_;
   PredictionPanel* prediction_;
+  ContributionPanel* contributions_;
 };
 
 }  // namespace fastformer::ui

@@ -6,6 +6,7 @@
 #include "fastformer/inspect.h"
 #pragma pop_macro("slots")
 
+#include "contribution_panel.h"
 #include "document_view.h"
 #include "inspect_workspace.h"
 #include "training_worker.h"
@@ -19,6 +20,7 @@
 #include <QFile>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -80,6 +82,25 @@ class InspectWorkspaceTest : public QObject {
     QVERIFY(top > 0);
     QCOMPARE(workspace.documentView()->tokenColor(heaviest).rgb(), weightRgb(1.0));
     QVERIFY(workspace.documentView()->scaleMax() > 0.99 * top && workspace.documentView()->scaleMax() < 1.01 * top);
+    // Sentence shares of that head sum to 1, as the engine's span_shares says.
+    QTableWidget* shares = workspace.contributions()->table();
+    const auto ranges = fastformer::sentence_ranges(text.toStdString(), direct.tokens);
+    QCOMPARE(shares->rowCount(), static_cast<int>(ranges.size()));
+    const auto engine = fastformer::span_shares(direct, 1, 1, fastformer::Pooling::alpha, ranges);
+    double total = 0, engineMax = 0, shownMax = 0;
+    for (int r = 0; r < shares->rowCount(); ++r) {
+      total += shares->item(r, 0)->data(Qt::UserRole).toDouble();
+      shownMax = std::max(shownMax, shares->item(r, 0)->data(Qt::UserRole).toDouble());
+    }
+    for (double e : engine) engineMax = std::max(engineMax, e);
+    QVERIFY(qAbs(total - 1.0) < 1e-6);
+    QVERIFY(qAbs(shownMax - engineMax) < 1e-6);
+    // Occluding the top sentence runs the model again and reports the new probability.
+    QSignalSpy occluded(&workspace, &InspectWorkspace::occluded);
+    shares->selectRow(0);
+    workspace.contributions()->occludeButton()->click();
+    QVERIFY(occluded.wait(60000));
+    QVERIFY(shares->item(0, 2)->text().contains("→"));
     // β of the same head is a different shading.
     workspace.weightBox()->setCurrentIndex(1);
     const std::vector<float> beta = fastformer::head_weights(direct, 1, 1, fastformer::Pooling::beta);

@@ -10,6 +10,7 @@
 
 #include "contribution_panel.h"
 #include "document_view.h"
+#include "global_vector_panel.h"
 #include "prediction_panel.h"
 #include "weight_strip_chart.h"
 
@@ -25,6 +26,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -98,9 +100,11 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   left->setStretchFactor(0, 3);
   left->setStretchFactor(1, 1);
   contributions_ = new ContributionPanel;
-  auto* right = new QSplitter(Qt::Vertical);
-  right->addWidget(prediction_);
-  right->addWidget(contributions_);
+  vectors_ = new GlobalVectorPanel;
+  auto* right = new QTabWidget;
+  right->addTab(prediction_, "Prediction");
+  right->addTab(contributions_, "Sentence shares");
+  right->addTab(vectors_, "Global vectors");
   auto* split = new QSplitter(Qt::Horizontal);
   split->addWidget(left);
   split->addWidget(right);
@@ -339,6 +343,7 @@ void InspectWorkspace::refreshWeights() {
   const QString title = kind == 2 ? "γ (document pooling)"
                                   : QString("%1, layer %2, %3").arg(symbol).arg(layer).arg(head_->currentText());
   refreshShares(perHead, kind == 2 ? 0 : mode, title);
+  refreshVectors(layer, kind == 1, mode >= 2 ? mode - 2 : -1);
   view_->setWeights(shown, title);
   strip_->setWeights(perHead, kind == 2 || mode < 2 ? -1 : mode - 2, title + " over token position (double-click: go there)");
 }
@@ -378,6 +383,28 @@ void InspectWorkspace::refreshShares(const std::vector<std::vector<float>>& perH
     rows.push_back({snippet, share, first, last});
   }
   contributions_->setSentences(rows, what);
+}
+
+void InspectWorkspace::refreshVectors(int layer, bool key, int head) {
+  const Inspection& in = *inspection_;
+  if (in.global_query.empty()) return;
+  // Window 0's vectors (a one-window document has only those): [W][L][H][Dh].
+  const std::size_t size = static_cast<std::size_t>(in.heads * in.head_dim);
+  const std::vector<float>& all = key ? in.global_key : in.global_query;
+  const auto first = all.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(layer) * size);
+  const std::vector<float> values(first, first + static_cast<std::ptrdiff_t>(size));
+  const QString title = QString("%1, layer %2%3")
+                            .arg(key ? "global key k" : "global query q")
+                            .arg(layer)
+                            .arg(in.windows.size() > 1 ? QString(" (window 1/%1)").arg(in.windows.size()) : QString());
+  vectors_->setVectors(values, static_cast<int>(in.heads), static_cast<int>(in.head_dim), title, head);
+  QStringList nearest;
+  if (!key && head >= 0 && model_) {
+    for (const NearToken& t : nearest_tokens(*model_, in, layer, head, 8)) {
+      nearest << QString("%1 (%2)").arg(QString::fromStdString(t.piece)).arg(t.cosine, 0, 'f', 2);
+    }
+  }
+  vectors_->setNearest(nearest);
 }
 
 void InspectWorkspace::occlude(int row, qint64 first, qint64 last) {

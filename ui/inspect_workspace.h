@@ -25,6 +25,7 @@ struct TrainedModel;
 namespace fastformer::ui {
 
 class ContributionPanel;
+class GlobalVectorPanel;
 class DocumentView;
 class PredictionPanel;
 class WeightStripChart;
@@ -52,6 +53,7 @@ class InspectWorkspace : public QWidget {
   WeightStripChart* strip() const { return strip_; }
   PredictionPanel* prediction() const { return prediction_; }
   ContributionPanel* contributions() const { return contributions_; }
+  GlobalVectorPanel* globalVectors() const { return vectors_; }
   QComboBox* layerBox() const { return layer_; }
   QComboBox* headBox() const { return head_; }
   QComboBox* weightBox() const { return weight_; }
@@ -78,6 +80,7 @@ class InspectWorkspace : public QWidget {
   void setMessage(const QString& text, bool error);
   void refreshShares(const std::vector<std::vector<float>>& perHead, int mode, const QString& what);
   void occlude(int row, qint64 first, qint64 last);
+  void refreshVectors(int layer, bool key, int head);
 
   std::shared_ptr<const TrainedModel> model_;
   std::shared_ptr<const Inspection> inspection_;
@@ -96,6 +99,7 @@ class InspectWorkspace : public QWidget {
   WeightStripChart* strip_;
   PredictionPanel* prediction_;
   ContributionPanel* contributions_;
+  GlobalVectorPanel* vectors_;
 };
 
 }  // namespace fastformer::ui

@@ -8,6 +8,7 @@
 
 #include "contribution_panel.h"
 #include "document_view.h"
+#include "global_vector_panel.h"
 #include "inspect_workspace.h"
 #include "training_worker.h"
 #include "ui_test_registry.h"
@@ -82,6 +83,17 @@ class InspectWorkspaceTest : public QObject {
     QVERIFY(top > 0);
     QCOMPARE(workspace.documentView()->tokenColor(heaviest).rgb(), weightRgb(1.0));
     QVERIFY(workspace.documentView()->scaleMax() > 0.99 * top && workspace.documentView()->scaleMax() < 1.01 * top);
+    // The global query heat map holds layer 1's q of window 0 (Eq. 3), cell by cell.
+    QCPColorMap* map = workspace.globalVectors()->heatmap();
+    const auto H = direct.heads, Dh = direct.head_dim;
+    QCOMPARE(map->data()->keySize(), static_cast<int>(Dh));
+    QCOMPARE(map->data()->valueSize(), static_cast<int>(H));
+    for (std::int64_t h = 0; h < H; ++h) {
+      for (std::int64_t d = 0; d < Dh; ++d) {
+        const float want = direct.global_query[static_cast<std::size_t>((1 * H + h) * Dh + d)];
+        QVERIFY(qAbs(map->data()->cell(static_cast<int>(d), static_cast<int>(h)) - want) < 1e-6);
+      }
+    }
     // Sentence shares of that head sum to 1, as the engine's span_shares says.
     QTableWidget* shares = workspace.contributions()->table();
     const auto ranges = fastformer::sentence_ranges(text.toStdString(), direct.tokens);

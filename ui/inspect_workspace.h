@@ -6,6 +6,7 @@
 #pragma once
 
 #include <QFutureWatcher>
+#include <QStringList>
 #include <QWidget>
 
 #include <cstdint>
@@ -28,6 +29,7 @@ class ContributionPanel;
 class GlobalVectorPanel;
 class DocumentView;
 class PredictionPanel;
+class TopTokensTable;
 class WeightStripChart;
 
 // What a background job hands back: a value, or the one-line reason it failed.
@@ -54,6 +56,7 @@ class InspectWorkspace : public QWidget {
   PredictionPanel* prediction() const { return prediction_; }
   ContributionPanel* contributions() const { return contributions_; }
   GlobalVectorPanel* globalVectors() const { return vectors_; }
+  TopTokensTable* topTokens() const { return top_; }
   QComboBox* layerBox() const { return layer_; }
   QComboBox* headBox() const { return head_; }
   QComboBox* weightBox() const { return weight_; }
@@ -100,6 +103,8 @@ class InspectWorkspace : public QWidget {
   PredictionPanel* prediction_;
   ContributionPanel* contributions_;
   GlobalVectorPanel* vectors_;
+  TopTokensTable* top_;
+  QStringList pieces_;  // each token's text, for tables
 };
 
 }  // namespace fastformer::ui

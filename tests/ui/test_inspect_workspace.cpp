@@ -10,6 +10,7 @@
 #include "document_view.h"
 #include "global_vector_panel.h"
 #include "inspect_workspace.h"
+#include "top_tokens_table.h"
 #include "training_worker.h"
 #include "ui_test_registry.h"
 #include "weight_colors.h"
@@ -82,6 +83,9 @@ class InspectWorkspaceTest : public QObject {
     const auto heaviest = static_cast<int>(std::max_element(alpha.begin(), alpha.end()) - alpha.begin());
     QVERIFY(top > 0);
     QCOMPARE(workspace.documentView()->tokenColor(heaviest).rgb(), weightRgb(1.0));
+    // The top-tokens table starts with that token.
+    QCOMPARE(workspace.topTokens()->tokenAtRow(0), heaviest);
+    QCOMPARE(workspace.topTokens()->item(0, 1)->text(), QString::fromStdString(direct.tokens[static_cast<std::size_t>(heaviest)].piece));
     QVERIFY(workspace.documentView()->scaleMax() > 0.99 * top && workspace.documentView()->scaleMax() < 1.01 * top);
     // The global query heat map holds layer 1's q of window 0 (Eq. 3), cell by cell.
     QCPColorMap* map = workspace.globalVectors()->heatmap();

@@ -6,7 +6,10 @@
 
 #include <qcustomplot.h>
 
+#include <QFileDialog>
 #include <QFileInfo>
+#include <QMenu>
+#include <QMessageBox>
 #include <QSaveFile>
 #include <QSvgGenerator>
 
@@ -85,6 +88,31 @@ QString chartCsv(const QCustomPlot& plot) {
     }
   }
   return csv;
+}
+
+void exportChartWithDialog(QWidget* parent, QCustomPlot& plot, const QString& suggested) {
+  const QString png = QObject::tr("PNG image (*.png)"), svg = QObject::tr("SVG image (*.svg)"),
+                pdf = QObject::tr("PDF document (*.pdf)"), csv = QObject::tr("CSV data (*.csv)");
+  QString filter = png;
+  QString path = QFileDialog::getSaveFileName(parent, QObject::tr("Export %1").arg(suggested), suggested + ".png",
+                                              QStringList{png, svg, pdf, csv}.join(QStringLiteral(";;")), &filter);
+  if (path.isEmpty()) return;
+  if (QFileInfo(path).suffix().isEmpty())  // take the format from the chosen filter
+    path += filter == svg ? ".svg" : filter == pdf ? ".pdf" : filter == csv ? ".csv" : ".png";
+  try {
+    exportChart(plot, path);
+  } catch (const fastformer::Error& e) {
+    QMessageBox::warning(parent, QObject::tr("Export failed"), QString::fromUtf8(e.what()));
+  }
+}
+
+void addExportMenu(QCustomPlot& plot, const QString& suggested) {
+  plot.setContextMenuPolicy(Qt::CustomContextMenu);
+  QObject::connect(&plot, &QWidget::customContextMenuRequested, &plot, [&plot, suggested](const QPoint& pos) {
+    QMenu menu(&plot);
+    menu.addAction(QObject::tr("Export chart…"), &plot, [&plot, suggested] { exportChartWithDialog(&plot, plot, suggested); });
+    menu.exec(plot.mapToGlobal(pos));
+  });
 }
 
 }  // namespace fastformer::ui

@@ -2,6 +2,7 @@
 #include "global_vector_panel.h"
 
 #include "bar_chart.h"
+#include "chart_export.h"
 
 #include <qcustomplot.h>
 
@@ -35,6 +36,7 @@ GlobalVectorPanel::GlobalVectorPanel(QWidget* parent) : QWidget(parent), plot_(n
   plot_->plotLayout()->insertRow(0);
   plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, "", QFont(font().family(), 10, QFont::Bold)));
   plot_->setMinimumHeight(180);
+  addExportMenu(*plot_, "global_vectors");
   bars_ = new BarChart("The chosen head's vector");
   bars_->setMinimumHeight(150);
   norms_ = new QLabel;

@@ -2,6 +2,8 @@
 // one toolbar (x axis, log scale for the losses, export of a chart to PNG/SVG/PDF/CSV).
 #include "metric_chart.h"
 
+#include "chart_export.h"
+
 #include "fastformer/error.h"
 
 #include <qcustomplot.h>
@@ -97,20 +99,7 @@ void MetricsDashboard::applyLogY(bool on) {
 }
 
 void MetricsDashboard::exportWithDialog(MetricChart* chart) {
-  const QString png = tr("PNG image (*.png)"), svg = tr("SVG image (*.svg)"), pdf = tr("PDF document (*.pdf)"),
-                csv = tr("CSV data (*.csv)");
-  QString filter = png;
-  const QString suggested = title(chart->metric()).toLower().replace(' ', '_') + QStringLiteral(".png");
-  QString path = QFileDialog::getSaveFileName(this, tr("Export %1").arg(title(chart->metric())), suggested,
-                                              QStringList{png, svg, pdf, csv}.join(QStringLiteral(";;")), &filter);
-  if (path.isEmpty()) return;
-  if (QFileInfo(path).suffix().isEmpty())  // take the format from the chosen filter
-    path += filter == svg ? ".svg" : filter == pdf ? ".pdf" : filter == csv ? ".csv" : ".png";
-  try {
-    chart->exportTo(path);
-  } catch (const fastformer::Error& e) {
-    QMessageBox::warning(this, tr("Export failed"), QString::fromUtf8(e.what()));
-  }
+  exportChartWithDialog(this, *chart->plot(), title(chart->metric()).toLower().replace(' ', '_'));
 }
 
 }  // namespace fastformer::ui

@@ -1,6 +1,7 @@
 // WeightStripChart: one QCPGraph per head over token positions.
 #include "weight_strip_chart.h"
 
+#include "chart_export.h"
 #include "metric_chart.h"
 
 #include <qcustomplot.h>
@@ -32,6 +33,7 @@ WeightStripChart::WeightStripChart(QWidget* parent) : QWidget(parent), plot_(new
     corner->setTypeY(QCPItemPosition::ptAxisRectRatio);
   }
   setMinimumHeight(150);
+  addExportMenu(*plot_, "token_weights");
   connect(plot_, &QCustomPlot::mousePress, this, [this](QMouseEvent* event) {
     if (event->button() != Qt::LeftButton || event->modifiers() != Qt::ControlModifier) return;
     emit positionClicked(static_cast<int>(plot_->xAxis->pixelToCoord(event->pos().x()) + 0.5));

@@ -6,6 +6,7 @@
 #include "fastformer/inspect.h"
 #pragma pop_macro("slots")
 
+#include "chart_export.h"
 #include "contribution_panel.h"
 #include "document_view.h"
 #include "global_vector_panel.h"
@@ -87,6 +88,12 @@ class InspectWorkspaceTest : public QObject {
     QCOMPARE(workspace.topTokens()->tokenAtRow(0), heaviest);
     QCOMPARE(workspace.topTokens()->item(0, 1)->text(), QString::fromStdString(direct.tokens[static_cast<std::size_t>(heaviest)].piece));
     QVERIFY(workspace.documentView()->scaleMax() > 0.99 * top && workspace.documentView()->scaleMax() < 1.01 * top);
+    // The strip chart exports its data: a header and one row per head and token.
+    const QString csv = dir_.filePath("strip.csv");
+    exportChart(*workspace.strip()->plot(), csv);
+    QFile exported(csv);
+    QVERIFY(exported.open(QIODevice::ReadOnly));
+    QCOMPARE(exported.readAll().count('\n'), static_cast<qsizetype>(1 + direct.heads * direct.size()));
     // The global query heat map holds layer 1's q of window 0 (Eq. 3), cell by cell.
     QCPColorMap* map = workspace.globalVectors()->heatmap();
     const auto H = direct.heads, Dh = direct.head_dim;

@@ -8,6 +8,7 @@
 
 #include "inspect_workspace.h"
 
+#include "attention_map.h"
 #include "contribution_panel.h"
 #include "document_view.h"
 #include "global_vector_panel.h"
@@ -50,6 +51,7 @@ void InspectWorkspace::refreshWeights() {
                                   : QString("%1, layer %2, %3").arg(symbol).arg(layer).arg(head_->currentText());
   refreshShares(perHead, kind == 2 ? 0 : mode, title);
   refreshVectors(layer, kind == 1, mode >= 2 ? mode - 2 : -1);
+  refreshAttentionMap(layer, mode >= 2 ? mode - 2 : 0);
   view_->setWeights(shown, title);
   top_->setWeights(shown, pieces_);
   strip_->setWeights(perHead, kind == 2 || mode < 2 ? -1 : mode - 2, title + " over token position (double-click: go there)");
@@ -112,6 +114,24 @@ void InspectWorkspace::refreshVectors(int layer, bool key, int head) {
     }
   }
   vectors_->setNearest(nearest);
+}
+
+void InspectWorkspace::refreshAttentionMap(int layer, int head) {
+  const Inspection& in = *inspection_;
+  const int n = static_cast<int>(in.size());
+  if (in.attention != "softmax") {
+    attention_->setWeights({}, n, static_cast<int>(in.layers), static_cast<int>(in.heads), {},
+                           "A Fastformer has no T×T attention map: its attention is α and β");
+    return;
+  }
+  // The map belongs to one layer and head: another choice needs the model run again.
+  if (layer != in.softmax_layer || head != in.softmax_head) {
+    run();
+    return;
+  }
+  attention_->setWeights(in.softmax_weights, n, static_cast<int>(in.layers), static_cast<int>(in.heads),
+                         QString("softmax attention, layer %1, head %2").arg(layer).arg(head),
+                         QString("No map: the document needs more than one window or %1 tokens").arg(1024));
 }
 
 }  // namespace fastformer::ui

@@ -8,6 +8,7 @@
 
 #include "inspect_workspace.h"
 
+#include "attention_map.h"
 #include "contribution_panel.h"
 #include "document_view.h"
 #include "global_vector_panel.h"
@@ -108,6 +109,8 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   right->addTab(vectors_, "Global vectors");
   top_ = new TopTokensTable;
   right->addTab(top_, "Top tokens");
+  attention_ = new AttentionMap;
+  right->addTab(attention_, "Softmax map");
   auto* split = new QSplitter(Qt::Horizontal);
   split->addWidget(left);
   split->addWidget(right);
@@ -237,6 +240,9 @@ void InspectWorkspace::run() {
   InspectOptions options;
   options.long_mode = longMode_->currentIndex() == 0 ? InspectOptions::Long::windows : InspectOptions::Long::truncate;
   options.overlap = overlap_->value();
+  // Softmax checkpoints keep the T×T map of the chosen layer and head.
+  options.softmax_layer = std::max(0, layer_->currentIndex());
+  options.softmax_head = std::max(0, head_->currentIndex() - 2);
   setMessage("Inspecting " + source_ + " …", false);
   const std::shared_ptr<const TrainedModel> model = model_;
   const std::string text = text_.toStdString();

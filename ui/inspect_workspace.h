@@ -25,6 +25,7 @@ struct TrainedModel;
 
 namespace fastformer::ui {
 
+class AttentionMap;
 class ContributionPanel;
 class GlobalVectorPanel;
 class DocumentView;
@@ -57,6 +58,7 @@ class InspectWorkspace : public QWidget {
   ContributionPanel* contributions() const { return contributions_; }
   GlobalVectorPanel* globalVectors() const { return vectors_; }
   TopTokensTable* topTokens() const { return top_; }
+  AttentionMap* attentionMap() const { return attention_; }
   QComboBox* layerBox() const { return layer_; }
   QComboBox* headBox() const { return head_; }
   QComboBox* weightBox() const { return weight_; }
@@ -84,6 +86,7 @@ class InspectWorkspace : public QWidget {
   void refreshShares(const std::vector<std::vector<float>>& perHead, int mode, const QString& what);
   void occlude(int row, qint64 first, qint64 last);
   void refreshVectors(int layer, bool key, int head);
+  void refreshAttentionMap(int layer, int head);
 
   std::shared_ptr<const TrainedModel> model_;
   std::shared_ptr<const Inspection> inspection_;
@@ -104,6 +107,7 @@ class InspectWorkspace : public QWidget {
   ContributionPanel* contributions_;
   GlobalVectorPanel* vectors_;
   TopTokensTable* top_;
+  AttentionMap* attention_;
   QStringList pieces_;  // each token's text, for tables
 };
 

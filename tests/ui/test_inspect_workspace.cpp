@@ -6,6 +6,7 @@
 #include "fastformer/inspect.h"
 #pragma pop_macro("slots")
 
+#include "attention_map.h"
 #include "chart_export.h"
 #include "contribution_panel.h"
 #include "document_view.h"
@@ -128,6 +129,37 @@ class InspectWorkspaceTest : public QObject {
     workspace.weightBox()->setCurrentIndex(1);
     const std::vector<float> beta = fastformer::head_weights(direct, 1, 1, fastformer::Pooling::beta);
     QVERIFY(qAbs(workspace.documentView()->scaleMax() - *std::max_element(beta.begin(), beta.end())) < 1e-6);
+  }
+
+  void softmaxCheckpointShowsItsMap() {
+    TrainingWorker worker;
+    TrainRequest request;
+    request.data = "synthetic:needle?length=20&examples=200&seed=5";
+    request.model = QJsonObject{{"attention", "softmax"}, {"hidden", 16}, {"heads", 2}, {"layers", 1},
+                                {"ffn", 16}, {"max_len", 64}, {"dropout", 0.0}};
+    request.train = QJsonObject{{"max_len", 48}, {"batch_size", 16}, {"max_steps", 5}, {"epochs", 100}, {"eval_every", 0}};
+    request.directory = dir_.filePath("softmax");
+    QSignalSpy finished(&worker, &TrainingWorker::finished);
+    QVERIFY(worker.start(request, "softmax"));
+    QVERIFY(finished.wait(120000));
+    InspectWorkspace workspace;
+    QSignalSpy inspected(&workspace, &InspectWorkspace::inspected);
+    workspace.setText("alpha beta gamma delta filler words here.");
+    workspace.openCheckpoint(request.directory);
+    QVERIFY(inspected.wait(60000));
+    workspace.headBox()->setCurrentIndex(2 + 1);  // head 1: the map is made again for it
+    QVERIFY(inspected.wait(60000));
+    QCOMPARE(workspace.inspection()->softmax_head, std::int64_t{1});
+    // Every query row of the shown map is a softmax over the keys: it sums to 1.
+    QCPColorMap* map = workspace.attentionMap()->map();
+    const int n = static_cast<int>(workspace.inspection()->size());
+    QCOMPARE(map->data()->keySize(), n);
+    for (int q = 0; q < n; ++q) {
+      double row = 0;
+      for (int k = 0; k < n; ++k) row += map->data()->cell(k, q);
+      QVERIFY2(qAbs(row - 1.0) < 1e-4, qPrintable(QString("row %1 sums to %2").arg(q).arg(row)));
+    }
+    QVERIFY(workspace.attentionMap()->memoryText().contains("α and β"));
   }
 
   void unreadableInputsAreMessages() {

@@ -1,11 +1,15 @@
 // `fastformer inspect`: one document through a trained checkpoint with its attention
-// trace: the prediction, per-layer/head entropies of α and β, and JSON/HTML reports.
+// trace: the prediction, per-layer/head entropies of α and β, a JSON or safetensors trace
+// and an HTML report.
 #include "commands.h"
 
 #include "fastformer/error.h"
 #include "fastformer/inspect.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -32,7 +36,21 @@ void write_file(const std::string& path, const std::string& content) {
   if (!file) throw Error("cannot write", path, "check that the folder exists and is writable");
 }
 
+enum class TraceFormat { none, json, safetensors };
+
+// Chosen by --out's extension, before anything runs, so a typo costs no model run.
+TraceFormat trace_format(const std::string& out) {
+  if (out.empty()) return TraceFormat::none;
+  std::string extension = std::filesystem::path(out).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (extension == ".json") return TraceFormat::json;
+  if (extension == ".safetensors") return TraceFormat::safetensors;
+  throw Error("--out must end in .json or .safetensors", out, "the extension chooses the trace format");
+}
+
 void run_inspect(const InspectCliOptions& o) {
+  const TraceFormat format = trace_format(o.out);
   prepare_runtime();
   const Document document = read_document(o.document);
   const TrainedModel trained = load_trained_model(o.checkpoint);
@@ -69,10 +87,9 @@ void run_inspect(const InspectCliOptions& o) {
                 << flag("beta", b) << "\n";
     }
   }
-  if (!o.out.empty()) {
-    write_file(o.out, inspection_json(in).dump() + "\n");
-    std::cout << "trace: " << o.out << "\n";
-  }
+  if (format == TraceFormat::json) write_file(o.out, inspection_json(in).dump() + "\n");
+  if (format == TraceFormat::safetensors) save_inspection_safetensors(o.out, in);
+  if (format != TraceFormat::none) std::cout << "trace: " << o.out << "\n";
   if (!o.html.empty()) {
     write_file(o.html, inspection_html(in, document.text, o.layer, o.head));
     std::cout << "report: " << o.html << "\n";
@@ -86,7 +103,9 @@ void add_inspect_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Show where each head's attention looks in one document");
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint or run directory (uses its best/)")->required();
   cmd->add_option("document", o->document, "A .txt, .md, .html, .eml or .json document")->required();
-  cmd->add_option("--out", o->out, "Write the full trace as JSON");
+  cmd->add_option("--out", o->out,
+                  "Write the full trace: FILE.json (nested arrays) or FILE.safetensors (typed tensors, "
+                  "docs/checkpoint-format.md)");
   cmd->add_option("--html", o->html, "Write a standalone HTML report shading the text by α");
   cmd->add_flag("--truncate", o->truncate, "Inspect only the first max_len tokens instead of overlapping windows");
   cmd->add_option("--overlap", o->overlap, "Tokens shared by neighbouring windows")->capture_default_str();

@@ -1,5 +1,6 @@
 // Reading an inspection: per-head entropies and collapse/uniform flags, exact span shares
-// of a head's weights, sentence ranges, and vocabulary tokens near a global query.
+// of a head's weights, weights on one scale across windows, sentence ranges, and
+// vocabulary tokens near a global query.
 #include "fastformer/inspect.h"
 
 #include "fastformer/error.h"
@@ -84,6 +85,21 @@ std::vector<double> span_shares(const Inspection& in, std::int64_t layer, std::i
     shares.push_back(total > 0 ? sum / total : 0.0);
   }
   return shares;
+}
+
+std::vector<float> relative_weights(const Inspection& in, const std::vector<float>& weights) {
+  const auto N = static_cast<std::size_t>(in.size());
+  if (weights.size() != N) {
+    throw Error(std::to_string(weights.size()) + " weights for " + std::to_string(N) + " tokens", "relative_weights",
+                "pass one head's weights over the inspection's tokens, as head_weights returns them");
+  }
+  if (in.owner.size() != N) throw Error("the inspection has no owner window for each token", "relative_weights");
+  std::vector<float> out(N);  // (N)
+  for (std::size_t i = 0; i < N; ++i) {
+    const TokenWindow& w = in.windows.at(static_cast<std::size_t>(in.owner[i]));
+    out[i] = weights[i] * static_cast<float>(w.last - w.first + 1);  // n_w: [CLS] + its document tokens
+  }
+  return out;
 }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> sentence_ranges(const std::string& text,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `fastformer inspect` end to end: a tiny trained checkpoint, one document in, the printed
-# prediction and entropies, a JSON trace with the expected keys and an HTML report; bad
-# input (binary, empty, missing checkpoint, init checkpoint without tokenizer) fails in one line.
+# prediction and entropies, a JSON trace with the expected keys, the same trace as safetensors
+# and an HTML report; bad input (binary, empty, missing checkpoint, init checkpoint without
+# tokenizer, an --out that is neither .json nor .safetensors) fails in one line.
 set -uo pipefail
 work=$1
 rm -rf "$work" && mkdir -p "$work"
@@ -40,6 +41,30 @@ else
   fail "inspect exited non-zero: $(cat "$work/inspect.err")"
 fi
 
+# The same trace as safetensors: an 8-byte little-endian header length, a JSON header, and
+# alpha's float32 bytes equal to trace.json's numbers.
+"${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --out "$work/trace.safetensors" --overlap 4 >/dev/null \
+  && "$PYTHON" - "$work/trace.safetensors" "$work/trace.json" <<'PY' || fail "trace.safetensors"
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+(length,) = struct.unpack("<Q", raw[:8])
+header = json.loads(raw[8:8 + length])
+t = json.load(open(sys.argv[2]))
+meta = header["__metadata__"]
+assert "alpha" in header and meta["format"] == "fastformer-studio-trace" and meta["format_version"] == "1", meta
+n, w = len(t["tokens"]), len(t["windows"])
+shapes = {"alpha": [2, 2, n], "beta": [2, 2, n], "global_query": [w, 2, 2, t["head_dim"]], "pooling": [n],
+          "token_ids": [n], "token_offsets": [n, 2], "owner": [n], "windows": [w, 2], "probabilities": [len(t["labels"])]}
+for name, shape in shapes.items():
+    assert header[name]["shape"] == shape, (name, header[name])
+begin, end = header["alpha"]["data_offsets"]
+assert header["alpha"]["dtype"] == "F32" and header["token_ids"]["dtype"] == "I64"
+alpha = struct.unpack(f"<{(end - begin) // 4}f", raw[8 + length + begin:8 + length + end])
+assert list(alpha) == [x for layer in t["alpha"] for head in layer for x in head]
+assert json.loads(meta["token_pieces"]) == [token["piece"] for token in t["tokens"]]
+print(f"trace.safetensors: {len(header) - 1} tensors, alpha {header['alpha']['shape']}")
+PY
+
 "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --truncate --out "$work/cut.json" >/dev/null \
   && "$PYTHON" -c 'import json,sys; t=json.load(open(sys.argv[1])); assert t["truncated"] and len(t["tokens"]) == 16' \
        "$work/cut.json" || fail "--truncate"
@@ -53,6 +78,9 @@ expect_error empty "empty\.txt: is empty" -- "${ff[@]}" inspect --checkpoint "$w
 expect_error no_checkpoint "config\.json" -- "${ff[@]}" inspect --checkpoint "$work/nope" "$work/doc.txt"
 expect_error no_tokenizer "no tokenizer" -- "${ff[@]}" inspect --checkpoint "$work/init" "$work/doc.txt"
 expect_error bad_head "head 5 does not exist" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --head 5
+expect_error bad_out "out must end in \.json or \.safetensors" -- \
+  "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --out "$work/trace.txt"
+compgen -G "$work/trace.txt*" >/dev/null && fail "bad_out: wrote $(compgen -G "$work/trace.txt*")"
 
 echo "cli inspect: $failures failures"
 exit $((failures > 0))

@@ -1,85 +1,18 @@
 // Inspect: traced weights equal the model's own trace, byte spans shade exact substrings,
 // windows cover each token once, span shares sum to 1, occlusion, document reading.
-#include "fastformer/checkpoint.h"
 #include "fastformer/error.h"
 #include "fastformer/inspect.h"
-#include "fastformer/tokenizer.h"
-#include "test_helpers.h"
+#include "inspect_fixture.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <numeric>
-#include <optional>
-#include <random>
-
-#include <unistd.h>
 
 namespace fastformer {
 namespace {
 
-namespace fs = std::filesystem;
-
-const std::vector<std::string> kCorpus = {
-    "The naïve café in 東京 serves tea. Tea is good!",
-    "A cat sat on the mat. Did the dog bark?\nNo, the dog slept.",
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau",
-};
-
-std::vector<std::string_view> views(const std::vector<std::string>& texts) {
-  return {texts.begin(), texts.end()};
-}
-
-// A tiny model saved with a word tokenizer and loaded back the way the CLI loads it.
-TrainedModel make_model(const fs::path& dir, AttentionKind kind, std::int64_t max_len,
-                        std::optional<ModelConfig> config = std::nullopt) {
-  TokenizerConfig tc;
-  tc.kind = "word";
-  tc.min_freq = 1;
-  const auto tokenizer = train_tokenizer(tc, views(kCorpus));
-  ModelConfig c = config ? *config : testing::tiny_config(kind);
-  c.vocab_size = tokenizer->vocab_size();
-  c.max_len = max_len;
-  torch::manual_seed(7);
-  Model model(c);
-  save_checkpoint(dir, model, {"neg", "neu", "pos"}, nlohmann::json::object(),
-                  [&](const fs::path& tmp) { return nlohmann::json{{"tokenizer", tokenizer->save(tmp)}}; });
-  return load_trained_model(dir);
-}
-
-class InspectTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ff_inspect_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // A text of exactly `tokens` word-tokenizer tokens (seeded words, a full stop as every
-  // 8th token), so with [CLS] the document has tokens + 1.
-  static std::string long_text(std::int64_t tokens) {
-    const std::vector<std::string> pool = {"cat", "dog", "tea", "the", "mat", "café", "東京", "naïve", "sigma", "rho"};
-    std::mt19937 rng(3);
-    std::string text;
-    for (std::int64_t i = 0; i < tokens; ++i) {
-      if (i % 8 == 7) {
-        text += ". ";
-      } else {
-        text += (text.empty() || text.back() == ' ' ? "" : " ") + pool[rng() % pool.size()];
-      }
-    }
-    return text;
-  }
-
-  void write(const std::string& name, const std::string& content) {
-    std::ofstream(dir_ / name, std::ios::binary) << content;
-  }
-
-  fs::path dir_;
-};
+using InspectTest = testing::InspectFixture;
 
 TEST_F(InspectTest, AlphaBetaEqualTheModelsOwnTrace) {
   const TrainedModel m = make_model(dir_ / "ckpt", AttentionKind::additive, 32);

@@ -121,6 +121,11 @@ std::vector<HeadSummary> head_summaries(const Inspection& inspection);
 std::vector<double> span_shares(const Inspection& inspection, std::int64_t layer, std::int64_t head, Pooling which,
                                 const std::vector<std::pair<std::int64_t, std::int64_t>>& token_ranges);
 
+// Each weight × n_w, the token count of its owner window w with [CLS]: 1 = w's uniform share.
+// Why: each window's softmax spreads 1 over its own n_w tokens, so a short window looks darker.
+// `weights`: N values (head_weights, or a mean over heads); throws fastformer::Error if size ≠ N.
+std::vector<float> relative_weights(const Inspection& inspection, const std::vector<float>& weights);
+
 // Sentences as token ranges tiling [0,N): a sentence ends after a token ending in . ! or ?
 // or where the text between two tokens holds a newline. [CLS] starts the first sentence.
 std::vector<std::pair<std::int64_t, std::int64_t>> sentence_ranges(const std::string& text,
@@ -144,6 +149,10 @@ std::int64_t inspection_bytes(const Inspection& inspection);
 // ---- reports (inspect_report.cpp) ----
 
 nlohmann::json inspection_json(const Inspection& inspection);
+
+// The trace as a safetensors file, written atomically: typed tensors of their real shapes
+// and string metadata (names, shapes and keys in docs/checkpoint-format.md, "Inspection trace").
+void save_inspection_safetensors(const std::string& path, const Inspection& inspection);
 
 // A standalone HTML page: `text` with each token's span shaded by α of (layer, head), or
 // by the mean over heads when head < 0; a legend; every character of the text escaped.

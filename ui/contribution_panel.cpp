@@ -1,4 +1,5 @@
-// ContributionPanel: a sortable sentence table and the occlusion button.
+// ContributionPanel: the selected text's share, a sortable sentence table and the
+// occlusion buttons.
 #include "contribution_panel.h"
 
 #include <QHeaderView>
@@ -37,8 +38,16 @@ ContributionPanel::ContributionPanel(QWidget* parent) : QWidget(parent) {
   table_->setTextElideMode(Qt::ElideRight);
   occlude_ = new QPushButton("Occlude the selected sentence");
   occlude_->setToolTip("Mask its tokens and run the model again: how much does the prediction depend on it?");
+  selectionLabel_ = new QLabel;
+  selectionLabel_->setWordWrap(true);
+  selectionLabel_->setTextFormat(Qt::PlainText);
+  occludeSelection_ = new QPushButton("Occlude the selected text");
+  occludeSelection_->setToolTip(occlude_->toolTip());
+  setSelection(selection_);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(selectionLabel_);
+  layout->addWidget(occludeSelection_);
   layout->addWidget(title_);
   layout->addWidget(table_, 1);
   layout->addWidget(occlude_);
@@ -48,6 +57,28 @@ ContributionPanel::ContributionPanel(QWidget* parent) : QWidget(parent) {
     const int row = table_->item(selected.front().row(), 1)->data(Qt::UserRole).toInt();
     emit occludeRequested(row, rows_[static_cast<std::size_t>(row)].first, rows_[static_cast<std::size_t>(row)].last);
   });
+  connect(occludeSelection_, &QPushButton::clicked, this, [this] {
+    if (selection_.first < selection_.last) emit occludeRequested(kSelectionRow, selection_.first, selection_.last);
+  });
+}
+
+void ContributionPanel::setSelection(const SentenceShare& selection) {
+  const bool changed = selection.first != selection_.first || selection.last != selection_.last;
+  selection_ = selection;
+  if (changed) selectionOcclusion_.clear();
+  const bool any = selection.first < selection.last;
+  occludeSelection_->setEnabled(any);
+  if (!any) {
+    selectionLabel_->setText("Select text in the document (drag, or shift-click from the pinned token) to see its share.");
+    return;
+  }
+  QString text = QString("Selected tokens %1–%2: %3% · “%4”")
+                     .arg(selection.first)
+                     .arg(selection.last - 1)
+                     .arg(100.0 * selection.share, 0, 'f', 1)
+                     .arg(selection.text);
+  if (!selectionOcclusion_.isEmpty()) text += "\nOccluded: " + selectionOcclusion_;
+  selectionLabel_->setText(text);
 }
 
 void ContributionPanel::setSentences(const std::vector<SentenceShare>& rows, const QString& what) {
@@ -68,12 +99,16 @@ void ContributionPanel::setSentences(const std::vector<SentenceShare>& rows, con
 }
 
 void ContributionPanel::setOcclusion(int row, double original, double occluded, const QString& label) {
+  const QString change =
+      QString("p(%1) %2% → %3%").arg(label).arg(100.0 * original, 0, 'f', 1).arg(100.0 * occluded, 0, 'f', 1);
+  if (row == kSelectionRow) {
+    selectionOcclusion_ = change;
+    const SentenceShare keep = selection_;
+    setSelection(keep);
+    return;
+  }
   for (int r = 0; r < table_->rowCount(); ++r) {
-    if (table_->item(r, 1)->data(Qt::UserRole).toInt() != row) continue;
-    table_->item(r, 2)->setText(QString("p(%1) %2% → %3%")
-                                    .arg(label)
-                                    .arg(100.0 * original, 0, 'f', 1)
-                                    .arg(100.0 * occluded, 0, 'f', 1));
+    if (table_->item(r, 1)->data(Qt::UserRole).toInt() == row) table_->item(r, 2)->setText(change);
   }
 }
 

@@ -1,7 +1,8 @@
 // The exact contribution view: since q = Σ α_i Q_i and k = Σ β_i P_i are sums, each
 // sentence's share of a head's global vector is the sum of its tokens' weights. One row per
-// sentence with that share, and occlusion: mask a sentence, run the model once more (O(N))
-// and show how the predicted label's probability moves.
+// sentence with that share, the same for the text selected in the document view, and
+// occlusion: mask a sentence or the selection, run the model once more (O(N)) and show how
+// the predicted label's probability moves.
 #pragma once
 
 #include <QWidget>
@@ -25,11 +26,18 @@ class ContributionPanel : public QWidget {
   Q_OBJECT
  public:
   explicit ContributionPanel(QWidget* parent = nullptr);
+  static constexpr int kSelectionRow = -1;  // the row number of the selected text
+
   void setSentences(const std::vector<SentenceShare>& rows, const QString& what);
+  // The text selected in the document and its share; a range with first ≥ last clears it.
+  void setSelection(const SentenceShare& selection);
   // The predicted label's probability after masking row `row` (the original for comparison).
   void setOcclusion(int row, double original, double occluded, const QString& label);
   QTableWidget* table() const { return table_; }
   QPushButton* occludeButton() const { return occlude_; }
+  QPushButton* occludeSelectionButton() const { return occludeSelection_; }
+  QLabel* selectionLabel() const { return selectionLabel_; }
+  const SentenceShare& selection() const { return selection_; }
 
  signals:
   void occludeRequested(int row, qint64 first, qint64 last);
@@ -38,7 +46,11 @@ class ContributionPanel : public QWidget {
   QLabel* title_;
   QTableWidget* table_;
   QPushButton* occlude_;
+  QLabel* selectionLabel_;
+  QPushButton* occludeSelection_;
   std::vector<SentenceShare> rows_;
+  SentenceShare selection_{{}, 0.0, 0, 0};
+  QString selectionOcclusion_;
 };
 
 }  // namespace fastformer::ui

@@ -107,12 +107,14 @@ int DocumentLayout::positionAtY(qreal y) const {
 }
 
 int DocumentLayout::paint(QPainter& painter, const QPointF& origin, qreal top, qreal bottom,
-                          const std::vector<QRgb>& colors, int pinned, int hovered) const {
+                          const std::vector<QRgb>& colors, const Marks& marks) const {
   if (lines_.empty()) return 0;
   int first = lineAtY(std::max<qreal>(top, 0));
   if (first < 0) first = top < 0 ? 0 : static_cast<int>(lines_.size());
   const QPen outline(QColor(31, 78, 154), 2);
   const QPen underline(QColor(60, 60, 60), 1);
+  const QColor selection(31, 78, 154);
+  const bool anySelected = marks.selectedFirst >= 0 && marks.selectedLast >= marks.selectedFirst;
   int painted = 0;
   for (int i = first; i < static_cast<int>(lines_.size()) && lines_[i].y < bottom; ++i) {
     const Line& line = lines_[i];
@@ -125,14 +127,16 @@ int DocumentLayout::paint(QPainter& painter, const QPointF& origin, qreal top, q
     });
     painter.setPen(QColor(20, 20, 20));
     paras_[line.para]->lineAt(line.index).draw(&painter, QPointF(origin.x(), origin.y() + paraTop_[line.para] - top));
-    if (pinned >= 0 || hovered >= 0) {
+    if (marks.pinned >= 0 || marks.hovered >= 0 || anySelected) {
       forEachSpanOnLine(line, [&](int span, qreal x1, qreal x2) {
         const QRectF r(origin.x() + x1, y, x2 - x1, line.height);
-        if (span == pinned) {
+        if (anySelected && span >= marks.selectedFirst && span <= marks.selectedLast)
+          painter.fillRect(QRectF(r.left(), r.bottom() - 2, r.width(), 3), selection);
+        if (span == marks.pinned) {
           painter.setPen(outline);
           painter.setBrush(Qt::NoBrush);
           painter.drawRect(r.adjusted(-1, -1, 1, 1));
-        } else if (span == hovered) {
+        } else if (span == marks.hovered) {
           painter.setPen(underline);
           painter.drawLine(r.bottomLeft(), r.bottomRight());
         }

@@ -33,11 +33,19 @@ class DocumentLayout {
   const QString& text() const { return text_; }
   const std::vector<TokenSpan>& spans() const { return spans_; }
 
+  // Tokens drawn with a mark: an outline (pinned), an underline (hovered), a bar under
+  // each token of the selected range [selectedFirst, selectedLast]. −1: none.
+  struct Marks {
+    int pinned = -1;
+    int hovered = -1;
+    int selectedFirst = -1;
+    int selectedLast = -1;
+  };
   // Paints the lines that intersect document rows [top, bottom) with their top-left at
   // `origin` + (0, line y − top). `colors` holds one colour per span (white: no shading).
   // Returns the number of lines painted.
   int paint(QPainter& painter, const QPointF& origin, qreal top, qreal bottom, const std::vector<QRgb>& colors,
-            int pinned, int hovered) const;
+            const Marks& marks) const;
 
   int tokenAt(const QPointF& docPos) const;  // -1 when no token is there
   std::vector<QRectF> tokenRects(int index) const;  // one per line the token touches

@@ -79,8 +79,10 @@ int DocumentView::lineCount() const {
 
 void DocumentView::setDocument(const QString& text, const std::vector<TokenSpan>& spans) {
   layout_.setDocument(text, spans);
+  labelFor_ = nullptr;
   weights_.clear();
-  pinned_ = hovered_ = -1;
+  pinned_ = hovered_ = pressed_ = -1;
+  selection_ = {-1, -1};
   recolor();
   verticalScrollBar()->setValue(0);
   if (isVisible()) {
@@ -89,6 +91,11 @@ void DocumentView::setDocument(const QString& text, const std::vector<TokenSpan>
     updateVisibleRange();
   }
   viewport()->update();
+}
+
+QString DocumentView::tokenLabel(int index) const {
+  if (index < 0 || index >= tokenCount()) return {};
+  return labelFor_ ? labelFor_(index) : layout_.spans()[static_cast<std::size_t>(index)].label;
 }
 
 void DocumentView::setWeights(const std::vector<float>& weights, const QString& legendTitle) {
@@ -104,16 +111,31 @@ void DocumentView::setScaleMax(double maxValue) {
   viewport()->update();
 }
 
+void DocumentView::setStretched(bool stretched) {
+  stretched_ = stretched;
+  recolor();
+  viewport()->update();
+}
+
 void DocumentView::recolor() {
   const std::size_t n = layout_.spans().size();
+  const std::size_t shaded = std::min(n, weights_.size());
   double maxWeight = 0.0;
-  for (float w : weights_)
-    if (std::isfinite(w)) maxWeight = std::max(maxWeight, static_cast<double>(w));
+  double minWeight = HUGE_VAL;
+  // [CLS] (an empty span) is not shown, so it does not set the scale's minimum.
+  for (std::size_t i = 0; i < shaded; ++i) {
+    const double w = weights_[i];
+    if (!std::isfinite(w)) continue;
+    maxWeight = std::max(maxWeight, w);
+    if (layout_.spans()[i].end > layout_.spans()[i].begin) minWeight = std::min(minWeight, w);
+  }
   shownMax_ = fixedMax_ > 0 ? fixedMax_ : maxWeight;
+  shownMin_ = stretched_ && minWeight < shownMax_ ? std::max(0.0, minWeight) : 0.0;
   colors_.assign(n, qRgb(255, 255, 255));
-  if (shownMax_ > 0)
-    for (std::size_t i = 0; i < std::min(n, weights_.size()); ++i) colors_[i] = weightRgb(weights_[i] / shownMax_);
-  legend_->setScale(legendTitle_, shownMax_);
+  const double range = shownMax_ - shownMin_;
+  if (range > 0)
+    for (std::size_t i = 0; i < shaded; ++i) colors_[i] = weightRgb((weights_[i] - shownMin_) / range);
+  legend_->setScale(legendTitle_, shownMax_, shownMin_);
 }
 
 QColor DocumentView::tokenColor(int index) const {
@@ -184,7 +206,8 @@ void DocumentView::paintEvent(QPaintEvent* event) {
   const qreal top = verticalScrollBar()->value() - kMargin;
   // Only the lines crossing the exposed rectangle are painted.
   painted_ = layout_.paint(painter, QPointF(kMargin, event->rect().top()), top + event->rect().top(),
-                           top + event->rect().bottom() + 1, colors_, pinned_, hovered_);
+                           top + event->rect().bottom() + 1, colors_,
+                           {pinned_, hovered_, selection_.first, selection_.second});
 }
 
 int DocumentView::tokenAt(const QPoint& viewportPos) const {
@@ -208,6 +231,13 @@ void DocumentView::scrollToToken(int index) {
   verticalScrollBar()->setValue(static_cast<int>(std::lround(centre - viewport()->height() / 2.0)));
 }
 
+void DocumentView::scrollToTokenAtTop(int index) {
+  ensureLayout();
+  const std::vector<QRectF> rects = layout_.tokenRects(index);
+  // A few pixels of margin above, so the line before it is not cut in half at the edge.
+  if (!rects.empty()) verticalScrollBar()->setValue(static_cast<int>(std::lround(rects.front().top())) + kMargin - 4);
+}
+
 void DocumentView::setPinnedToken(int index) {
   if (index < -1 || index >= tokenCount()) index = -1;
   if (index == pinned_) return;
@@ -216,12 +246,21 @@ void DocumentView::setPinnedToken(int index) {
   emit tokenPinned(index);
 }
 
+void DocumentView::setSelection(int first, int last) {
+  if (first > last) std::swap(first, last);
+  if (first < 0 || last >= tokenCount()) first = last = -1;
+  if (QPair<int, int>(first, last) == selection_) return;
+  selection_ = {first, last};
+  viewport()->update();
+  emit selectionChanged(first, last);
+}
+
 void DocumentView::setHovered(int index, const QPoint& globalPos) {
   if (index == hovered_) return;
   hovered_ = index;
   viewport()->update();
   if (index >= 0) {
-    const QString& label = layout_.spans()[index].label;
+    const QString label = tokenLabel(index);
     if (!label.isEmpty()) QToolTip::showText(globalPos, label, viewport(), tokenRect(index));
     else QToolTip::hideText();
   } else {
@@ -231,20 +270,37 @@ void DocumentView::setHovered(int index, const QPoint& globalPos) {
 }
 
 void DocumentView::mouseMoveEvent(QMouseEvent* event) {
-  setHovered(tokenAt(event->position().toPoint()), event->globalPosition().toPoint());
+  const int index = tokenAt(event->position().toPoint());
+  setHovered(index, event->globalPosition().toPoint());
+  // Dragging from one token to another selects the tokens between them.
+  if ((event->buttons() & Qt::LeftButton) && pressed_ >= 0 && index >= 0 && index != pressed_) {
+    dragged_ = true;
+    setSelection(pressed_, index);
+  }
   QAbstractScrollArea::mouseMoveEvent(event);
 }
 
 void DocumentView::mousePressEvent(QMouseEvent* event) {
-  if (event->button() == Qt::LeftButton) event->accept();  // the release pins
-  else QAbstractScrollArea::mousePressEvent(event);
+  if (event->button() != Qt::LeftButton) return QAbstractScrollArea::mousePressEvent(event);
+  pressed_ = tokenAt(event->position().toPoint());
+  dragged_ = false;
+  event->accept();  // the release pins or ends the selection
 }
 
 void DocumentView::mouseReleaseEvent(QMouseEvent* event) {
   if (event->button() != Qt::LeftButton) return QAbstractScrollArea::mouseReleaseEvent(event);
   const int index = tokenAt(event->position().toPoint());
-  // Clicking the pinned token again unpins it; clicking elsewhere keeps the pin.
-  if (index >= 0) setPinnedToken(index == pinned_ ? -1 : index);
+  if (!dragged_ && index >= 0) {
+    if (event->modifiers() & Qt::ShiftModifier && pinned_ >= 0) {
+      setSelection(pinned_, index);  // shift-click: from the pinned token to this one
+    } else {
+      // Clicking the pinned token again unpins it; clicking elsewhere keeps the pin.
+      setSelection(-1, -1);
+      setPinnedToken(index == pinned_ ? -1 : index);
+    }
+  }
+  pressed_ = -1;
+  dragged_ = false;
   event->accept();
 }
 
@@ -265,9 +321,9 @@ QImage DocumentView::renderDocument(int width, int maxHeight) const {
   QPainter painter(&image);
   painter.setFont(font());
   painter.setClipRect(0, 0, width, textHeight);
-  layout.paint(painter, QPointF(kMargin, kMargin), 0, textHeight - kMargin, colors_, pinned_, -1);
+  layout.paint(painter, QPointF(kMargin, kMargin), 0, textHeight - kMargin, colors_, {pinned_, -1, -1, -1});
   painter.setClipping(false);
-  paintWeightLegend(painter, QRectF(0, textHeight, width, legendHeight), legendTitle_, shownMax_);
+  paintWeightLegend(painter, QRectF(0, textHeight, width, legendHeight), legendTitle_, shownMax_, shownMin_);
   return image;
 }
 
@@ -285,7 +341,7 @@ QString DocumentView::toHtml() const {
     html += text.mid(pos, s.begin - pos).toHtmlEscaped();
     const QColor c = QColor::fromRgb(colors_.empty() ? qRgb(255, 255, 255) : colors_[i]);
     html += QStringLiteral("<span style=\"background:%1\" title=\"%2\">%3</span>")
-                .arg(c.name(), s.label.toHtmlEscaped(), text.mid(s.begin, s.end - s.begin).toHtmlEscaped());
+                .arg(c.name(), tokenLabel(i).toHtmlEscaped(), text.mid(s.begin, s.end - s.begin).toHtmlEscaped());
     pos = s.end;
   }
   html += text.mid(pos).toHtmlEscaped();

@@ -1,5 +1,6 @@
-// InspectWorkspace's views of one inspection for the chosen layer, heads and weights: the
-// shading and strip chart, the sentence shares and the global vectors. The data is
+// InspectWorkspace's views of one inspection for the chosen layer, heads, weights and
+// scale: the shading, minimap and strip chart, the sentence and selection shares, the
+// global vectors. The data is
 // already computed; these only select and reduce it.
 #pragma push_macro("slots")
 #undef slots
@@ -10,6 +11,7 @@
 
 #include "attention_map.h"
 #include "contribution_panel.h"
+#include "document_minimap.h"
 #include "document_view.h"
 #include "global_vector_panel.h"
 #include "top_tokens_table.h"
@@ -29,69 +31,88 @@ void InspectWorkspace::refreshWeights() {
   const int mode = std::max(0, head_->currentIndex());  // 0 mean, 1 max, 2+ head
   const bool additive = in.attention == "additive" && !in.alpha.empty();
   const int kind = additive ? weight_->currentIndex() : 2;
-  std::vector<std::vector<float>> perHead;
+  const int scale = scale_->currentIndex();  // 0 relative, 1 relative stretched, 2 raw
   std::vector<float> shown(N, 0.0f);
+  rawPerHead_.clear();
   if (kind == 2) {
     shown = in.pooling;
-    perHead = {in.pooling};
+    rawPerHead_ = {in.pooling};
   } else {
     const Pooling which = kind == 0 ? Pooling::alpha : Pooling::beta;
-    for (std::int64_t h = 0; h < in.heads; ++h) perHead.push_back(head_weights(in, layer, h, which));
+    for (std::int64_t h = 0; h < in.heads; ++h) rawPerHead_.push_back(head_weights(in, layer, h, which));
     for (std::size_t i = 0; i < N; ++i) {
       float sum = 0, top = 0;
-      for (const auto& w : perHead) {
+      for (const auto& w : rawPerHead_) {
         sum += w[i];
         top = std::max(top, w[i]);
       }
-      shown[i] = mode == 0 ? sum / static_cast<float>(perHead.size()) : mode == 1 ? top : perHead[mode - 2][i];
+      shown[i] = mode == 0 ? sum / static_cast<float>(rawPerHead_.size()) : mode == 1 ? top : rawPerHead_[mode - 2][i];
     }
   }
   const QString symbol = kind == 0 ? "α" : kind == 1 ? "β" : "γ";
-  const QString title = kind == 2 ? "γ (document pooling)"
-                                  : QString("%1, layer %2, %3").arg(symbol).arg(layer).arg(head_->currentText());
-  refreshShares(perHead, kind == 2 ? 0 : mode, title);
+  QString title = kind == 2 ? "γ (document pooling)" : QString("%1, layer %2, %3").arg(symbol).arg(layer).arg(head_->currentText());
+  shareHead_ = kind == 2 || mode < 2 ? -1 : mode - 2;
+  shareWhat_ = title;
+  refreshShares();
   refreshVectors(layer, kind == 1, mode >= 2 ? mode - 2 : -1);
   refreshAttentionMap(layer, mode >= 2 ? mode - 2 : 0);
-  view_->setWeights(shown, title);
   top_->setWeights(shown, pieces_);
-  strip_->setWeights(perHead, kind == 2 || mode < 2 ? -1 : mode - 2, title + " over token position (double-click: go there)");
+  // Each window's weights are a softmax over that window alone: × its token count puts
+  // every window on one scale (a product per token, so it commutes with mean and max).
+  std::vector<std::vector<float>> perHead = rawPerHead_;
+  if (scale != 2) {
+    shown = relative_weights(in, shown);
+    for (auto& w : perHead) w = relative_weights(in, w);
+    title += " × tokens in its window (1 = uniform)";
+  }
+  view_->setStretched(scale == 1);
+  view_->setWeights(shown, title);
+  // The minimap uses the text's scale: shifted by the stretched minimum when there is one.
+  const double low = view_->scaleMin();
+  if (low > 0)
+    for (float& w : shown) w = std::max(0.0f, w - static_cast<float>(low));
+  minimap_->setWeights(shown, view_->scaleMax() - low);
+  strip_->setWeights(perHead, shareHead_, title + " over token position (drag: select a region, double-click: go there)");
 }
 
-void InspectWorkspace::refreshShares(const std::vector<std::vector<float>>& perHead, int mode, const QString& what) {
+void InspectWorkspace::refreshShares() {
+  if (!inspection_ || rawPerHead_.empty()) return;
   // Share of a range = Σ of its weights / Σ of all weights, per head; the mean and max
   // views average the heads' shares (each head's shares sum to 1, so the average does too).
   const std::string utf8 = text_.toStdString();
   const auto& tokens = inspection_->tokens;
-  std::vector<SentenceShare> rows;
-  const std::vector<std::size_t> heads = [&] {
-    std::vector<std::size_t> out;
-    if (mode >= 2) {
-      out.push_back(static_cast<std::size_t>(mode - 2));
-    } else {
-      for (std::size_t h = 0; h < perHead.size(); ++h) out.push_back(h);
-    }
-    return out;
-  }();
-  std::vector<double> totals(perHead.size(), 0.0);
-  for (std::size_t h : heads) {
-    for (float w : perHead[h]) totals[h] += w;
+  std::vector<std::size_t> heads;
+  if (shareHead_ >= 0) {
+    heads.push_back(static_cast<std::size_t>(shareHead_));
+  } else {
+    for (std::size_t h = 0; h < rawPerHead_.size(); ++h) heads.push_back(h);
   }
-  for (const auto& [first, last] : sentences_) {
-    double share = 0;
+  std::vector<double> totals(rawPerHead_.size(), 0.0);
+  for (std::size_t h : heads) {
+    for (float w : rawPerHead_[h]) totals[h] += w;
+  }
+  const auto share = [&](std::int64_t first, std::int64_t last) {
+    double mean = 0;
     for (std::size_t h : heads) {
       double sum = 0;
-      for (std::int64_t i = first; i < last; ++i) sum += perHead[h][static_cast<std::size_t>(i)];
-      share += totals[h] > 0 ? sum / totals[h] : 0.0;
+      for (std::int64_t i = first; i < last; ++i) sum += rawPerHead_[h][static_cast<std::size_t>(i)];
+      mean += totals[h] > 0 ? sum / totals[h] : 0.0;
     }
-    share /= static_cast<double>(std::max<std::size_t>(1, heads.size()));
-    // The sentence's text: from its first real token's start to its last token's end.
+    return mean / static_cast<double>(std::max<std::size_t>(1, heads.size()));
+  };
+  // A range's text: from its first real token's start to its last token's end.
+  const auto snippet = [&](std::int64_t first, std::int64_t last) {
     const std::int64_t from = tokens[static_cast<std::size_t>(std::max<std::int64_t>(first, 1))].begin;
     const std::int64_t to = tokens[static_cast<std::size_t>(last - 1)].end;
-    QString snippet = to > from ? QString::fromUtf8(utf8.data() + from, static_cast<int>(to - from)).simplified() : "[CLS]";
-    if (snippet.size() > 100) snippet = snippet.left(97) + "…";
-    rows.push_back({snippet, share, first, last});
-  }
-  contributions_->setSentences(rows, what);
+    QString text = to > from ? QString::fromUtf8(utf8.data() + from, static_cast<int>(to - from)).simplified() : "[CLS]";
+    return text.size() > 100 ? text.left(97) + "…" : text;
+  };
+  std::vector<SentenceShare> rows;
+  for (const auto& [first, last] : sentences_) rows.push_back({snippet(first, last), share(first, last), first, last});
+  contributions_->setSentences(rows, shareWhat_);
+  const auto [first, last] = selection_;
+  contributions_->setSelection(first < last ? SentenceShare{snippet(first, last), share(first, last), first, last}
+                                            : SentenceShare{{}, 0.0, 0, 0});
 }
 
 void InspectWorkspace::refreshVectors(int layer, bool key, int head) {

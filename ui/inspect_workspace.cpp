@@ -10,6 +10,7 @@
 
 #include "attention_map.h"
 #include "contribution_panel.h"
+#include "document_minimap.h"
 #include "document_view.h"
 #include "global_vector_panel.h"
 #include "prediction_panel.h"
@@ -17,14 +18,9 @@
 #include "weight_strip_chart.h"
 
 #include <QComboBox>
-#include <QDialog>
-#include <QDialogButtonBox>
-#include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
@@ -50,6 +46,21 @@ QString describe(const std::exception& e) {
 
 QPushButton* button(const QString& text, QWidget* parent) { return new QPushButton(text, parent); }
 
+// A token's tooltip: the token, its id and position, and its α and β at the last layer for
+// every head.
+QString tokenLabel(const Inspection& in, int i) {
+  const InspectToken& token = in.tokens[static_cast<std::size_t>(i)];
+  QString label = QString("'%1' · id %2 · position %3").arg(QString::fromStdString(token.piece)).arg(token.id).arg(i);
+  if (in.attention != "additive" || in.alpha.empty()) return label;
+  const std::int64_t l = in.layers - 1, N = in.size();
+  QStringList heads;
+  for (std::int64_t h = 0; h < in.heads; ++h) {
+    const std::size_t at = static_cast<std::size_t>((l * in.heads + h) * N) + static_cast<std::size_t>(i);
+    heads << QString("h%1 α %2 β %3").arg(h).arg(in.alpha[at], 0, 'f', 4).arg(in.beta[at], 0, 'f', 4);
+  }
+  return label + QString("\nlayer %1: ").arg(l) + heads.join(", ");
+}
+
 }  // namespace
 
 InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
@@ -61,7 +72,13 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   head_ = new QComboBox;
   weight_ = new QComboBox;
   weight_->addItems({"α (query pooling)", "β (key pooling)", "γ (document pooling)"});
-  for (QComboBox* box : {layer_, head_, weight_}) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  scale_ = new QComboBox;
+  scale_->addItems({"relative to uniform", "relative, stretched", "raw weights"});
+  scale_->setToolTip(
+      "Relative: each weight × the number of tokens in its window, so 1 is the uniform share and windows of "
+      "different lengths compare; stretched: the lightest shade is the smallest weight, not 0; raw: the softmax "
+      "weights themselves");
+  for (QComboBox* box : {layer_, head_, weight_, scale_}) box->setSizeAdjustPolicy(QComboBox::AdjustToContents);
   longMode_ = new QComboBox;
   longMode_->addItems({"windows", "truncate"});
   longMode_->setToolTip("Documents longer than the model's max_len: overlapping windows, or the first max_len tokens");
@@ -83,7 +100,8 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   top->addWidget(documentLabel_, 1);
   auto* controls = new QHBoxLayout;
   for (auto [label, widget] : {std::pair<const char*, QWidget*>{"Layer", layer_}, {"Heads", head_},
-                               {"Shade by", weight_}, {"Long documents", longMode_}}) {
+                               {"Shade by", weight_}, {"Scale", scale_},
+                               {"Long documents", longMode_}}) {
     controls->addWidget(new QLabel(label));
     controls->addWidget(widget);
   }
@@ -93,17 +111,25 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   controls->addWidget(png);
 
   view_ = new DocumentView;
+  minimap_ = new DocumentMinimap;
+  minimap_->setToolTip("The whole document's weights: click or drag to go there");
+  auto* text = new QWidget;
+  auto* textRow = new QHBoxLayout(text);
+  textRow->setContentsMargins(0, 0, 0, 0);
+  textRow->setSpacing(2);
+  textRow->addWidget(view_, 1);
+  textRow->addWidget(minimap_);
   strip_ = new WeightStripChart;
   prediction_ = new PredictionPanel;
   prediction_->setMinimumWidth(280);
   auto* left = new QSplitter(Qt::Vertical);
-  left->addWidget(view_);
+  left->addWidget(text);
   left->addWidget(strip_);
   left->setStretchFactor(0, 3);
   left->setStretchFactor(1, 1);
   contributions_ = new ContributionPanel;
   vectors_ = new GlobalVectorPanel;
-  auto* right = new QTabWidget;
+  auto* right = tabs_ = new QTabWidget;
   right->addTab(prediction_, "Prediction");
   right->addTab(contributions_, "Sentence shares");
   right->addTab(vectors_, "Global vectors");
@@ -128,13 +154,20 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   connect(paste, &QPushButton::clicked, this, &InspectWorkspace::pasteText);
   connect(html, &QPushButton::clicked, this, &InspectWorkspace::exportHtml);
   connect(png, &QPushButton::clicked, this, &InspectWorkspace::exportPng);
-  for (QComboBox* box : {layer_, head_, weight_}) {
+  for (QComboBox* box : {layer_, head_, weight_, scale_}) {
     connect(box, &QComboBox::currentIndexChanged, this, &InspectWorkspace::refreshWeights);
   }
   connect(longMode_, &QComboBox::currentIndexChanged, this, &InspectWorkspace::run);
   connect(overlap_, &QSpinBox::editingFinished, this, &InspectWorkspace::run);
   connect(view_, &DocumentView::visibleRangeChanged, strip_, &WeightStripChart::setVisibleRange);
+  connect(view_, &DocumentView::visibleRangeChanged, minimap_, &DocumentMinimap::setVisibleRange);
   connect(strip_, &WeightStripChart::positionClicked, view_, &DocumentView::scrollToToken);
+  connect(strip_, &WeightStripChart::rangeSelected, view_, [this](int first) { view_->scrollToTokenAtTop(first); });
+  connect(minimap_, &DocumentMinimap::tokenRequested, view_, [this](int token) { view_->scrollToToken(token); });
+  connect(view_, &DocumentView::selectionChanged, this, [this](int first, int last) {
+    selection_ = first >= 0 ? std::pair<std::int64_t, std::int64_t>(first, last + 1) : std::pair<std::int64_t, std::int64_t>(0, 0);
+    refreshShares();
+  });
   connect(top_, &TopTokensTable::tokenChosen, view_, [this](int token) {
     view_->scrollToToken(token);
     view_->setPinnedToken(token);
@@ -228,6 +261,13 @@ void InspectWorkspace::setText(const QString& text, const QString& source) {
   run();
 }
 
+InspectOptions InspectWorkspace::inspectOptions() const {
+  InspectOptions options;
+  options.long_mode = longMode_->currentIndex() == 0 ? InspectOptions::Long::windows : InspectOptions::Long::truncate;
+  options.overlap = overlap_->value();
+  return options;
+}
+
 void InspectWorkspace::run() {
   if (!model_ || text_.isEmpty()) {
     if (!model_) setMessage("Open a checkpoint to inspect the document.", false);
@@ -237,9 +277,7 @@ void InspectWorkspace::run() {
     rerun_ = true;
     return;
   }
-  InspectOptions options;
-  options.long_mode = longMode_->currentIndex() == 0 ? InspectOptions::Long::windows : InspectOptions::Long::truncate;
-  options.overlap = overlap_->value();
+  InspectOptions options = inspectOptions();
   // Softmax checkpoints keep the T×T map of the chosen layer and head.
   options.softmax_layer = std::max(0, layer_->currentIndex());
   options.softmax_head = std::max(0, head_->currentIndex() - 2);
@@ -262,23 +300,11 @@ void InspectWorkspace::showInspection() {
   for (const auto& t : in.tokens) bytes.emplace_back(t.begin, t.end);
   const QByteArray utf8 = text_.toUtf8();
   const auto spans16 = utf8ToUtf16Spans(utf8, bytes);
-  // Tooltips: the token, its id, and its α and β at the last layer for every head.
   std::vector<TokenSpan> spans;
-  const bool additive = in.attention == "additive" && !in.alpha.empty();
-  for (std::size_t i = 0; i < spans16.size(); ++i) {
-    QString label = QString("'%1' · id %2 · position %3").arg(QString::fromStdString(in.tokens[i].piece)).arg(in.tokens[i].id).arg(i);
-    if (additive) {
-      const std::int64_t l = in.layers - 1, N = in.size();
-      QStringList heads;
-      for (std::int64_t h = 0; h < in.heads; ++h) {
-        const std::size_t at = static_cast<std::size_t>((l * in.heads + h) * N) + i;
-        heads << QString("h%1 α %2 β %3").arg(h).arg(in.alpha[at], 0, 'f', 4).arg(in.beta[at], 0, 'f', 4);
-      }
-      label += QString("\nlayer %1: ").arg(l) + heads.join(", ");
-    }
-    spans.push_back({spans16[i].first, spans16[i].second, label});
-  }
+  spans.reserve(spans16.size());
+  for (const auto& [begin, end] : spans16) spans.push_back({begin, end, {}});
   view_->setDocument(text_, spans);
+  view_->setLabelProvider([inspection = inspection_](int i) { return tokenLabel(*inspection, i); });
   const QSignalBlocker a(layer_), b(head_);
   const int layer = std::max(0, layer_->currentIndex()), head = head_->currentIndex();
   layer_->clear();
@@ -322,6 +348,7 @@ void InspectWorkspace::showInspection() {
   }
   prediction_->setEntropies(rows, std::log(std::max<double>(2, static_cast<double>(in.size()))));
   sentences_ = sentence_ranges(text_.toStdString(), in.tokens);
+  selection_ = {0, 0};
   pieces_.clear();
   for (const auto& t : in.tokens) pieces_ << QString::fromStdString(t.piece);
   setMessage(in.attention == "additive" ? QString() : "A Transformer checkpoint has no α or β: shading by γ.", false);
@@ -332,9 +359,7 @@ void InspectWorkspace::showInspection() {
 void InspectWorkspace::occlude(int row, qint64 first, qint64 last) {
   if (!model_ || occluding_.isRunning()) return;
   occludedRow_ = row;
-  InspectOptions options;
-  options.long_mode = longMode_->currentIndex() == 0 ? InspectOptions::Long::windows : InspectOptions::Long::truncate;
-  options.overlap = overlap_->value();
+  const InspectOptions options = inspectOptions();
   setMessage("Occluding …", false);
   const std::shared_ptr<const TrainedModel> model = model_;
   const std::string text = text_.toStdString();
@@ -345,49 +370,6 @@ void InspectWorkspace::occlude(int row, qint64 first, qint64 last) {
       return {nullptr, describe(e)};
     }
   }));
-}
-
-void InspectWorkspace::browseCheckpoint() {
-  const QString dir = QFileDialog::getExistingDirectory(this, "Open a run or checkpoint directory");
-  if (!dir.isEmpty()) openCheckpoint(dir);
-}
-
-void InspectWorkspace::browseDocument() {
-  const QString path = QFileDialog::getOpenFileName(this, "Open a document", QString(),
-                                                    "Documents (*.txt *.md *.html *.htm *.eml *.json *.jsonl);;All files (*)");
-  if (!path.isEmpty()) openDocument(path);
-}
-
-void InspectWorkspace::pasteText() {
-  QDialog dialog(this);
-  dialog.setWindowTitle("Paste text");
-  auto* edit = new QPlainTextEdit(&dialog);
-  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-  auto* layout = new QVBoxLayout(&dialog);
-  layout->addWidget(edit);
-  layout->addWidget(buttons);
-  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-  dialog.resize(640, 420);
-  if (dialog.exec() == QDialog::Accepted && !edit->toPlainText().isEmpty()) setText(edit->toPlainText());
-}
-
-void InspectWorkspace::exportHtml() {
-  if (!inspection_) return;
-  const QString path = QFileDialog::getSaveFileName(this, "Export the shaded document", "document.html", "HTML (*.html)");
-  if (path.isEmpty()) return;
-  QFile file(path);
-  const int head = head_->currentIndex() >= 2 ? head_->currentIndex() - 2 : -1;
-  if (!file.open(QIODevice::WriteOnly) ||
-      file.write(QByteArray::fromStdString(inspection_html(*inspection_, text_.toStdString(), layer_->currentIndex(), head))) < 0) {
-    setMessage("Could not write " + path, true);
-  }
-}
-
-void InspectWorkspace::exportPng() {
-  if (!inspection_) return;
-  const QString path = QFileDialog::getSaveFileName(this, "Export the shaded document", "document.png", "PNG (*.png)");
-  if (!path.isEmpty() && !view_->renderDocument(900).save(path)) setMessage("Could not write " + path, true);
 }
 
 }  // namespace fastformer::ui

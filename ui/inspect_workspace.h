@@ -1,7 +1,9 @@
 // The Inspect workspace: open a trained checkpoint and a document (a file or pasted text)
 // and see where Fastformer looks: the text shaded by α, β (one head, the mean or the max
-// over heads) or the pooling weights γ of the chosen layer, the weights of every head over
-// token position, the prediction and each head's entropy. The model runs off the GUI
+// over heads) or the pooling weights γ of the chosen layer (raw, or relative to the uniform
+// share so that windows of different lengths compare), a minimap of the whole document, the
+// weights of every head over token position, the prediction and each head's entropy, each
+// sentence's and the selected text's share of the global vectors. The model runs off the GUI
 // thread; load errors are shown, never thrown.
 #pragma once
 
@@ -15,11 +17,13 @@
 #include <vector>
 
 class QComboBox;
+class QTabWidget;
 class QLabel;
 class QSpinBox;
 
 namespace fastformer {
 struct Inspection;
+struct InspectOptions;
 struct TrainedModel;
 }  // namespace fastformer
 
@@ -27,6 +31,7 @@ namespace fastformer::ui {
 
 class AttentionMap;
 class ContributionPanel;
+class DocumentMinimap;
 class GlobalVectorPanel;
 class DocumentView;
 class PredictionPanel;
@@ -51,6 +56,11 @@ class InspectWorkspace : public QWidget {
   // A document file (.txt .md .html .eml .json); read, then inspected.
   void openDocument(const QString& path);
   void setText(const QString& text, const QString& source = "pasted text");
+  // Sets the controls from "key=value,…" once a document is shown: layer=N,
+  // heads=mean|max|N, shade=alpha|beta|gamma, scale=relative|stretched|raw,
+  // select=FIRST-LAST (tokens), tab=prediction|shares|vectors|top|softmax. Returns what
+  // could not be applied (empty: all of it).
+  QString applyView(const QString& spec);
 
   DocumentView* documentView() const { return view_; }
   WeightStripChart* strip() const { return strip_; }
@@ -62,6 +72,8 @@ class InspectWorkspace : public QWidget {
   QComboBox* layerBox() const { return layer_; }
   QComboBox* headBox() const { return head_; }
   QComboBox* weightBox() const { return weight_; }
+  QComboBox* scaleBox() const { return scale_; }
+  DocumentMinimap* minimap() const { return minimap_; }
   const Inspection* inspection() const { return inspection_.get(); }
   QString status() const;
 
@@ -79,11 +91,12 @@ class InspectWorkspace : public QWidget {
   void log(const QString& line);
 
  private:
+  InspectOptions inspectOptions() const;  // from the long-document controls
   void run();          // inspects text_ with model_ in the background
   void showInspection();
   void refreshWeights();
   void setMessage(const QString& text, bool error);
-  void refreshShares(const std::vector<std::vector<float>>& perHead, int mode, const QString& what);
+  void refreshShares();  // the sentences' and the selection's shares of rawPerHead_
   void occlude(int row, qint64 first, qint64 last);
   void refreshVectors(int layer, bool key, int head);
   void refreshAttentionMap(int layer, int head);
@@ -97,18 +110,26 @@ class InspectWorkspace : public QWidget {
   QFutureWatcher<Outcome<std::vector<float>>> occluding_;
   int occludedRow_ = -1;
   std::vector<std::pair<std::int64_t, std::int64_t>> sentences_;  // token ranges tiling the document
+  std::pair<std::int64_t, std::int64_t> selection_{0, 0};          // selected tokens [first, last)
 
   QLabel *modelLabel_, *documentLabel_, *message_;
-  QComboBox *layer_, *head_, *weight_, *longMode_;
+  QComboBox *layer_, *head_, *weight_, *scale_, *longMode_;
   QSpinBox* overlap_;
   DocumentView* view_;
+  DocumentMinimap* minimap_;
   WeightStripChart* strip_;
   PredictionPanel* prediction_;
   ContributionPanel* contributions_;
   GlobalVectorPanel* vectors_;
   TopTokensTable* top_;
   AttentionMap* attention_;
+  QTabWidget* tabs_;
   QStringList pieces_;  // each token's text, for tables
+  // The shown layer's weights per head (raw softmax weights, [H][N]; γ: one row), which
+  // heads the shares average (mean/max view: all; else one) and what they are of.
+  std::vector<std::vector<float>> rawPerHead_;
+  int shareHead_ = -1;
+  QString shareWhat_;
 };
 
 }  // namespace fastformer::ui

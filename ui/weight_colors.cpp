@@ -55,7 +55,8 @@ QRgb weightRgb(double t) {
 
 int weightLegendHeight(const QFont& font) { return static_cast<int>(std::ceil(QFontMetricsF(font).height())) + 10; }
 
-void paintWeightLegend(QPainter& painter, const QRectF& rect, const QString& title, double maxValue) {
+void paintWeightLegend(QPainter& painter, const QRectF& rect, const QString& title, double maxValue,
+                       double minValue) {
   painter.save();
   painter.fillRect(rect, QColor(248, 248, 248));
   painter.setPen(QColor(210, 210, 210));
@@ -63,9 +64,9 @@ void paintWeightLegend(QPainter& painter, const QRectF& rect, const QString& tit
   const QFontMetricsF fm(painter.font());
   const qreal pad = 8;
   const qreal barWidth = std::min<qreal>(200, rect.width() / 3);
-  const QString minText = QStringLiteral("0");
+  const QString minText = formatValue(minValue);
   const QString maxText = formatValue(maxValue);
-  // Right-aligned: "0 [bar] max"; the title takes what is left on the left.
+  // Right-aligned: "min [bar] max"; the title takes what is left on the left.
   qreal x = rect.right() - pad - fm.horizontalAdvance(maxText);
   const QRectF maxRect(x, rect.top(), fm.horizontalAdvance(maxText), rect.height());
   x -= 6 + barWidth;
@@ -91,9 +92,10 @@ WeightLegend::WeightLegend(QWidget* parent) : QWidget(parent) {
   setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
 }
 
-void WeightLegend::setScale(const QString& title, double maxValue) {
+void WeightLegend::setScale(const QString& title, double maxValue, double minValue) {
   title_ = title;
   max_ = maxValue;
+  min_ = minValue;
   update();
 }
 
@@ -101,7 +103,7 @@ QSize WeightLegend::sizeHint() const { return {360, weightLegendHeight(font())};
 
 void WeightLegend::paintEvent(QPaintEvent*) {
   QPainter painter(this);
-  paintWeightLegend(painter, rect(), title_, max_);
+  paintWeightLegend(painter, rect(), title_, max_, min_);
 }
 
 }  // namespace fastformer::ui

@@ -1,5 +1,5 @@
 // The sequential colour scale that shades token weights (white at 0 → orange-red at the
-// maximum) and its legend: a gradient bar with the scale's title and its 0 and max labels.
+// maximum) and its legend: a gradient bar with the scale's title and its end labels.
 #pragma once
 
 #include <QColor>
@@ -14,8 +14,10 @@ namespace fastformer::ui {
 QRgb weightRgb(double t);
 inline QColor weightColor(double t) { return QColor::fromRgb(weightRgb(t)); }
 
-// Paints the legend into `rect`: title on the left, then "0", the gradient bar and `maxValue`.
-void paintWeightLegend(QPainter& painter, const QRectF& rect, const QString& title, double maxValue);
+// Paints the legend into `rect`: title on the left, then `minValue`, the gradient bar and
+// `maxValue` (the weights mapped to the bar's two ends).
+void paintWeightLegend(QPainter& painter, const QRectF& rect, const QString& title, double maxValue,
+                       double minValue = 0.0);
 // The height a legend needs for `font` (one text line plus padding).
 int weightLegendHeight(const QFont& font);
 
@@ -24,9 +26,10 @@ class WeightLegend : public QWidget {
   Q_OBJECT
  public:
   explicit WeightLegend(QWidget* parent = nullptr);
-  void setScale(const QString& title, double maxValue);
+  void setScale(const QString& title, double maxValue, double minValue = 0.0);
   QString title() const { return title_; }
   double maxValue() const { return max_; }
+  double minValue() const { return min_; }
   QSize sizeHint() const override;
 
  protected:
@@ -35,6 +38,7 @@ class WeightLegend : public QWidget {
  private:
   QString title_;
   double max_ = 0.0;
+  double min_ = 0.0;
 };
 
 }  // namespace fastformer::ui

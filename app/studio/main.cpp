@@ -39,7 +39,12 @@ int main(int argc, char** argv) {
   const QCommandLineOption data("data", "Dataset to open (a spec the CLI accepts).", "SPEC");
   const QCommandLineOption inspectModel("inspect-checkpoint", "Open this run or checkpoint in Inspect.", "DIR");
   const QCommandLineOption inspectDocument("inspect-document", "Open this document in Inspect.", "FILE");
-  parser.addOptions({screenshot, workspace, demo, demoData, demoSteps, size, data, inspectModel, inspectDocument});
+  const QCommandLineOption inspectView("inspect-view",
+                                       "Inspect controls once the document is shown, e.g. "
+                                       "layer=1,heads=10,shade=alpha,scale=stretched,select=40-60,tab=shares.",
+                                       "SPEC");
+  parser.addOptions({screenshot, workspace, demo, demoData, demoSteps, size, data, inspectModel, inspectDocument,
+                     inspectView});
   parser.process(app);
 
   fastformer::ui::MainWindow window;
@@ -50,6 +55,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!parser.isSet(screenshot)) {
+    if (parser.isSet(inspectView)) {
+      QObject::connect(
+          window.inspect(), &fastformer::ui::InspectWorkspace::inspected, &window,
+          [&] { window.inspect()->applyView(parser.value(inspectView)); }, Qt::SingleShotConnection);
+    }
     if (parser.isSet(inspectModel)) window.inspect()->openCheckpoint(parser.value(inspectModel));
     if (parser.isSet(inspectDocument)) window.inspect()->openDocument(parser.value(inspectDocument));
     window.show();
@@ -64,6 +74,10 @@ int main(int argc, char** argv) {
   int status = 0;
   const auto shoot = [&] {
     window.showWorkspace(parser.value(workspace));
+    if (parser.isSet(inspectView) && window.inspect()->inspection() != nullptr) {
+      const QString rest = window.inspect()->applyView(parser.value(inspectView));
+      if (!rest.isEmpty()) std::fprintf(stderr, "fastformer-studio: --inspect-view: cannot apply %s\n", qPrintable(rest));
+    }
     // Let queued replots and layouts settle before grabbing.
     QTimer::singleShot(300, &window, [&] {
       if (!window.grab().save(out)) {

@@ -102,6 +102,10 @@ std::string inspection_html(const Inspection& in, const std::string& text, std::
     shade = in.pooling;
     what = "pooling weights γ (softmax attention has no α)";
   }
+  // Each window's weights are a softmax over that window alone: × its token count puts the
+  // windows on one scale (1 = the uniform share), as the Studio shows by default.
+  shade = relative_weights(in, shade);
+  what += " × tokens in its window";
   const float top = std::max(1e-12f, *std::max_element(shade.begin(), shade.end()));
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Fastformer inspection</title>\n"

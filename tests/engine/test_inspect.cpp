@@ -192,6 +192,7 @@ TEST_F(InspectTest, NearestTokensAndReports) {
   EXPECT_NE(html.find("&amp;</span>"), std::string::npos);
   EXPECT_EQ(html.find("<b>sat"), std::string::npos);
   EXPECT_NE(html.find("mean over heads"), std::string::npos);
+  EXPECT_NE(html.find("× tokens in its window"), std::string::npos);
 }
 
 TEST_F(InspectTest, ReadDocumentFormatsAndErrors) {

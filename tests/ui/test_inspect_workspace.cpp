@@ -22,6 +22,8 @@
 
 #include <QComboBox>
 #include <QFile>
+#include <QLabel>
+#include <QPushButton>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -71,7 +73,8 @@ class InspectWorkspaceTest : public QObject {
     const fastformer::Inspection direct = fastformer::inspect(model, text.toStdString());
     QCOMPARE(shown->size(), direct.size());
     QCOMPARE(workspace.documentView()->tokenCount(), static_cast<int>(direct.size()));
-    // Layer 1, head 1: the strip chart's highlighted graph holds exactly that head's α.
+    // Layer 1, head 1, raw weights: the strip chart's highlighted graph holds exactly that head's α.
+    workspace.scaleBox()->setCurrentIndex(2);
     workspace.layerBox()->setCurrentIndex(1);
     workspace.headBox()->setCurrentIndex(2 + 1);
     const std::vector<float> alpha = fastformer::head_weights(direct, 1, 1, fastformer::Pooling::alpha);
@@ -85,6 +88,10 @@ class InspectWorkspaceTest : public QObject {
     const auto heaviest = static_cast<int>(std::max_element(alpha.begin(), alpha.end()) - alpha.begin());
     QVERIFY(top > 0);
     QCOMPARE(workspace.documentView()->tokenColor(heaviest).rgb(), weightRgb(1.0));
+    // Its tooltip names the token and gives every head's α and β at the last layer (1).
+    const QString label = workspace.documentView()->tokenLabel(heaviest);
+    QVERIFY2(label.contains(QString("h1 α %1").arg(alpha[static_cast<std::size_t>(heaviest)], 0, 'f', 4)), qPrintable(label));
+    QVERIFY(label.contains(QString::fromStdString(direct.tokens[static_cast<std::size_t>(heaviest)].piece)));
     // The top-tokens table starts with that token.
     QCOMPARE(workspace.topTokens()->tokenAtRow(0), heaviest);
     QCOMPARE(workspace.topTokens()->item(0, 1)->text(), QString::fromStdString(direct.tokens[static_cast<std::size_t>(heaviest)].piece));
@@ -129,6 +136,65 @@ class InspectWorkspaceTest : public QObject {
     workspace.weightBox()->setCurrentIndex(1);
     const std::vector<float> beta = fastformer::head_weights(direct, 1, 1, fastformer::Pooling::beta);
     QVERIFY(qAbs(workspace.documentView()->scaleMax() - *std::max_element(beta.begin(), beta.end())) < 1e-6);
+  }
+
+  // A document longer than max_len: windows of different lengths on one scale, and the
+  // share and occlusion of a selected range of tokens.
+  void windowsShareOneScaleAndSelectionsHaveShares() {
+    InspectWorkspace workspace;
+    workspace.resize(1200, 800);
+    workspace.show();
+    QSignalSpy inspected(&workspace, &InspectWorkspace::inspected);
+    QString text;
+    for (int i = 0; i < 70; ++i) text += QString("word%1 filler%2. ").arg(i % 9).arg(i % 4);
+    workspace.setText(text);
+    workspace.openCheckpoint(run_);
+    QVERIFY(inspected.wait(60000));
+    const fastformer::TrainedModel model = fastformer::load_trained_model(run_.toStdString());
+    const fastformer::Inspection direct = fastformer::inspect(model, text.toStdString());
+    QVERIFY(direct.windows.size() >= 3);
+    const auto& last = direct.windows.back();
+    QVERIFY(last.last - last.first < direct.windows.front().last - direct.windows.front().first);
+    // Default scale: each token's α times the token count of the window it comes from.
+    workspace.layerBox()->setCurrentIndex(0);
+    workspace.headBox()->setCurrentIndex(2 + 0);
+    QCOMPARE(workspace.scaleBox()->currentIndex(), 0);
+    const std::vector<float> alpha = fastformer::head_weights(direct, 0, 0, fastformer::Pooling::alpha);
+    QCPGraph* graph = workspace.strip()->plot()->graph(0);
+    QCOMPARE(graph->data()->size(), static_cast<int>(alpha.size()));
+    for (int i = 0; i < graph->data()->size(); ++i) {
+      const auto& window = direct.windows[static_cast<std::size_t>(direct.owner[static_cast<std::size_t>(i)])];
+      const double want = static_cast<double>(alpha[static_cast<std::size_t>(i)]) * static_cast<double>(window.last - window.first + 1);
+      QVERIFY2(qAbs(graph->data()->at(i)->value - want) < 1e-5 * std::max(1.0, want), qPrintable(QString::number(i)));
+    }
+    // Select tokens 5..20: their share of head 0's global query is the engine's span share.
+    workspace.documentView()->setSelection(5, 20);
+    const auto engine = fastformer::span_shares(direct, 0, 0, fastformer::Pooling::alpha, {{5, 21}});
+    ContributionPanel* panel = workspace.contributions();
+    QCOMPARE(panel->selection().first, qint64{5});
+    QCOMPARE(panel->selection().last, qint64{21});
+    QVERIFY(qAbs(panel->selection().share - engine[0]) < 1e-6);
+    QVERIFY(panel->selectionLabel()->text().contains(QString::number(100.0 * engine[0], 'f', 1) + "%"));
+    QVERIFY(panel->occludeSelectionButton()->isEnabled());
+    // Occluding the selection runs the model again; the label reports the moved probability.
+    QSignalSpy occluded(&workspace, &InspectWorkspace::occluded);
+    panel->occludeSelectionButton()->click();
+    QVERIFY(occluded.wait(60000));
+    QCOMPARE(occluded.last().at(0).toInt(), ContributionPanel::kSelectionRow);
+    QVERIFY(panel->selectionLabel()->text().contains("→"));
+    // Clearing the selection disables its button.
+    workspace.documentView()->setSelection(-1, -1);
+    QVERIFY(!panel->occludeSelectionButton()->isEnabled());
+    // The controls can be set from a spec (the Studio's --inspect-view); what does not
+    // apply is named, the rest is applied.
+    QCOMPARE(workspace.applyView("layer=1,heads=1,shade=beta,scale=raw,select=3-7,heads=99,colour=red"),
+             QString("heads=99, colour=red"));
+    QCOMPARE(workspace.layerBox()->currentIndex(), 1);
+    QCOMPARE(workspace.headBox()->currentIndex(), 2 + 1);
+    QCOMPARE(workspace.weightBox()->currentIndex(), 1);
+    QCOMPARE(workspace.scaleBox()->currentIndex(), 2);
+    QCOMPARE(workspace.documentView()->selection(), qMakePair(3, 7));
+    QCOMPARE(panel->selection().last, qint64{8});
   }
 
   void softmaxCheckpointShowsItsMap() {

@@ -1,5 +1,6 @@
 // Runs every registered Qt Test class (tests/ui/test_*.cpp) in one QApplication; the
-// process fails if any class fails. Use QT_QPA_PLATFORM=offscreen without a display.
+// process fails if any class fails. Use QT_QPA_PLATFORM=offscreen without a display;
+// FF_UI_TESTS=ClassA,ClassB runs only those classes (Qt Test's own arguments still apply).
 // The engine's runtime header reaches torch headers, which Qt's `slots` macro breaks:
 // it comes before any Qt header.
 #include "fastformer/runtime.h"
@@ -25,9 +26,12 @@ int main(int argc, char** argv) {
   // Settings the tests write and clear stay apart from the Studio's own.
   QApplication::setOrganizationName("Fastformer Studio Tests");
   QApplication::setApplicationName("ui_tests");
+  const QStringList only = qEnvironmentVariable("FF_UI_TESTS").split(',', Qt::SkipEmptyParts);
   int failed = 0;
   for (const auto& make : fastformer::ui::testing::registry()) {
     const std::unique_ptr<QObject> test = make();
+    const QString name = QString::fromLatin1(test->metaObject()->className()).section("::", -1);
+    if (!only.isEmpty() && !only.contains(name)) continue;
     failed += QTest::qExec(test.get(), argc, argv) != 0 ? 1 : 0;
   }
   return failed;

@@ -1,0 +1,88 @@
+// Step-by-step counts of one attention layer on N tokens (conventions in attention_cost.h).
+// Shape letters: N tokens, D hidden, H heads, Dh = D/H; every result is float32 (4 bytes).
+#include "fastformer/attention_cost.h"
+
+#include "fastformer/error.h"
+
+namespace fastformer {
+namespace {
+
+constexpr double kFloatBytes = 4;
+
+// A projection (N,in) → (N,out): N·in·out multiply-adds, writes (N,out).
+OpCount projection(double N, double in, double out) { return {N * in * out, 2 * N * in * out, kFloatBytes * N * out}; }
+
+// A softmax over `scores` values: 2 products each (scale, divide), 5 FLOPs each.
+OpCount softmax(double scores) { return {2 * scores, 5 * scores, kFloatBytes * scores}; }
+
+}  // namespace
+
+const OpCount& AttentionCosts::at(const std::string& name) const {
+  for (const CostStep& step : steps) {
+    if (step.name == name) return step.count;
+  }
+  throw Error("no attention step named '" + name + "'", "attention_cost");
+}
+
+AttentionCosts additive_costs(std::int64_t n, std::int64_t d, std::int64_t h, bool share_qv, ScoreKind score) {
+  if (n < 1 || d < 1 || h < 1 || d % h != 0) {
+    throw Error("bad attention shape N=" + std::to_string(n) + " D=" + std::to_string(d) + " H=" + std::to_string(h),
+                "attention_cost", "N, D and H must be positive and H must divide D");
+  }
+  const double N = static_cast<double>(n), D = static_cast<double>(d), H = static_cast<double>(h);
+  // A token's score: per_head w_h·s_i,h is D products over all heads; head_mixing W s_i is D·H.
+  const double score_macs = score == ScoreKind::per_head ? N * D : N * D * H;
+  // Eq. 3 / Eq. 5 scores and their softmax over the N tokens of each head: (H,N) weights.
+  const auto pooling_weights = [&] {
+    OpCount c = softmax(N * H);
+    c.multiply_adds += score_macs;
+    c.flops += 2 * score_macs;
+    return c;
+  };
+  // Σ_i w_i S_i per head: N·D multiply-adds, writes a (H,Dh) = D vector.
+  const OpCount weighted_sum{N * D, 2 * N * D, kFloatBytes * D};
+  // An element-wise product over (N,D).
+  const OpCount product{N * D, N * D, kFloatBytes * N * D};
+
+  AttentionCosts c;
+  c.steps = {
+      {"Q", projection(N, D, D)},                        // Q = x Wq + bq        (N,D)
+      {"K", projection(N, D, D)},                        // K = x Wk + bk        (N,D)
+      {"V", share_qv ? OpCount{} : projection(N, D, D)},  // V = x Wv + bv, or Q (N,D)
+      {"alpha", pooling_weights()},                      // Eq. 3: α             (H,N)
+      {"q", weighted_sum},                               // Eq. 3: q = Σ α_i Q_i (H,Dh)
+      {"P", product},                                    // Eq. 4: P_i = q ⊙ K_i (N,D)
+      {"beta", pooling_weights()},                       // Eq. 5: β             (H,N)
+      {"k", weighted_sum},                               // Eq. 5: k = Σ β_i P_i (H,Dh)
+      {"U", product},                                    // Eq. 6: U_i = k ⊙ V_i (N,D)
+      {"R", projection(N, D, D)},                        // Eq. 6: R = U Wr + br (N,D)
+      {"A", {0, N * D, kFloatBytes * N * D}},            // Eq. 6: A = R + Q     (N,D)
+  };
+  for (const CostStep& step : c.steps) c.total += step.count;
+  return c;
+}
+
+AttentionCosts softmax_costs(std::int64_t n, std::int64_t d, std::int64_t h) {
+  if (n < 1 || d < 1 || h < 1 || d % h != 0) {
+    throw Error("bad attention shape N=" + std::to_string(n) + " D=" + std::to_string(d) + " H=" + std::to_string(h),
+                "attention_cost", "N, D and H must be positive and H must divide D");
+  }
+  const double N = static_cast<double>(n), D = static_cast<double>(d), H = static_cast<double>(h);
+  // Every head compares every pair of tokens: H·N·N dot products of length Dh = N²·D
+  // multiply-adds, and as many again to mix the values with the weights.
+  const OpCount pairwise{N * N * D, 2 * N * N * D, kFloatBytes * H * N * N};
+  AttentionCosts c;
+  c.steps = {
+      {"Q", projection(N, D, D)},                                  // (N,D)
+      {"K", projection(N, D, D)},                                  // (N,D)
+      {"V", projection(N, D, D)},                                  // (N,D)
+      {"scores", pairwise},                                        // S = QKᵀ/√Dh  (H,N,N)
+      {"weights", softmax(H * N * N)},                             // softmax_j(S)  (H,N,N)
+      {"O", {N * N * D, 2 * N * N * D, kFloatBytes * N * D}},      // O = weights·V (N,D)
+      {"Wo", projection(N, D, D)},                                 // O Wo + bo     (N,D)
+  };
+  for (const CostStep& step : c.steps) c.total += step.count;
+  return c;
+}
+
+}  // namespace fastformer

@@ -1,7 +1,8 @@
 // `fastformer bench point`: one benchmark point in this process, printed as one JSON line
-// with the resident set size after the model and inputs were built (`baseline_rss_bytes`).
-// `bench sweep` runs it as a child per point and reads the peak RSS from wait4. The baseline
-// is VmHWM, the high-water mark of this image alone (the child's own part of ru_maxrss).
+// with the resident set size after the model and inputs were built (`baseline_rss_bytes`)
+// and after the runs (`peak_rss_bytes`). `bench sweep` runs it as a child per point and reads
+// the peak RSS from wait4. Both figures are VmHWM, the high-water mark of this image alone
+// (the child's own part of ru_maxrss), which a large parent falls back on.
 #include "commands.h"
 
 #include "bench_options.h"
@@ -57,6 +58,7 @@ void run_point(const CLI::App& cmd, const PointOptions& o) {
   const BenchPoint point = measure_bench_point(b, b.kinds.front(), o.n, [&] { baseline = own_peak_rss_bytes(); });
   nlohmann::json j = to_json(point);
   j["baseline_rss_bytes"] = baseline;
+  j["peak_rss_bytes"] = own_peak_rss_bytes();
   std::cout << j.dump() << std::endl;
   // Leave without running static destructors: library teardown touches several MiB of
   // fresh pages (measured: ~8 MiB), which the parent would otherwise count as the point's peak.

@@ -3,17 +3,19 @@
 // log–log slope per kind, the crossover length and memory per token.
 #include "commands.h"
 
-#include "bench_child.h"
 #include "bench_options.h"
 #include "bench_report.h"
 
 #include "fastformer/bench.h"
+#include "fastformer/bench_child.h"
+#include "fastformer/child_process.h"
 #include "fastformer/error.h"
 #include "fastformer/roofline.h"
 #include "fastformer/runtime.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -68,10 +70,13 @@ void run_sweep(const CLI::App& cmd, const SweepOptions& o) {
   const int threads = runtime_info().threads;
   std::optional<Roofline> roofline;
   if (o.roofline) {
-    roofline = o.in_process ? measure_roofline(b.device, b.dtype) : roofline_in_child(b.device, b.dtype, threads);
+    roofline = o.in_process ? measure_roofline(b.device, b.dtype)
+                            : roofline_in_child(current_executable(), b.device, b.dtype, threads);
     print_roofline(*roofline);
   }
-  const BenchRunner runner = o.in_process ? BenchRunner{} : child_process_runner(threads);
+  ChildRunnerOptions child{current_executable(), threads};
+  child.warn = [](const std::string& why) { std::fprintf(stderr, "fastformer: warning: %s\n", why.c_str()); };
+  const BenchRunner runner = o.in_process ? BenchRunner{} : child_process_runner(child);
   const auto points = run_bench(
       b, [&](const BenchPoint& p) { print_point(p, roofline.has_value()); }, runner,
       roofline ? &*roofline : nullptr);

@@ -34,6 +34,15 @@ void annotate(BenchPoint& p, const BenchConfig& b, AttentionKind kind, const Roo
   }
 }
 
+// cpu | cuda | cuda:N, whether or not this machine has it.
+bool well_formed_device(const std::string& name) {
+  if (name == "cpu" || name == "cuda") return true;
+  const std::string prefix = "cuda:";
+  if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) return false;
+  return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
 }  // namespace
 
 std::string to_string(BenchPass pass) { return pass == BenchPass::forward ? "forward" : "train-step"; }
@@ -60,7 +69,7 @@ BenchScope parse_bench_scope(const std::string& name) {
   throw Error("unknown scope '" + name + "'", "--scope", "use stack, layer or core");
 }
 
-void validate(const BenchConfig& b) {
+void validate(const BenchConfig& b, bool check_device) {
   if (b.repeats < 1 || b.warmup < 0) throw Error("repeats must be positive and warm-up not negative", "bench");
   if (b.hidden < 1 || b.heads < 1 || b.hidden % b.heads != 0) {
     throw Error("hidden is not divisible by heads", "bench");
@@ -70,8 +79,15 @@ void validate(const BenchConfig& b) {
   for (const std::int64_t n : b.lengths) {
     if (n < 1) throw Error("sequence lengths must be positive", "bench");
   }
+  if (b.kinds.empty()) throw Error("no attention kind to run", "bench", "use additive, softmax or both");
+  if (b.lengths.empty()) throw Error("no sequence length to run", "bench");
+  if (!(b.point_budget_s >= 0) || !(b.total_budget_s >= 0)) throw Error("budgets must not be negative", "bench");
   dtype_bytes(b.dtype);  // throws for an unknown dtype
-  parse_device(b.device);  // throws for an unknown or absent device
+  if (check_device) {
+    parse_device(b.device);  // throws for an unknown or absent device
+  } else if (!well_formed_device(b.device)) {
+    throw Error("unknown device '" + b.device + "'", "bench", "use cpu, cuda or cuda:N");
+  }
 }
 
 std::int64_t bench_batch(const BenchConfig& b, std::int64_t n) {
@@ -105,12 +121,14 @@ BenchPoint bench_point_header(const BenchConfig& b, AttentionKind kind, std::int
 }
 
 std::vector<BenchPoint> run_bench(const BenchConfig& b, const std::function<void(const BenchPoint&)>& on_point,
-                                  const BenchRunner& runner, const Roofline* roofline) {
+                                  const BenchRunner& runner, const Roofline* roofline, const std::atomic<bool>* cancel) {
   validate(b);
   std::vector<BenchPoint> points;
   const auto start = Clock::now();
+  const auto cancelled = [cancel] { return cancel != nullptr && cancel->load(); };
   for (const AttentionKind kind : b.kinds) {
     for (const std::int64_t n : b.lengths) {
+      if (cancelled()) return points;
       BenchPoint point;
       if (b.scope == BenchScope::core && kind == AttentionKind::softmax) {
         point = bench_point_header(b, kind, n);
@@ -120,6 +138,7 @@ std::vector<BenchPoint> run_bench(const BenchConfig& b, const std::function<void
         point.status = "skipped";
       } else {
         point = runner ? runner(b, kind, n) : measure_bench_point(b, kind, n);
+        if (point.status == "cancelled") return points;
       }
       annotate(point, b, kind, roofline);
       points.push_back(point);

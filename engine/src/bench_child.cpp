@@ -1,7 +1,8 @@
 // Starts `fastformer bench point` per point and turns its exit into a BenchPoint: its JSON
-// line when it finished, `timeout` when it was killed at the deadline, `oom` when the kernel
-// killed it or an allocation failed, `error` (with its message on stderr) otherwise.
-#include "bench_child.h"
+// line when it finished, `timeout` when it was killed at the deadline, `cancelled` when its
+// caller stopped it, `oom` when the kernel killed it or an allocation failed, `error` (with
+// its message on stderr) otherwise.
+#include "fastformer/bench_child.h"
 
 #include "fastformer/child_process.h"
 #include "fastformer/error.h"
@@ -10,10 +11,9 @@
 
 #include <algorithm>
 #include <csignal>
-#include <cstdio>
 #include <sstream>
 
-namespace fastformer::cli {
+namespace fastformer {
 namespace {
 
 std::string last_json_line(const std::string& text) {
@@ -34,10 +34,27 @@ std::string format_number(double v) {
   return out.str();
 }
 
+// The child's peak memory growth past the baseline it read once the model and inputs were
+// built. wait4's peak is at least this process's own peak (Linux keeps it across exec), so
+// when it is no higher than what the child inherited it says nothing about the child: then
+// the child's own high-water mark (VmHWM, which starts afresh at exec) is used.
+void set_child_memory(BenchPoint& point, const nlohmann::json& line, const ChildResult& child,
+                      std::int64_t inherited) {
+  const std::int64_t baseline = line.value("baseline_rss_bytes", std::int64_t{0});
+  const std::int64_t own_peak = line.value("peak_rss_bytes", std::int64_t{0});
+  std::int64_t peak = 0;
+  if (child.max_rss_bytes > inherited) peak = child.max_rss_bytes;
+  else if (own_peak > 0 && baseline > 0) peak = own_peak;
+  else return;  // unknown
+  point.peak_bytes = std::max<std::int64_t>(0, peak - baseline);
+  point.memory_method = kMemoryChildRss;
+}
+
 }  // namespace
 
-std::vector<std::string> bench_point_command(const BenchConfig& b, AttentionKind kind, std::int64_t n, int threads) {
-  return {current_executable(), "--threads", std::to_string(threads), "bench", "point",
+std::vector<std::string> bench_point_command(const std::string& executable, const BenchConfig& b, AttentionKind kind,
+                                             std::int64_t n, int threads) {
+  return {executable, "--threads", std::to_string(threads), "bench", "point",
           "--kind", to_string(kind), "--n", std::to_string(n), "--batch", std::to_string(bench_batch(b, n)),
           "--scope", to_string(b.scope), "--pass", to_string(b.pass), "--hidden", std::to_string(b.hidden),
           "--heads", std::to_string(b.heads), "--layers", std::to_string(b.layers), "--dtype", b.dtype,
@@ -47,11 +64,16 @@ std::vector<std::string> bench_point_command(const BenchConfig& b, AttentionKind
 
 double child_deadline_s(const BenchConfig& b) { return 20.0 + 2.0 * b.point_budget_s; }
 
-BenchRunner child_process_runner(int threads) {
-  return [threads](const BenchConfig& b, AttentionKind kind, std::int64_t n) {
+BenchRunner child_process_runner(ChildRunnerOptions options) {
+  return [o = std::move(options)](const BenchConfig& b, AttentionKind kind, std::int64_t n) {
     BenchPoint point = bench_point_header(b, kind, n);
     const std::int64_t inherited = peak_rss_bytes();  // the floor of the child's ru_maxrss
-    const ChildResult child = run_child_process(bench_point_command(b, kind, n, threads), child_deadline_s(b));
+    const ChildResult child =
+        run_child_process(bench_point_command(o.executable, b, kind, n, o.threads), child_deadline_s(b), o.cancel);
+    if (child.cancelled) {
+      point.status = "cancelled";
+      return point;
+    }
     if (child.timed_out) {
       point.status = "timeout";
       return point;
@@ -69,28 +91,23 @@ BenchRunner child_process_runner(int threads) {
       point.status = "error";
       const std::string why = child.signal != 0 ? "ended by signal " + std::to_string(child.signal)
                                                 : first_line(child.err);
-      std::fprintf(stderr, "fastformer: warning: %s N=%lld: %s\n", point.kind.c_str(), static_cast<long long>(n),
-                   why.c_str());
+      if (o.warn) o.warn(point.kind + " N=" + std::to_string(n) + ": " + why);
       return point;
     }
     const nlohmann::json j = nlohmann::json::parse(line);
     point = bench_point_from_json(j);
-    // The child measured CUDA memory itself; on the CPU its memory is the RSS growth past
-    // the baseline it read once the model and inputs were built. A peak no higher than
-    // what the child inherited from this process says nothing about the child: unknown.
-    if (point.status == "ok" && point.memory_method == kMemoryNone && point.device == "cpu" &&
-        child.max_rss_bytes > inherited) {
-      const std::int64_t baseline = j.value("baseline_rss_bytes", std::int64_t{0});
-      point.peak_bytes = std::max<std::int64_t>(0, child.max_rss_bytes - baseline);
-      point.memory_method = kMemoryChildRss;
+    // The child measured CUDA memory itself; on the CPU its memory is its RSS growth.
+    if (point.status == "ok" && point.memory_method == kMemoryNone && point.device == "cpu") {
+      set_child_memory(point, j, child, inherited);
     }
     return point;
   };
 }
 
-Roofline roofline_in_child(const std::string& device, const std::string& dtype, int threads) {
-  const ChildResult child = run_child_process({current_executable(), "--threads", std::to_string(threads), "bench",
-                                               "roofline", "--device", device, "--dtype", dtype, "--json-line"},
+Roofline roofline_in_child(const std::string& executable, const std::string& device, const std::string& dtype,
+                           int threads) {
+  const ChildResult child = run_child_process({executable, "--threads", std::to_string(threads), "bench", "roofline",
+                                               "--device", device, "--dtype", dtype, "--json-line"},
                                               600.0);
   const std::string line = last_json_line(child.out);
   if (child.exit_code != 0 || line.empty()) {
@@ -100,4 +117,4 @@ Roofline roofline_in_child(const std::string& device, const std::string& dtype, 
   return roofline_from_json(nlohmann::json::parse(line));
 }
 
-}  // namespace fastformer::cli
+}  // namespace fastformer

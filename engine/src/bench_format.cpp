@@ -1,10 +1,12 @@
 // Benchmark results as CSV (one row per point, read back by column name) and JSON (config,
-// machine, memory method, roofline and points).
+// machine, memory method, roofline and points), and the sweep settings as JSON.
 #include "fastformer/bench.h"
 
 #include "fastformer/error.h"
 #include "fastformer/roofline.h"
 #include "fastformer/runtime.h"
+
+#include "json_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -82,6 +84,23 @@ const std::vector<Column>& columns() {
   return all;
 }
 constexpr std::size_t kRequiredColumns = 5;
+
+constexpr const char* kConfig = "bench config";
+const json_fields::EnumNames<AttentionKind, 2> kKindNames{{{"additive", AttentionKind::additive},
+                                                          {"softmax", AttentionKind::softmax}}};
+const json_fields::EnumNames<BenchScope, 3> kScopeNames{
+    {{"stack", BenchScope::stack}, {"layer", BenchScope::layer}, {"core", BenchScope::core}}};
+const json_fields::EnumNames<BenchPass, 2> kPassNames{{{"forward", BenchPass::forward},
+                                                       {"train-step", BenchPass::train_step}}};
+
+// A JSON array of `T`, each element checked as the key's values.
+template <typename T, typename Read>
+std::vector<T> read_list(const nlohmann::json& value, const std::string& key, Read read) {
+  json_fields::require(value.is_array(), kConfig, key, "expects a list, got " + value.dump());
+  std::vector<T> out;
+  for (const auto& item : value) out.push_back(read(item));
+  return out;
+}
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> fields;
@@ -204,18 +223,55 @@ BenchPoint bench_point_from_json(const nlohmann::json& j) {
   return p;
 }
 
+nlohmann::json to_json(const BenchConfig& b) {
+  std::vector<std::string> kinds;
+  for (const auto k : b.kinds) kinds.push_back(to_string(k));
+  nlohmann::json out = {{"kinds", kinds},       {"lengths", b.lengths},
+                        {"batch", b.batch},     {"tokens_per_batch", b.tokens_per_batch},
+                        {"hidden", b.hidden},   {"heads", b.heads},
+                        {"layers", b.layers},   {"scope", to_string(b.scope)},
+                        {"dtype", b.dtype},     {"device", b.device},
+                        {"pass", to_string(b.pass)}, {"warmup", b.warmup},
+                        {"repeats", b.repeats}, {"point_budget_s", b.point_budget_s}};
+  // Written only when set, so that files of sweeps without one read as before.
+  if (b.total_budget_s > 0) out["total_budget_s"] = b.total_budget_s;
+  return out;
+}
+
+BenchConfig bench_config_from_json(const nlohmann::json& j) {
+  using json_fields::get;
+  if (!j.is_object()) throw Error("expected a JSON object, got " + j.dump(), kConfig);
+  BenchConfig c;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "kinds") {
+      c.kinds = read_list<AttentionKind>(value, key, [&](const nlohmann::json& v) {
+        return json_fields::parse_enum(v, kConfig, key, kKindNames);
+      });
+    } else if (key == "lengths") {
+      c.lengths = read_list<std::int64_t>(value, key, [&](const nlohmann::json& v) { return get<std::int64_t>(v, kConfig, key); });
+    } else if (key == "batch") c.batch = get<std::int64_t>(value, kConfig, key);
+    else if (key == "tokens_per_batch") c.tokens_per_batch = get<std::int64_t>(value, kConfig, key);
+    else if (key == "hidden") c.hidden = get<std::int64_t>(value, kConfig, key);
+    else if (key == "heads") c.heads = get<std::int64_t>(value, kConfig, key);
+    else if (key == "layers") c.layers = get<std::int64_t>(value, kConfig, key);
+    else if (key == "scope") c.scope = json_fields::parse_enum(value, kConfig, key, kScopeNames);
+    else if (key == "dtype") c.dtype = get<std::string>(value, kConfig, key);
+    else if (key == "device") c.device = get<std::string>(value, kConfig, key);
+    else if (key == "pass") c.pass = json_fields::parse_enum(value, kConfig, key, kPassNames);
+    else if (key == "warmup") c.warmup = get<int>(value, kConfig, key);
+    else if (key == "repeats") c.repeats = get<int>(value, kConfig, key);
+    else if (key == "point_budget_s") c.point_budget_s = get<double>(value, kConfig, key);
+    else if (key == "total_budget_s") c.total_budget_s = get<double>(value, kConfig, key);
+    else throw Error("unknown key '" + key + "'", kConfig, "valid keys: " + json_fields::key_list(to_json(BenchConfig{})) + ", total_budget_s");
+  }
+  validate(c, /*check_device=*/false);
+  return c;
+}
+
 nlohmann::json bench_json(const BenchConfig& b, const std::vector<BenchPoint>& points, const Roofline* roofline) {
   const RuntimeInfo info = runtime_info();
   nlohmann::json out;
-  std::vector<std::string> kinds;
-  for (const auto k : b.kinds) kinds.push_back(to_string(k));
-  out["config"] = {{"kinds", kinds},       {"lengths", b.lengths},
-                   {"batch", b.batch},     {"tokens_per_batch", b.tokens_per_batch},
-                   {"hidden", b.hidden},   {"heads", b.heads},
-                   {"layers", b.layers},   {"scope", to_string(b.scope)},
-                   {"dtype", b.dtype},     {"device", b.device},
-                   {"pass", to_string(b.pass)}, {"warmup", b.warmup},
-                   {"repeats", b.repeats}, {"point_budget_s", b.point_budget_s}};
+  out["config"] = to_json(b);
   out["machine"] = {{"version", info.version}, {"torch", info.torch_version}, {"threads", info.threads},
                     {"blas", info.blas}};
   // One method for the whole sweep when the points agree (points not run carry "none").

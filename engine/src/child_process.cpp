@@ -1,5 +1,5 @@
-// posix_spawn with both output streams on pipes, a poll loop until the deadline, then
-// SIGKILL, and wait4 for the exit status and ru_maxrss.
+// posix_spawn with both output streams on pipes, a poll loop until the deadline (or a
+// cancel), then SIGKILL, and wait4 for the exit status and ru_maxrss.
 #include "fastformer/child_process.h"
 
 #include "fastformer/error.h"
@@ -26,6 +26,9 @@ namespace fastformer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How often a cancellable child's caller looks at its cancel flag.
+constexpr long long kCancelPollMs = 50;
 
 struct Pipe {
   int read = -1, write = -1;
@@ -59,7 +62,8 @@ bool drain(int fd, std::string& out) {
 
 }  // namespace
 
-ChildResult run_child_process(const std::vector<std::string>& argv, double timeout_s) {
+ChildResult run_child_process(const std::vector<std::string>& argv, double timeout_s,
+                              const std::atomic<bool>* cancel) {
   if (argv.empty()) throw Error("no program to run", "child process");
   Pipe out, err;
   posix_spawn_file_actions_t actions;
@@ -82,25 +86,29 @@ ChildResult run_child_process(const std::vector<std::string>& argv, double timeo
   const auto ms_left = [&] {
     return std::max<long long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
   };
-  // Read both streams until they close (the child ended) or the deadline passes.
-  while (out.read >= 0 || err.read >= 0) {
+  const auto cancelled = [&] { return cancel != nullptr && cancel->load(); };
+  const long long poll_ms = cancel != nullptr ? kCancelPollMs : 1000;
+  // Read both streams until they close (the child ended), the deadline passes or the
+  // caller cancels.
+  while ((out.read >= 0 || err.read >= 0) && !cancelled()) {
     pollfd fds[2] = {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}};
-    const int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(ms_left(), 1000)));
+    const int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(ms_left(), poll_ms)));
     if (ready < 0 && errno != EINTR) break;
     if (fds[0].revents != 0 && !drain(out.read, result.out)) out.close_read();
     if (fds[1].revents != 0 && !drain(err.read, result.err)) err.close_read();
     if (ms_left() == 0) break;
   }
-  // Streams closed does not mean exited: wait, still bounded by the deadline.
+  // Streams closed does not mean exited: wait, still bounded by the deadline and the cancel.
   int status = 0;
   rusage usage{};
   pid_t done = 0;
-  while ((done = ::wait4(pid, &status, WNOHANG, &usage)) == 0 && ms_left() > 0) {
+  while ((done = ::wait4(pid, &status, WNOHANG, &usage)) == 0 && ms_left() > 0 && !cancelled()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (done == 0) {
     ::kill(pid, SIGKILL);
-    result.timed_out = true;
+    if (cancelled()) result.cancelled = true;
+    else result.timed_out = true;
     while ((done = ::wait4(pid, &status, 0, &usage)) < 0 && errno == EINTR) {
     }
   }

@@ -1,14 +1,18 @@
 // The length sweep: statistics of a tiny sweep at every scope, oom, skipped and n/a points
 // recorded without crashing, constant-token batches, a plugged-in runner, rates and the
-// roofline fraction, and the CSV/JSON round trip.
+// roofline fraction, a cancelled sweep, and the CSV/JSON round trips of points and settings.
 #include "fastformer/bench.h"
 
 #include "fastformer/bench_work.h"
 #include "fastformer/error.h"
 #include "fastformer/roofline.h"
 
+#include "error_text.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <atomic>
 
 namespace fastformer {
 namespace {
@@ -233,6 +237,97 @@ TEST(Bench, CsvAndJsonRoundTrip) {
   EXPECT_EQ(j.at("memory_method"), "child-rss");  // from the ok point
   EXPECT_DOUBLE_EQ(j.at("roofline").at("peak_gflops").get<double>(), 120.5);
   EXPECT_TRUE(bench_json(config, points).at("roofline").is_null());
+}
+
+TEST(Bench, ACancelledSweepKeepsThePointsSoFar) {
+  BenchConfig b = tiny();
+  b.scope = BenchScope::layer;
+  std::atomic<bool> cancel{false};
+  std::vector<std::int64_t> asked;
+  // The third point is stopped part-way (the runner sees the flag and gives it back
+  // cancelled); nothing starts after it.
+  const BenchRunner runner = [&](const BenchConfig& c, AttentionKind kind, std::int64_t n) {
+    asked.push_back(n);
+    BenchPoint p = bench_point_header(c, kind, n);
+    p.status = "ok";
+    p.median_ms = 1.0;
+    if (asked.size() == 3) {
+      cancel = true;
+      p.status = "cancelled";
+    }
+    return p;
+  };
+  std::vector<BenchPoint> seen;
+  const auto points = run_bench(b, [&](const BenchPoint& p) { seen.push_back(p); }, runner, nullptr, &cancel);
+  EXPECT_EQ(asked.size(), 3u);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(points[1].n, 16);
+  EXPECT_EQ(points[1].status, "ok");
+  // Cancelled before it starts: no point runs at all.
+  asked.clear();
+  EXPECT_TRUE(run_bench(b, {}, runner, nullptr, &cancel).empty());
+  EXPECT_TRUE(asked.empty());
+}
+
+TEST(Bench, SettingsRoundTripThroughJson) {
+  BenchConfig b;
+  b.kinds = {AttentionKind::softmax};
+  b.lengths = {16, 32, 64};
+  b.batch = 3;
+  b.tokens_per_batch = 65536;
+  b.hidden = 32;
+  b.heads = 2;
+  b.layers = 1;
+  b.scope = BenchScope::core;
+  b.dtype = "bfloat16";
+  b.device = "cuda:3";  // a device this machine may lack still reads back
+  b.pass = BenchPass::train_step;
+  b.warmup = 0;
+  b.repeats = 7;
+  b.point_budget_s = 2.5;
+  b.total_budget_s = 60;
+  const nlohmann::json j = to_json(b);
+  EXPECT_EQ(j.at("total_budget_s"), 60.0);
+  EXPECT_EQ(j.at("pass"), "train-step");
+  const BenchConfig back = bench_config_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_EQ(back.kinds, b.kinds);
+  EXPECT_EQ(back.lengths, b.lengths);
+  EXPECT_EQ(back.batch, 3);
+  EXPECT_EQ(back.tokens_per_batch, 65536);
+  EXPECT_EQ(back.hidden, 32);
+  EXPECT_EQ(back.heads, 2);
+  EXPECT_EQ(back.layers, 1);
+  EXPECT_EQ(back.scope, BenchScope::core);
+  EXPECT_EQ(back.dtype, "bfloat16");
+  EXPECT_EQ(back.device, "cuda:3");
+  EXPECT_EQ(back.pass, BenchPass::train_step);
+  EXPECT_EQ(back.warmup, 0);
+  EXPECT_EQ(back.repeats, 7);
+  EXPECT_DOUBLE_EQ(back.point_budget_s, 2.5);
+  EXPECT_DOUBLE_EQ(back.total_budget_s, 60);
+  // The CLI's "config" object is this one, and without a total budget it has no such key.
+  EXPECT_EQ(bench_json(b, {}).at("config"), j);
+  EXPECT_FALSE(to_json(BenchConfig{}).contains("total_budget_s"));
+  // Missing keys keep the defaults.
+  const BenchConfig partial = bench_config_from_json(nlohmann::json{{"hidden", 64}, {"heads", 4}});
+  EXPECT_EQ(partial.hidden, 64);
+  EXPECT_EQ(partial.lengths, BenchConfig{}.lengths);
+}
+
+TEST(Bench, BadSettingsJsonNamesTheKey) {
+  using testing::error_of;
+  using nlohmann::json;
+  EXPECT_NE(error_of([] { bench_config_from_json(json::array()); }).find("expected a JSON object"), std::string::npos);
+  EXPECT_NE(error_of([] { bench_config_from_json(json{{"kinds", {"linear"}}}); }).find("'kinds'"), std::string::npos);
+  EXPECT_NE(error_of([] { bench_config_from_json(json{{"lengths", "128"}}); }).find("expects a list"), std::string::npos);
+  EXPECT_NE(error_of([] { bench_config_from_json(json{{"hidden", "wide"}}); }).find("'hidden'"), std::string::npos);
+  EXPECT_NE(error_of([] { bench_config_from_json(json{{"colour", 1}}); }).find("unknown key 'colour'"), std::string::npos);
+  EXPECT_NE(error_of([] { bench_config_from_json(json{{"hidden", 10}, {"heads", 3}}); }).find("divisible"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { bench_config_from_json(json{{"device", "tpu"}}); }).find("unknown device"), std::string::npos);
+  EXPECT_NE(error_of([] { bench_config_from_json(json{{"kinds", json::array()}}); }).find("no attention kind"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -55,7 +56,7 @@ struct BenchPoint {
   std::string pass;    // forward | train-step
   std::int64_t n = 0;  // tokens per sequence
   std::int64_t batch = 0;
-  std::string status;  // ok | oom | timeout | skipped | n/a | error
+  std::string status;  // ok | oom | timeout | skipped | n/a | error (| cancelled: never recorded)
   int runs = 0;        // timed runs
   double median_ms = 0, min_ms = 0, p10_ms = 0, p90_ms = 0;
   double tokens_per_s = 0;
@@ -77,13 +78,17 @@ struct BenchPoint {
 using BenchRunner = std::function<BenchPoint(const BenchConfig& config, AttentionKind kind, std::int64_t n)>;
 
 // Runs every (kind, length) point in order; `on_point` sees each one as it finishes, with
-// work, rates and (given a roofline) its fraction of the roofline filled in.
+// work, rates and (given a roofline) its fraction of the roofline filled in. Once `cancel`
+// is true no further point starts and the points so far are returned; a point the runner
+// gives back as `cancelled` (stopped part-way) is dropped.
 std::vector<BenchPoint> run_bench(const BenchConfig& config,
                                   const std::function<void(const BenchPoint&)>& on_point = {},
-                                  const BenchRunner& runner = {}, const Roofline* roofline = nullptr);
+                                  const BenchRunner& runner = {}, const Roofline* roofline = nullptr,
+                                  const std::atomic<bool>* cancel = nullptr);
 
-// Throws fastformer::Error naming the first bad setting.
-void validate(const BenchConfig& config);
+// Throws fastformer::Error naming the first bad setting. With `check_device` false a
+// well-formed device this machine lacks is accepted (a sweep saved on another machine).
+void validate(const BenchConfig& config, bool check_device = true);
 // Sequences per batch at length n.
 std::int64_t bench_batch(const BenchConfig& config, std::int64_t n);
 // The model settings a point builds: paper preset, no dropout, separate layers; the layer
@@ -91,6 +96,12 @@ std::int64_t bench_batch(const BenchConfig& config, std::int64_t n);
 ModelConfig bench_model_config(const BenchConfig& config, AttentionKind kind, std::int64_t n);
 // A point with its identity filled in and no measurement yet.
 BenchPoint bench_point_header(const BenchConfig& config, AttentionKind kind, std::int64_t n);
+
+// The sweep settings as the "config" object of bench_json (total_budget_s only when set),
+// and back: missing keys keep their defaults; unknown keys and bad values throw
+// fastformer::Error naming the key (validate without the device check).
+nlohmann::json to_json(const BenchConfig& config);
+BenchConfig bench_config_from_json(const nlohmann::json& j);
 
 // CSV with a header row; JSON {"config", "machine", "memory_method", "roofline", "points"}.
 std::string bench_csv(const std::vector<BenchPoint>& points);

@@ -1,0 +1,103 @@
+// LearnHeatmap: a QCPColorMap with one cell per tensor element, its colour bar and tick
+// labels that name tokens when there are few enough to read.
+#include "learn_heatmap.h"
+
+#include "chart_export.h"
+#include "weight_colors.h"
+
+#include <qcustomplot.h>
+
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fastformer::ui {
+namespace {
+
+constexpr int kMaxNamedTicks = 40;  // more token labels than this overlap: numbers instead
+
+QCPColorGradient divergingGradient() {
+  QCPColorGradient g;  // blue for negative values, white at zero, red for positive ones
+  g.setColorStopAt(0.0, QColor(33, 102, 172));
+  g.setColorStopAt(0.5, Qt::white);
+  g.setColorStopAt(1.0, QColor(178, 24, 43));
+  return g;
+}
+
+QCPColorGradient weightGradient() {
+  QCPColorGradient g;  // the text view's scale: white → orange-red
+  for (double t : {0.0, 0.25, 0.5, 0.75, 1.0}) g.setColorStopAt(t, weightColor(t));
+  return g;
+}
+
+// Named ticks for `labels` (one per cell), or whole-number ticks when there are too many.
+QSharedPointer<QCPAxisTicker> ticker(const QStringList& labels, int cells) {
+  if (!labels.isEmpty() && cells <= kMaxNamedTicks) {
+    QSharedPointer<QCPAxisTickerText> named(new QCPAxisTickerText);
+    for (int i = 0; i < cells; ++i) named->addTick(i, labels.value(i, QString::number(i)));
+    return named;
+  }
+  QSharedPointer<QCPAxisTickerFixed> fixed(new QCPAxisTickerFixed);
+  fixed->setTickStep(cells <= 20 ? 1.0 : cells <= 80 ? 4.0 : 16.0);
+  fixed->setScaleStrategy(QCPAxisTickerFixed::ssNone);
+  return fixed;
+}
+
+}  // namespace
+
+LearnHeatmap::LearnHeatmap(const QString& exportName, QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+  map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
+  map_->setInterpolate(false);
+  scale_ = new QCPColorScale(plot_);
+  scale_->setBarWidth(10);
+  plot_->plotLayout()->addElement(0, 1, scale_);
+  map_->setColorScale(scale_);
+  // The colour bar as tall as the map.
+  auto* margins = new QCPMarginGroup(plot_);
+  plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+  scale_->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+  plot_->yAxis->setRangeReversed(true);  // the first row on top, as a matrix is read
+  for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) {
+    axis->grid()->setVisible(false);
+    axis->setSubTicks(false);
+    axis->setTickLength(0, 3);
+  }
+  plot_->plotLayout()->insertRow(0);
+  plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, "", QFont(font().family(), 10, QFont::Bold)));
+  plot_->setMinimumHeight(200);
+  addExportMenu(*plot_, exportName);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(plot_);
+}
+
+void LearnHeatmap::setGrid(const HeatGrid& grid, const QString& title) {
+  const int rows = std::max(1, grid.rows), columns = std::max(1, grid.columns);
+  map_->data()->setSize(columns, rows);
+  map_->data()->setRange(QCPRange(0, columns - 1), QCPRange(0, rows - 1));
+  double extent = 1e-12;
+  for (int r = 0; r < grid.rows; ++r) {
+    for (int c = 0; c < grid.columns; ++c) {
+      const double v = grid.values[static_cast<std::size_t>(r * grid.columns + c)];
+      map_->data()->setCell(c, r, v);
+      extent = std::max(extent, std::abs(v));
+    }
+  }
+  // Weights from 0 to the largest; signed values symmetric about 0 so that white is zero.
+  map_->setGradient(grid.weights ? weightGradient() : divergingGradient());
+  map_->setDataRange(grid.weights ? QCPRange(0, extent) : QCPRange(-extent, extent));
+  plot_->xAxis->setTicker(ticker(grid.columnLabels, columns));
+  plot_->yAxis->setTicker(ticker(grid.rowLabels, rows));
+  int longest = 0;
+  for (const QString& label : grid.columnLabels) longest = std::max(longest, static_cast<int>(label.size()));
+  plot_->xAxis->setTickLabelRotation(!grid.columnLabels.isEmpty() && columns * std::max(longest, 2) > 30 ? -60 : 0);
+  plot_->xAxis->setLabel(grid.columnTitle);
+  plot_->yAxis->setLabel(grid.rowTitle);
+  plot_->xAxis->setRange(-0.5, columns - 0.5);
+  plot_->yAxis->setRange(-0.5, rows - 0.5);
+  if (auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0))) heading->setText(title);
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+}  // namespace fastformer::ui

@@ -56,6 +56,7 @@ void run_eval(const EvalOptions& o) {
   }
   std::cout << trained.dir.string() << " on " << spec << " (" << o.split << " split)\n";
   if (splits.report.bad_rows > 0) std::cout << splits.report.bad_rows << " bad rows skipped\n";
+  for (const auto& problem : splits.report.problems) std::cout << "  skipped: " << problem << "\n";
   if (encoded.truncated > 0) std::cout << encoded.truncated << " documents truncated to " << max_len << " tokens\n";
   std::cout << format_metrics(metrics, labels);
 }

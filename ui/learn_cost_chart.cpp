@@ -9,7 +9,7 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
-#include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QSlider>
 #include <QVBoxLayout>
@@ -80,24 +80,33 @@ LearnCostChart::LearnCostChart(QWidget* parent) : QWidget(parent), plot_(new QCu
   plot_->xAxis->setRange(lengthAt(kFirstLength), lengthAt(kLastLength));
   marker_ = new QCPItemStraightLine(plot_);
   marker_->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));
+  // The legend in a row under the axes, two entries a row, so that it hides no curve.
   plot_->legend->setVisible(true);
   plot_->legend->setFont(QFont(font().family(), 8));
-  plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+  plot_->legend->setBorderPen(Qt::NoPen);
+  plot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  plot_->legend->setWrap(2);
+  plot_->axisRect()->insetLayout()->take(plot_->legend);
+  plot_->plotLayout()->addElement(1, 0, plot_->legend);
+  plot_->plotLayout()->setRowStretchFactor(1, 0.001);
   plot_->setMinimumHeight(200);
   addExportMenu(*plot_, "attention_cost");
+  setMeasuredPoints({});  // none until a sweep is given
 
-  auto* grid = new QGridLayout;
-  grid->addWidget(new QLabel("Length"), 0, 0);
-  grid->addWidget(length_, 0, 1);
-  grid->addWidget(lengthLabel_, 0, 2);
-  grid->addWidget(new QLabel("Width"), 1, 0);
-  grid->addWidget(hidden_, 1, 1);
-  grid->addWidget(hiddenLabel_, 1, 2);
-  grid->addWidget(new QLabel("Chart"), 2, 0);
-  grid->addWidget(curve_, 2, 1, Qt::AlignLeft);
+  auto* sliders = new QHBoxLayout;
+  sliders->addWidget(new QLabel("Length"));
+  sliders->addWidget(length_, 3);
+  sliders->addWidget(lengthLabel_);
+  sliders->addSpacing(12);
+  sliders->addWidget(new QLabel("Width"));
+  sliders->addWidget(hidden_, 1);
+  sliders->addWidget(hiddenLabel_);
+  sliders->addSpacing(12);
+  sliders->addWidget(new QLabel("Chart"));
+  sliders->addWidget(curve_);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
-  layout->addLayout(grid);
+  layout->addLayout(sliders);
   layout->addWidget(counters_);
   layout->addWidget(plot_, 1);
 

@@ -15,7 +15,7 @@
 namespace fastformer::ui {
 namespace {
 
-constexpr int kMaxNamedTicks = 40;  // more token labels than this overlap: numbers instead
+constexpr int kMaxNamedTicks = 16;  // labels an axis has room for; beyond, every k-th cell is named
 
 QCPColorGradient divergingGradient() {
   QCPColorGradient g;  // blue for negative values, white at zero, red for positive ones
@@ -31,11 +31,12 @@ QCPColorGradient weightGradient() {
   return g;
 }
 
-// Named ticks for `labels` (one per cell), or whole-number ticks when there are too many.
+// Named ticks for `labels` (every cell, or every k-th when there are many), else whole numbers.
 QSharedPointer<QCPAxisTicker> ticker(const QStringList& labels, int cells) {
-  if (!labels.isEmpty() && cells <= kMaxNamedTicks) {
+  if (!labels.isEmpty()) {
+    const int every = (cells + kMaxNamedTicks - 1) / kMaxNamedTicks;
     QSharedPointer<QCPAxisTickerText> named(new QCPAxisTickerText);
-    for (int i = 0; i < cells; ++i) named->addTick(i, labels.value(i, QString::number(i)));
+    for (int i = 0; i < cells; i += every) named->addTick(i, labels.value(i, QString::number(i)));
     return named;
   }
   QSharedPointer<QCPAxisTickerFixed> fixed(new QCPAxisTickerFixed);
@@ -96,6 +97,13 @@ void LearnHeatmap::setGrid(const HeatGrid& grid, const QString& title) {
   plot_->yAxis->setLabel(grid.rowTitle);
   plot_->xAxis->setRange(-0.5, columns - 0.5);
   plot_->yAxis->setRange(-0.5, rows - 0.5);
+  plot_->clearItems();
+  for (int c = grid.columnGroup; grid.columnGroup > 0 && c < columns; c += grid.columnGroup) {
+    auto* line = new QCPItemStraightLine(plot_);
+    line->point1->setCoords(c - 0.5, 0);
+    line->point2->setCoords(c - 0.5, 1);
+    line->setPen(QPen(QColor(60, 60, 60), 1.5));
+  }
   if (auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0))) heading->setText(title);
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }

@@ -21,6 +21,7 @@ struct HeatGrid {
   QString rowTitle, columnTitle;       // "token", "head", "dimension"
   QStringList rowLabels, columnLabels;  // tick labels (e.g. token pieces); empty: numbers
   bool weights = false;                 // non-negative weights (sequential scale from 0)
+  int columnGroup = 0;                  // > 0: a line between every columnGroup columns (heads)
 };
 
 class LearnHeatmap : public QWidget {

@@ -70,6 +70,7 @@ LearnStepData stepData(const LearnStep& s, const LearnTrace& t, const QStringLis
   g.columnTitle = QString::fromStdString(s.columns);
   if (s.columns == "dimension" && s.rows == "token") {
     g.columnTitle = QString("dimension (%1 heads × %2)").arg(t.heads).arg(t.head_dim);
+    g.columnGroup = static_cast<int>(t.head_dim);
   }
   g.rowLabels = axisLabels(s.rows, pieces, g.rows);
   g.columnLabels = axisLabels(s.columns, pieces, g.columns);
@@ -131,6 +132,7 @@ LearnWorkspace::LearnWorkspace(QWidget* parent) : QWidget(parent), layer_(std::m
   split->addWidget(cost_);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
+  split->setSizes({560, 320});
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addLayout(top);

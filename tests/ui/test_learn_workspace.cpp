@@ -194,7 +194,7 @@ class LearnWorkspaceTest : public QObject {
     // A small untrained checkpoint with a word tokenizer.
     QTemporaryDir dir;
     fastformer::ModelConfig c = fastformer::preset("paper");
-    c.vocab_size = 40, c.hidden = 16, c.heads = 4, c.ffn = 16, c.max_len = 16, c.init_std = 0.5;
+    c.vocab_size = 40, c.hidden = 64, c.heads = 4, c.ffn = 16, c.max_len = 40, c.init_std = 0.5;
     const auto tokenizer = fastformer::train_tokenizer({"word", 40, 1, true}, {kSentence.toStdString()});
     fastformer::Model model(c);
     const std::string path = dir.filePath("ck").toStdString();
@@ -215,6 +215,16 @@ class LearnWorkspaceTest : public QObject {
     QCOMPARE(workspace.costChart()->heads(), 4);
     workspace.setStep(3);
     QVERIFY(holds(workspace.stepMap(), want.step("alpha").tensor));
+    // A sentence longer than the walk's limit is cut to kMaxTokens tokens.
+    workspace.setSentence(QString("word ").repeated(2 * LearnWorkspace::kMaxTokens));
+    QCOMPARE(workspace.trace()->tokens, std::int64_t{LearnWorkspace::kMaxTokens});
+    const QString shots = qEnvironmentVariable("FF_LEARN_SHOTS");
+    if (!shots.isEmpty()) {
+      workspace.resize(1400, 900);
+      workspace.setStep(0);
+      QTest::qWait(50);
+      QVERIFY(workspace.grab().save(shots + "/learn_checkpoint_long.png"));
+    }
   }
 
   // The whole workspace drawn at a few steps, with a sweep's points; FF_LEARN_SHOTS=DIR keeps the PNGs.

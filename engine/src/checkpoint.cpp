@@ -1,10 +1,13 @@
-// Checkpoint directory save/load with an atomic rename and strict parameter matching.
+// Checkpoint directory save/load with an atomic swap and strict parameter matching.
 #include "fastformer/checkpoint.h"
 
 #include "fastformer/error.h"
 
 #include <torch/torch.h>
 
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
 #include <fstream>
 #include <set>
 #include <unistd.h>
@@ -22,8 +25,38 @@ void write_text_file(const fs::path& path, const std::string& text) {
   if (!out) throw Error("could not write file", path.string(), "check free disk space and permissions");
 }
 
-fs::path sibling(const fs::path& dir, const std::string& tag) {
-  return dir.parent_path() / ("." + dir.filename().string() + "." + tag + "-" + std::to_string(::getpid()));
+fs::path sibling(const fs::path& dir, const std::string& tag, pid_t pid = ::getpid()) {
+  return dir.parent_path() / ("." + dir.filename().string() + "." + tag + "-" + std::to_string(pid));
+}
+
+// The siblings ".NAME.TAG-PID" that a save killed midway left behind, with their pid.
+std::vector<std::pair<fs::path, pid_t>> leftovers(const fs::path& dir, const std::string& tag) {
+  std::vector<std::pair<fs::path, pid_t>> out;
+  const std::string prefix = "." + dir.filename().string() + "." + tag + "-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir.parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    try {
+      out.emplace_back(entry.path(), static_cast<pid_t>(std::stol(name.substr(prefix.size()))));
+    } catch (const std::exception&) {
+    }
+  }
+  return out;
+}
+
+bool process_alive(pid_t pid) { return pid == ::getpid() || ::kill(pid, 0) == 0 || errno == EPERM; }
+
+// Swaps two directories in one step (Linux renameat2): `target` is at every instant either
+// the old or the new checkpoint. False where the file system cannot.
+bool exchange(const fs::path& a, const fs::path& b) {
+#ifdef RENAME_EXCHANGE
+  return ::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
+#else
+  (void)a;
+  (void)b;
+  return false;
+#endif
 }
 
 }  // namespace
@@ -69,6 +102,10 @@ void save_checkpoint(const fs::path& dir, Model& model, const std::vector<std::s
   const fs::path target = fs::absolute(dir).lexically_normal();
   const fs::path tmp = sibling(target, "tmp");
   std::error_code ec;
+  // Half-written copies of saves that were killed (their process is gone) are removed.
+  for (const auto& [path, pid] : leftovers(target, "tmp")) {
+    if (!process_alive(pid)) fs::remove_all(path, ec);
+  }
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp);
   try {
@@ -84,23 +121,48 @@ void save_checkpoint(const fs::path& dir, Model& model, const std::vector<std::s
     write_text_file(tmp / "config.json", config.dump(2) + "\n");
     save_safetensors((tmp / "model.safetensors").string(), parameters_for_saving(model),
                      {{"format", kFormatName}});
-    // A directory cannot be renamed over a non-empty one: move the old one aside first,
-    // so at every instant `dir` is either the old or the new complete checkpoint.
-    const fs::path old = sibling(target, "old");
-    fs::remove_all(old, ec);
-    if (fs::exists(target)) fs::rename(target, old);
-    fs::rename(tmp, target);
-    fs::remove_all(old, ec);
+    if (fs::exists(target) && exchange(tmp, target)) {
+      fs::remove_all(tmp, ec);  // now the previous checkpoint
+    } else {
+      // A directory cannot be renamed over a non-empty one: without an atomic swap the old
+      // one moves aside first; a save killed between the two renames leaves it there, and
+      // loading falls back to it (existing_checkpoint).
+      const fs::path old = sibling(target, "old");
+      fs::remove_all(old, ec);
+      if (fs::exists(target)) fs::rename(target, old);
+      fs::rename(tmp, target);
+      fs::remove_all(old, ec);
+    }
+    // The new checkpoint is in place: what killed saves moved aside is no longer needed.
+    for (const auto& [path, pid] : leftovers(target, "old")) {
+      if (!process_alive(pid)) fs::remove_all(path, ec);
+    }
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(tmp, ec);
     throw Error(e.what(), dir.string(), "check free disk space and permissions");
+  } catch (const Error& e) {
+    // Named by the checkpoint the user asked for, not the temporary copy that failed.
+    fs::remove_all(tmp, ec);
+    throw Error("could not save the checkpoint (" + e.problem() + "; the previous one is kept)", dir.string(),
+                e.hint());
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;
   }
 }
 
-CheckpointContents read_checkpoint_config(const fs::path& dir) {
+fs::path existing_checkpoint(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir / "config.json", ec) || fs::exists(dir, ec)) return dir;
+  const fs::path target = fs::absolute(dir).lexically_normal();
+  for (const auto& [path, pid] : leftovers(target, "old")) {
+    if (fs::exists(path / "config.json", ec) && fs::exists(path / "model.safetensors", ec)) return path;
+  }
+  return dir;
+}
+
+CheckpointContents read_checkpoint_config(const fs::path& requested) {
+  const fs::path dir = existing_checkpoint(requested);
   const fs::path path = dir / "config.json";
   std::ifstream in(path);
   if (!in) throw Error("cannot open checkpoint config", path.string(), "is this a checkpoint directory?");
@@ -134,7 +196,8 @@ CheckpointContents read_checkpoint_config(const fs::path& dir) {
   return out;
 }
 
-LoadedCheckpoint load_checkpoint(const fs::path& dir) {
+LoadedCheckpoint load_checkpoint(const fs::path& requested) {
+  const fs::path dir = existing_checkpoint(requested);
   LoadedCheckpoint out;
   out.contents = read_checkpoint_config(dir);
   out.model = Model(out.contents.config);

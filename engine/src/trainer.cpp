@@ -133,7 +133,7 @@ Trainer::Trainer(ModelConfig model_config, TrainConfig train_config, TrainingDat
   }
   s.model->to(device);
   s.optimizer = make_optimizer(s.model, s.config);
-  if (resume) s.counters = load_train_state(s.run_dir / "last", *s.optimizer);
+  if (resume) s.counters = load_train_state(existing_checkpoint(s.run_dir / "last"), *s.optimizer);
   s.batches_per_epoch = static_cast<std::int64_t>(epoch_batches(s.data, s.config, 0).size());
   s.total_steps = s.config.epochs * s.batches_per_epoch;
   if (s.config.max_steps > 0) s.total_steps = std::min(s.total_steps, s.config.max_steps);

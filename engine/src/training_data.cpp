@@ -60,7 +60,9 @@ TrainingData prepare_training_data(const std::string& spec, const ReadOptions& r
 
 TrainedModel load_trained_model(const fs::path& path) {
   TrainedModel out;
-  out.dir = fs::exists(path / "config.json") || !fs::exists(path / "best" / "config.json") ? path : path / "best";
+  out.dir = existing_checkpoint(
+      fs::exists(path / "config.json") || !fs::exists(existing_checkpoint(path / "best") / "config.json") ? path
+                                                                                                          : path / "best");
   out.checkpoint = load_checkpoint(out.dir);
   const nlohmann::json& extra = out.checkpoint.contents.extra;
   if (!extra.contains("tokenizer")) {

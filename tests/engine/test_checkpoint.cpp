@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <set>
+#include <unistd.h>
 
 namespace fastformer {
 namespace {
@@ -139,6 +140,33 @@ TEST_F(CheckpointTest, SavingReplacesAnExistingCheckpoint) {
   save_checkpoint(dir_ / "ckpt", second, {"x", "y", "z"});
   LoadedCheckpoint loaded = load_checkpoint(dir_ / "ckpt");
   EXPECT_EQ(loaded.contents.labels[0], "x");
+  EXPECT_TRUE(torch::equal(parameters_for_saving(loaded.model)[0].second, parameters_for_saving(second)[0].second));
+}
+
+// A save killed between moving the previous checkpoint aside and moving the new one in
+// (only possible where the file system has no atomic swap) leaves ".ckpt.old-PID": loading
+// "ckpt" finds it. A half-written ".ckpt.tmp-PID" of a dead process is removed by the next
+// save, and so is the moved-aside copy once a new checkpoint is in place; a copy of a live
+// process is not touched.
+TEST_F(CheckpointTest, AnInterruptedSaveLeavesALoadableCheckpointAndIsCleanedUp) {
+  torch::manual_seed(1);
+  Model first(tiny_config());
+  save_checkpoint(dir_ / "ckpt", first, {"a", "b", "c"});
+  fs::rename(dir_ / "ckpt", dir_ / ".ckpt.old-4000000");
+  EXPECT_EQ(existing_checkpoint(dir_ / "ckpt"), fs::absolute(dir_ / ".ckpt.old-4000000").lexically_normal());
+  LoadedCheckpoint loaded = load_checkpoint(dir_ / "ckpt");
+  EXPECT_TRUE(torch::equal(parameters_for_saving(loaded.model)[0].second, parameters_for_saving(first)[0].second));
+
+  fs::create_directories(dir_ / ".ckpt.tmp-4000001");  // no such process
+  fs::create_directories(dir_ / (".ckpt.tmp-" + std::to_string(::getppid())));  // alive
+  torch::manual_seed(2);
+  Model second(tiny_config());
+  save_checkpoint(dir_ / "ckpt", second, {"a", "b", "c"});
+  EXPECT_FALSE(fs::exists(dir_ / ".ckpt.tmp-4000001"));
+  EXPECT_FALSE(fs::exists(dir_ / ".ckpt.old-4000000"));
+  EXPECT_TRUE(fs::exists(dir_ / (".ckpt.tmp-" + std::to_string(::getppid()))));
+  EXPECT_EQ(existing_checkpoint(dir_ / "ckpt"), dir_ / "ckpt");
+  loaded = load_checkpoint(dir_ / "ckpt");
   EXPECT_TRUE(torch::equal(parameters_for_saving(loaded.model)[0].second, parameters_for_saving(second)[0].second));
 }
 

@@ -35,9 +35,17 @@ struct CheckpointContents {
 // fields to merge into config.json (e.g. {"tokenizer": …}).
 using CheckpointExtras = std::function<nlohmann::json(const std::filesystem::path& tmp_dir)>;
 
-// Writes `dir` as a whole: nothing is visible at `dir` until every file is written.
+// Writes `dir` as a whole: nothing is visible at `dir` until every file is written, and a
+// previous checkpoint there is swapped out in one step (renameat2 RENAME_EXCHANGE), so a
+// process killed at any moment leaves the old or the new checkpoint complete. Copies left
+// by saves that were killed are removed by the next save.
+
 void save_checkpoint(const std::filesystem::path& dir, Model& model, const std::vector<std::string>& labels,
                      const nlohmann::json& extra = nlohmann::json::object(), const CheckpointExtras& write_more = {});
+
+// `dir`, or where the file system has no atomic swap and a save was killed between moving
+// the previous checkpoint aside and moving the new one in, that previous checkpoint.
+std::filesystem::path existing_checkpoint(const std::filesystem::path& dir);
 
 // Reads config.json only (validated, with the format version checked).
 CheckpointContents read_checkpoint_config(const std::filesystem::path& dir);

@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include <cstdio>
+
 #include <cmath>
 
 namespace fastformer {
@@ -28,8 +30,15 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x, const torch:
                                             LayerTrace* trace, std::int64_t max_trace_values) {
   const auto B = x.size(0), T = x.size(1);
   if (trace != nullptr && B * heads_ * T * T > max_trace_values) {
-    throw Error("tracing softmax attention needs B×H×T×T = " + std::to_string(B * heads_ * T * T) +
-                    " weights, above the cap of " + std::to_string(max_trace_values),
+    const auto gib = [](std::int64_t values) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.2f GiB", static_cast<double>(values) * 4.0 / (1u << 30));
+      return std::string(text);
+    };
+    throw Error("tracing softmax attention at T=" + std::to_string(T) + " needs B×H×T×T = " +
+                    std::to_string(B * heads_ * T * T) + " weights (" + gib(B * heads_ * T * T) +
+                    " of float32), above the cap of " + std::to_string(max_trace_values) + " (" +
+                    gib(max_trace_values) + ")",
                 "softmax attention trace", "trace fewer or shorter sequences, or raise the cap");
   }
   const auto split_heads = [&](const torch::Tensor& t) {

@@ -107,5 +107,14 @@ damaged ck_shape && patch_header "$work/ck_shape" 't["shape"] = list(reversed(t[
 expect_error checkpoint_wrong_shape "model\.safetensors" -- "${ff[@]}" "${load[@]}" "$work/ck_shape"
 [[ ! -e "$work/o.st" ]] || { echo "FAIL: a failed load wrote $work/o.st"; failures=$((failures + 1)); }
 
+# ---- limits: refused up front with the estimate, not by the allocator ----
+"${ff[@]}" init --set hidden=16 --set heads=2 --set max_len=250000 --set attention=softmax --vocab-size 20 --out "$work/ck_long" >/dev/null
+"${PYTHON:-python3}" -c "print(' '.join(['5'] * 250000))" >"$work/250k.ids"
+"${PYTHON:-python3}" -c "print(' '.join(['5'] * 8000))" >"$work/8k.ids"
+expect_error limit_activations "1 × 250000 tokens needs about [0-9.]+ GiB of activations, [0-9.]+ GiB is free" -- \
+  "${ff[@]}" forward --checkpoint "$work/ck_long" --ids-file "$work/250k.ids" --out "$work/o.st"
+expect_error limit_softmax_trace "T=8000 needs .* \(0\.48 GiB of float32\), above the cap" -- \
+  "${ff[@]}" forward --checkpoint "$work/ck_long" --ids-file "$work/8k.ids" --out "$work/o.st"
+
 echo "bad inputs: $failures failures"
 exit $((failures > 0))

@@ -7,6 +7,8 @@
 
 #include <qcustomplot.h>
 
+#include <QMouseEvent>
+#include <QToolTip>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -68,12 +70,30 @@ LearnHeatmap::LearnHeatmap(const QString& exportName, QWidget* parent) : QWidget
   plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, "", QFont(font().family(), 10, QFont::Bold)));
   plot_->setMinimumHeight(200);
   addExportMenu(*plot_, exportName);
+  connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* event) {
+    QToolTip::showText(event->globalPosition().toPoint(), cellText(event->position()), plot_);
+  });
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(plot_);
 }
 
+QString LearnHeatmap::cellText(const QPointF& pixel) const {
+  double key = 0, value = 0;
+  map_->pixelsToCoords(pixel, key, value);
+  const int c = static_cast<int>(std::lround(key)), r = static_cast<int>(std::lround(value));
+  if (c < 0 || r < 0 || c >= grid_.columns || r >= grid_.rows) return {};
+  const auto name = [](const QString& title, const QStringList& labels, int i) {
+    if (i >= labels.size()) return QString("%1 %2").arg(title).arg(i);
+    return labels[i].startsWith(title) ? labels[i] : QString("%1 '%2'").arg(title, labels[i]);
+  };
+  return QString("%1 · %2 · %3")
+      .arg(name(grid_.rowTitle, grid_.rowLabels, r), name(grid_.columnTitle, grid_.columnLabels, c))
+      .arg(grid_.values[static_cast<std::size_t>(r * grid_.columns + c)], 0, 'g', 4);
+}
+
 void LearnHeatmap::setGrid(const HeatGrid& grid, const QString& title) {
+  grid_ = grid;
   const int rows = std::max(1, grid.rows), columns = std::max(1, grid.columns);
   map_->data()->setSize(columns, rows);
   map_->data()->setRange(QCPRange(0, columns - 1), QCPRange(0, rows - 1));
@@ -93,7 +113,7 @@ void LearnHeatmap::setGrid(const HeatGrid& grid, const QString& title) {
   int longest = 0;
   for (const QString& label : grid.columnLabels) longest = std::max(longest, static_cast<int>(label.size()));
   plot_->xAxis->setTickLabelRotation(!grid.columnLabels.isEmpty() && columns * std::max(longest, 2) > 30 ? -60 : 0);
-  plot_->xAxis->setLabel(grid.columnTitle);
+  plot_->xAxis->setLabel(grid.columnNote.isEmpty() ? grid.columnTitle : grid.columnTitle + " " + grid.columnNote);
   plot_->yAxis->setLabel(grid.rowTitle);
   plot_->xAxis->setRange(-0.5, columns - 0.5);
   plot_->yAxis->setRange(-0.5, rows - 0.5);

@@ -19,6 +19,7 @@ struct HeatGrid {
   int rows = 0, columns = 0;
   std::vector<float> values;           // rows · columns, row-major
   QString rowTitle, columnTitle;       // "token", "head", "dimension"
+  QString columnNote;                   // added to the column axis's label, e.g. "(2 heads × 8)"
   QStringList rowLabels, columnLabels;  // tick labels (e.g. token pieces); empty: numbers
   bool weights = false;                 // non-negative weights (sequential scale from 0)
   int columnGroup = 0;                  // > 0: a line between every columnGroup columns (heads)
@@ -32,8 +33,11 @@ class LearnHeatmap : public QWidget {
   QCustomPlot* plot() const { return plot_; }
   // Cell (column, row) holds values[row · columns + column].
   QCPColorMap* map() const { return map_; }
+  // "token 'word' · dimension 3 · 0.5123" for the cell under `pixel`; empty outside the map.
+  QString cellText(const QPointF& pixel) const;
 
  private:
+  HeatGrid grid_;
   QCustomPlot* plot_;
   QCPColorMap* map_;
   QCPColorScale* scale_;

@@ -69,7 +69,7 @@ LearnStepData stepData(const LearnStep& s, const LearnTrace& t, const QStringLis
   g.rowTitle = QString::fromStdString(s.rows);
   g.columnTitle = QString::fromStdString(s.columns);
   if (s.columns == "dimension" && s.rows == "token") {
-    g.columnTitle = QString("dimension (%1 heads × %2)").arg(t.heads).arg(t.head_dim);
+    g.columnNote = QString("(%1 heads × %2)").arg(t.heads).arg(t.head_dim);
     g.columnGroup = static_cast<int>(t.head_dim);
   }
   g.rowLabels = axisLabels(s.rows, pieces, g.rows);

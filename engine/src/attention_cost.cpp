@@ -15,6 +15,13 @@ OpCount projection(double N, double in, double out) { return {N * in * out, 2 * 
 // A softmax over `scores` values: 2 products each (scale, divide), 5 FLOPs each.
 OpCount softmax(double scores) { return {2 * scores, 5 * scores, kFloatBytes * scores}; }
 
+void check_shape(std::int64_t n, std::int64_t d, std::int64_t h) {
+  if (n < 1 || d < 1 || h < 1 || d % h != 0) {
+    throw Error("bad attention shape N=" + std::to_string(n) + " D=" + std::to_string(d) + " H=" + std::to_string(h),
+                "attention_cost", "N, D and H must be positive and H must divide D");
+  }
+}
+
 }  // namespace
 
 const OpCount& AttentionCosts::at(const std::string& name) const {
@@ -25,10 +32,7 @@ const OpCount& AttentionCosts::at(const std::string& name) const {
 }
 
 AttentionCosts additive_costs(std::int64_t n, std::int64_t d, std::int64_t h, bool share_qv, ScoreKind score) {
-  if (n < 1 || d < 1 || h < 1 || d % h != 0) {
-    throw Error("bad attention shape N=" + std::to_string(n) + " D=" + std::to_string(d) + " H=" + std::to_string(h),
-                "attention_cost", "N, D and H must be positive and H must divide D");
-  }
+  check_shape(n, d, h);
   const double N = static_cast<double>(n), D = static_cast<double>(d), H = static_cast<double>(h);
   // A token's score: per_head w_h·s_i,h is D products over all heads; head_mixing W s_i is D·H.
   const double score_macs = score == ScoreKind::per_head ? N * D : N * D * H;
@@ -44,42 +48,41 @@ AttentionCosts additive_costs(std::int64_t n, std::int64_t d, std::int64_t h, bo
   // An element-wise product over (N,D).
   const OpCount product{N * D, N * D, kFloatBytes * N * D};
 
+  // Per step: multiply-adds | FLOPs | bytes written (float32), with s = N·D (per_head scores).
   AttentionCosts c;
   c.steps = {
-      {"Q", projection(N, D, D)},                        // Q = x Wq + bq        (N,D)
-      {"K", projection(N, D, D)},                        // K = x Wk + bk        (N,D)
-      {"V", share_qv ? OpCount{} : projection(N, D, D)},  // V = x Wv + bv, or Q (N,D)
-      {"alpha", pooling_weights()},                      // Eq. 3: α             (H,N)
-      {"q", weighted_sum},                               // Eq. 3: q = Σ α_i Q_i (H,Dh)
-      {"P", product},                                    // Eq. 4: P_i = q ⊙ K_i (N,D)
-      {"beta", pooling_weights()},                       // Eq. 5: β             (H,N)
-      {"k", weighted_sum},                               // Eq. 5: k = Σ β_i P_i (H,Dh)
-      {"U", product},                                    // Eq. 6: U_i = k ⊙ V_i (N,D)
-      {"R", projection(N, D, D)},                        // Eq. 6: R = U Wr + br (N,D)
-      {"A", {0, N * D, kFloatBytes * N * D}},            // Eq. 6: A = R + Q     (N,D)
+      {"Q", projection(N, D, D)},                        // Q = x Wq + bq          N·D² | 2N·D² | 4N·D
+      {"K", projection(N, D, D)},                        // K = x Wk + bk          N·D² | 2N·D² | 4N·D
+      {"V", share_qv ? OpCount{} : projection(N, D, D)},  // V = x Wv + bv, or Q   N·D² | 2N·D² | 4N·D, or 0
+      {"alpha", pooling_weights()},                      // Eq. 3: α (H,N)         s + 2N·H | 2s + 5N·H | 4N·H
+      {"q", weighted_sum},                               // Eq. 3: q = Σ α_i Q_i   N·D | 2N·D | 4D
+      {"P", product},                                    // Eq. 4: P_i = q ⊙ K_i   N·D | N·D | 4N·D
+      {"beta", pooling_weights()},                       // Eq. 5: β (H,N)         s + 2N·H | 2s + 5N·H | 4N·H
+      {"k", weighted_sum},                               // Eq. 5: k = Σ β_i P_i   N·D | 2N·D | 4D
+      {"U", product},                                    // Eq. 6: U_i = k ⊙ V_i   N·D | N·D | 4N·D
+      {"R", projection(N, D, D)},                        // Eq. 6: R = U Wr + br   N·D² | 2N·D² | 4N·D
+      {"A", {0, N * D, kFloatBytes * N * D}},            // Eq. 6: A = R + Q       0 | N·D | 4N·D
   };
   for (const CostStep& step : c.steps) c.total += step.count;
   return c;
 }
 
 AttentionCosts softmax_costs(std::int64_t n, std::int64_t d, std::int64_t h) {
-  if (n < 1 || d < 1 || h < 1 || d % h != 0) {
-    throw Error("bad attention shape N=" + std::to_string(n) + " D=" + std::to_string(d) + " H=" + std::to_string(h),
-                "attention_cost", "N, D and H must be positive and H must divide D");
-  }
+  check_shape(n, d, h);
   const double N = static_cast<double>(n), D = static_cast<double>(d), H = static_cast<double>(h);
   // Every head compares every pair of tokens: H·N·N dot products of length Dh = N²·D
   // multiply-adds, and as many again to mix the values with the weights.
   const OpCount pairwise{N * N * D, 2 * N * N * D, kFloatBytes * H * N * N};
+  // Per step: multiply-adds | FLOPs | bytes written (float32).
   AttentionCosts c;
   c.steps = {
-      {"Q", projection(N, D, D)},                                  // (N,D)
-      {"K", projection(N, D, D)},                                  // (N,D)
-      {"V", projection(N, D, D)},                                  // (N,D)
-      {"scores", pairwise},                                        // S = QKᵀ/√Dh  (H,N,N)
-      {"weights", softmax(H * N * N)},                             // softmax_j(S)  (H,N,N)
-      {"O", {N * N * D, 2 * N * N * D, kFloatBytes * N * D}},      // O = weights·V (N,D)
-      {"Wo", projection(N, D, D)},                                 // O Wo + bo     (N,D)
+      {"Q", projection(N, D, D)},                              // (N,D)    N·D² | 2N·D² | 4N·D
+      {"K", projection(N, D, D)},                              // (N,D)    N·D² | 2N·D² | 4N·D
+      {"V", projection(N, D, D)},                              // (N,D)    N·D² | 2N·D² | 4N·D
+      {"scores", pairwise},                                    // S = QKᵀ/√Dh (H,N,N)   N²·D | 2N²·D | 4H·N²
+      {"weights", softmax(H * N * N)},                         // softmax_j(S) (H,N,N)  2H·N² | 5H·N² | 4H·N²
+      {"O", {N * N * D, 2 * N * N * D, kFloatBytes * N * D}},  // O = W V (N,D)         N²·D | 2N²·D | 4N·D
+      {"Wo", projection(N, D, D)},                             // O Wo + bo (N,D)       N·D² | 2N·D² | 4N·D
   };
   for (const CostStep& step : c.steps) c.total += step.count;
   return c;

@@ -75,6 +75,14 @@ class LearnWorkspaceTest : public QObject {
       QVERIFY(workspace.stepCountLabel()->text().contains(QString::fromStdString(step.shape)));
       QVERIFY(!workspace.stepView()->textLabel()->text().isEmpty());
     }
+    // Hovering a cell names it: α of head 1 at token 2 ("quick").
+    workspace.setStep(3);
+    workspace.stepPlot()->replot();
+    double x = 0, y = 0;
+    workspace.stepMap()->coordsToPixels(2, 1, x, y);
+    const QString hover = workspace.stepView()->heatmap()->cellText(QPointF(x, y));
+    QVERIFY2(hover.startsWith("head 1 · token 'quick' · " + QString::number(want.step("alpha").tensor[1][2].item<float>(), 'g', 4)),
+             qPrintable(hover));
     // The softmax side: the chosen head's N×N scores and weights.
     LearnSoftmaxView* softmax = workspace.softmaxView();
     for (int h = 0; h < 2; ++h) {

@@ -13,9 +13,12 @@ namespace fastformer::ui {
 double pointValue(const BenchPoint& p, ScaleValue value) {
   const double batch = static_cast<double>(std::max<std::int64_t>(1, p.batch));
   switch (value) {
-    case ScaleValue::time: return p.median_ms / batch;
-    case ScaleValue::flops: return p.flops / batch;
-    case ScaleValue::bytes: return p.bytes / batch;
+    case ScaleValue::time:
+      return p.median_ms / batch;
+    case ScaleValue::flops:
+      return p.flops / batch;
+    case ScaleValue::bytes:
+      return p.bytes / batch;
   }
   return 0;
 }

@@ -32,7 +32,8 @@ QCustomPlot* makePlot(const QString& title, const QString& exportName, QWidget* 
 ScaleCharts::ScaleCharts(QWidget* parent) : QWidget(parent) {
   time_ = makePlot(QStringLiteral("Time against sequence length"), QStringLiteral("scale-time"), this);
   memory_ = makePlot(QStringLiteral("Peak memory against sequence length"), QStringLiteral("scale-memory"), this);
-  throughput_ = makePlot(QStringLiteral("Throughput against sequence length"), QStringLiteral("scale-throughput"), this);
+  throughput_ =
+      makePlot(QStringLiteral("Throughput against sequence length"), QStringLiteral("scale-throughput"), this);
   throughput_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
   time_->setToolTip(QStringLiteral(
       "Median time of one run over its batch, per sequence. Slopes: least-squares fit of log time on log N over "
@@ -72,7 +73,9 @@ void ScaleCharts::setSweeps(const std::vector<SweepRecord>& sweeps) {
   scheduleRedraw();
 }
 
-void ScaleCharts::setValue(ScaleValue value) { valueBox_->setCurrentIndex(valueBox_->findData(static_cast<int>(value))); }
+void ScaleCharts::setValue(ScaleValue value) {
+  valueBox_->setCurrentIndex(valueBox_->findData(static_cast<int>(value)));
+}
 
 ScaleValue ScaleCharts::value() const { return static_cast<ScaleValue>(valueBox_->currentData().toInt()); }
 

@@ -19,8 +19,8 @@ namespace fastformer::ui {
 
 // What the time chart found, for the workspace's summary line.
 struct TimeChartFacts {
-  QStringList slopes;             // legend texts of the fitted series
-  double fitFrom = 0;             // of the first sweep
+  QStringList slopes;               // legend texts of the fitted series
+  double fitFrom = 0;               // of the first sweep
   std::optional<double> crossover;  // of the first sweep
 };
 

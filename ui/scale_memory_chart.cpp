@@ -9,7 +9,7 @@
 namespace fastformer::ui {
 namespace {
 
-constexpr double kMaxForecastReach = 256;  // the axis stretches to a forecast this far beyond the data
+constexpr double kMaxForecastReach = 256;   // the axis stretches to a forecast this far beyond the data
 constexpr double kMaxForecastClaim = 1024;  // further out, a fit over a few short lengths says little
 const QColor kLimit(0xd6, 0x27, 0x28);
 
@@ -76,9 +76,9 @@ std::optional<MemoryForecast> drawMemoryChart(QCustomPlot& plot, const std::vect
                 s->colorSlot, series);
       for (const auto& p : series) extent.add(p.n, p.value);
     }
-    // The memory available is this machine's: the first sweep measured here gets the
-    // forecast, or else the first shown.
-    if (!forecast || (s->live && !forecastLive)) {
+    // The memory available is this machine's RAM: the first CPU sweep measured here gets
+    // the forecast, or else the first CPU sweep shown.
+    if (devicesOf(s->points) == QLatin1String("cpu") && (!forecast || (s->live && !forecastLive))) {
       if (auto f = softmaxMemoryForecast(s->points, from, availableBytes)) {
         forecast = f;
         forecastLive = s->live;

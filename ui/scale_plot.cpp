@@ -30,14 +30,16 @@ class UnitLogTicker : public QCPAxisTickerLog {
       case TickStyle::length:
         if (tick >= 1024 && std::fmod(tick, 1024) == 0) return QString::number(tick / 1024) + 'k';
         return QString::number(tick, 'g', 6);
-      case TickStyle::bytes: return memoryText(tick);
+      case TickStyle::bytes:
+        return memoryText(tick);
       case TickStyle::si:
         if (tick >= 1e12) return QString::number(tick / 1e12, 'g', 3) + 'T';
         if (tick >= 1e9) return QString::number(tick / 1e9, 'g', 3) + 'G';
         if (tick >= 1e6) return QString::number(tick / 1e6, 'g', 3) + 'M';
         if (tick >= 1e3) return QString::number(tick / 1e3, 'g', 3) + 'k';
         return QCPAxisTickerLog::getTickLabel(tick, locale, format, precision);
-      case TickStyle::plain: return QString::number(tick, 'g', 6);
+      case TickStyle::plain:
+        return QString::number(tick, 'g', 6);
     }
     return {};
   }
@@ -47,8 +49,8 @@ class UnitLogTicker : public QCPAxisTickerLog {
 };
 
 const QCPScatterStyle::ScatterShape kShapes[] = {QCPScatterStyle::ssCircle, QCPScatterStyle::ssSquare,
-                                                  QCPScatterStyle::ssTriangle, QCPScatterStyle::ssDiamond,
-                                                  QCPScatterStyle::ssTriangleInverted};
+                                                 QCPScatterStyle::ssTriangle, QCPScatterStyle::ssDiamond,
+                                                 QCPScatterStyle::ssTriangleInverted};
 
 QFont smaller(const QFont& font, double by) {
   QFont f = font;
@@ -155,8 +157,10 @@ void Extent::addX(double x) {
 }
 
 double applyExtent(QCustomPlot& plot, const Extent& e, bool markerRow) {
-  if (e.hasX()) plot.xAxis->setRange(e.xmin / 1.3, e.xmax * 1.3);
-  else plot.xAxis->setRange(64, 16384);
+  if (e.hasX())
+    plot.xAxis->setRange(e.xmin / 1.3, e.xmax * 1.3);
+  else
+    plot.xAxis->setRange(64, 16384);
   double lo = 1, hi = 10;
   if (e.hasY()) {
     lo = e.ymin / 1.6;
@@ -174,9 +178,8 @@ QString failureGraphName(const QString& status) {
 }
 
 void addFailureMarkers(QCustomPlot& plot, const std::vector<FailedPoint>& failed, double y) {
-  const std::pair<const char*, QColor> kinds[] = {{"oom", QColor(0xd6, 0x27, 0x28)},
-                                                  {"timeout", QColor(0xe6, 0x80, 0x00)},
-                                                  {"error", QColor(0x60, 0x60, 0x60)}};
+  const std::pair<const char*, QColor> kinds[] = {
+      {"oom", QColor(0xd6, 0x27, 0x28)}, {"timeout", QColor(0xe6, 0x80, 0x00)}, {"error", QColor(0x60, 0x60, 0x60)}};
   for (const auto& [status, color] : kinds) {
     std::set<double> ns;
     for (const auto& f : failed)

@@ -14,18 +14,24 @@ const QColor kReference(120, 120, 120);
 
 QString valueTitle(ScaleValue v) {
   switch (v) {
-    case ScaleValue::time: return QStringLiteral("Time against sequence length");
-    case ScaleValue::flops: return QStringLiteral("Counted FLOPs against sequence length");
-    case ScaleValue::bytes: return QStringLiteral("Counted bytes moved against sequence length");
+    case ScaleValue::time:
+      return QStringLiteral("Time against sequence length");
+    case ScaleValue::flops:
+      return QStringLiteral("Counted FLOPs against sequence length");
+    case ScaleValue::bytes:
+      return QStringLiteral("Counted bytes moved against sequence length");
   }
   return {};
 }
 
 QString valueAxis(ScaleValue v) {
   switch (v) {
-    case ScaleValue::time: return QStringLiteral("time per sequence (ms)");
-    case ScaleValue::flops: return QStringLiteral("FLOPs per sequence");
-    case ScaleValue::bytes: return QStringLiteral("bytes per sequence");
+    case ScaleValue::time:
+      return QStringLiteral("time per sequence (ms)");
+    case ScaleValue::flops:
+      return QStringLiteral("FLOPs per sequence");
+    case ScaleValue::bytes:
+      return QStringLiteral("bytes per sequence");
   }
   return {};
 }
@@ -129,7 +135,7 @@ TimeChartFacts drawTimeChart(QCustomPlot& plot, const std::vector<const SweepRec
     for (QString& r : spans) r = r.section(' ', 0, 0);
     spans.removeDuplicates();
     const QString over = spans.size() == 1 ? spans.front() : ranges.join(QStringLiteral(", "));
-    setPlotNote(plot, QStringLiteral("slopes: log–log least squares over N = %1 (the upper half of the lengths)").arg(over));
+    setPlotNote(plot, QStringLiteral("slopes: log–log least squares over N = %1").arg(over));
   } else {
     setPlotNote(plot, sweeps.empty() ? QString() : QStringLiteral("slopes need two measured lengths of a kind"));
   }

@@ -40,9 +40,10 @@ QString describe(const Error& e) {
 
 // One line per point, as `fastformer bench sweep` prints it, shorter.
 QString pointLine(const BenchPoint& p) {
-  QString line = QStringLiteral("%1 %2 N=%3 B=%4: ")
-                     .arg(QString::fromStdString(p.kind), QString::fromStdString(p.pass), formatLength(static_cast<double>(p.n)))
-                     .arg(p.batch);
+  QString line =
+      QStringLiteral("%1 %2 N=%3 B=%4: ")
+          .arg(QString::fromStdString(p.kind), QString::fromStdString(p.pass), formatLength(static_cast<double>(p.n)))
+          .arg(p.batch);
   if (p.status != "ok") return line + QString::fromStdString(p.status);
   line += QStringLiteral("%1 ms, %2 tokens/s").arg(p.median_ms, 0, 'g', 4).arg(formatLength(p.tokens_per_s, true));
   if (p.memory_method != kMemoryNone) line += QStringLiteral(", %1").arg(memoryText(static_cast<double>(p.peak_bytes)));
@@ -121,7 +122,8 @@ ScaleWorkspace::ScaleWorkspace(QWidget* parent) : QWidget(parent) {
   connect(form_, &SweepForm::changed, this, &ScaleWorkspace::updateControls);
   connect(worker_, &SweepWorker::pointStarted, this, &ScaleWorkspace::onPointStarted);
   connect(worker_, &SweepWorker::pointMeasured, this, &ScaleWorkspace::onPointMeasured);
-  connect(worker_, &SweepWorker::message, this, [this](const QString& text) { emit log(QStringLiteral("scale: ") + text); });
+  connect(worker_, &SweepWorker::message, this,
+          [this](const QString& text) { emit log(QStringLiteral("scale: ") + text); });
   connect(worker_, &SweepWorker::finished, this, &ScaleWorkspace::onFinished);
   connect(list_, &SweepList::visibilityChanged, this, [this](int row, bool visible) {
     if (row < 0 || row >= static_cast<int>(sweeps_.size())) return;
@@ -159,10 +161,12 @@ void ScaleWorkspace::startSweep() {
   sweep.config = config;
   sweep.live = true;
   sweep.colorSlot = nextSlot_++;
-  sweep.label = QStringLiteral("this machine, %1, %2")
-                    .arg(QString::fromStdString(config.device), QDateTime::currentDateTime().toString("yyyy-MM-dd HH:mm"));
+  sweep.label =
+      QStringLiteral("this machine, %1, %2")
+          .arg(QString::fromStdString(config.device), QDateTime::currentDateTime().toString("yyyy-MM-dd HH:mm"));
   const RuntimeInfo info = runtime_info();
-  sweep.machine = QStringLiteral("LibTorch %1, %2 threads").arg(QString::fromStdString(info.torch_version)).arg(info.threads);
+  sweep.machine =
+      QStringLiteral("LibTorch %1, %2 threads").arg(QString::fromStdString(info.torch_version)).arg(info.threads);
   sweeps_.push_back(sweep);
   live_ = static_cast<int>(sweeps_.size()) - 1;
   planned_ = static_cast<int>(config.kinds.size() * config.lengths.size());
@@ -212,8 +216,12 @@ void ScaleWorkspace::onFinished(bool stopped, const QString& error) {
   }
   charts_->redrawNow();
   QString text = !error.isEmpty() ? QStringLiteral("The sweep failed: ") + error
-                 : stopped        ? QStringLiteral("Stopped after %1 points (%2).").arg(count).arg(duration(QDateTime::currentMSecsSinceEpoch() - startedMs_))
-                                  : QStringLiteral("Finished: %1 points in %2.").arg(count).arg(duration(QDateTime::currentMSecsSinceEpoch() - startedMs_));
+                 : stopped        ? QStringLiteral("Stopped after %1 points (%2).")
+                                 .arg(count)
+                                 .arg(duration(QDateTime::currentMSecsSinceEpoch() - startedMs_))
+                           : QStringLiteral("Finished: %1 points in %2.")
+                                 .arg(count)
+                                 .arg(duration(QDateTime::currentMSecsSinceEpoch() - startedMs_));
   const TimeChartFacts& facts = charts_->timeFacts();
   if (!facts.slopes.isEmpty()) text += ' ' + facts.slopes.join(QStringLiteral(", ")) + '.';
   if (facts.crossover) text += QStringLiteral(" Additive is faster from N = %1.").arg(formatLength(*facts.crossover));
@@ -268,8 +276,10 @@ void ScaleWorkspace::removeSweep(int index) {
     return;
   }
   sweeps_.erase(sweeps_.begin() + index);
-  if (live_ == index) live_ = -1;
-  else if (live_ > index) --live_;
+  if (live_ == index)
+    live_ = -1;
+  else if (live_ > index)
+    --live_;
   refresh();
 }
 

@@ -108,7 +108,8 @@ QString describeLengths(const std::vector<std::int64_t>& lengths) {
   if (lengths.size() <= 3) {
     QStringList parts;
     for (const std::int64_t n : lengths) parts << c.toString(static_cast<qlonglong>(n));
-    return parts.join(QStringLiteral(", ")) + QStringLiteral(" (%1 length%2)").arg(lengths.size()).arg(lengths.size() == 1 ? "" : "s");
+    return parts.join(QStringLiteral(", ")) +
+           QStringLiteral(" (%1 length%2)").arg(lengths.size()).arg(lengths.size() == 1 ? "" : "s");
   }
   return QStringLiteral("%1, %2, …, %3 (%4 lengths)")
       .arg(c.toString(static_cast<qlonglong>(lengths[0])), c.toString(static_cast<qlonglong>(lengths[1])),
@@ -123,9 +124,8 @@ SweepForm::SweepForm(QWidget* parent) : QWidget(parent) {
   softmax_ = new QCheckBox(QStringLiteral("softmax (Transformer)"));
   additive_->setChecked(true);
   softmax_->setChecked(true);
-  scope_ = choice({{"stack of encoder layers", "stack"},
-                   {"one attention layer", "layer"},
-                   {"additive core only", "core"}});
+  scope_ =
+      choice({{"stack of encoder layers", "stack"}, {"one attention layer", "layer"}, {"additive core only", "core"}});
   layers_ = spin(1, 48, 2);
   heads_ = spin(1, 64, 16);
   hidden_ = spin(8, 4096, 256);
@@ -327,8 +327,10 @@ QStringList SweepForm::cliArguments() const {
     for (const AttentionKind k : c.kinds) kinds << QString::fromStdString(to_string(k));
     args << QStringLiteral("--kinds") << kinds.join(',');
   }
-  if (!customLengths_.empty()) args << QStringLiteral("--lengths") << joined(customLengths_);
-  else args << QStringLiteral("--range") << QStringLiteral("%1:%2").arg(minLength_->value()).arg(maxLength_->value());
+  if (!customLengths_.empty())
+    args << QStringLiteral("--lengths") << joined(customLengths_);
+  else
+    args << QStringLiteral("--range") << QStringLiteral("%1:%2").arg(minLength_->value()).arg(maxLength_->value());
   option(c.scope != base.scope, "--scope", QString::fromStdString(to_string(c.scope)));
   option(c.layers != base.layers, "--layers", QString::number(c.layers));
   option(c.heads != base.heads, "--heads", QString::number(c.heads));

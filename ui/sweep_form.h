@@ -85,7 +85,7 @@ class SweepForm : public QWidget {
   QDoubleSpinBox* totalBudget_;
   QLabel* errorLabel_;
   std::vector<std::int64_t> customLengths_;  // from setConfig when not MIN…MAX doubling
-  bool applying_ = false;  // a preset or setConfig is writing the widgets
+  bool applying_ = false;                    // a preset or setConfig is writing the widgets
 };
 
 // The lengths `fastformer bench sweep --range MIN:MAX` runs: MIN, 2·MIN, … up to MAX.

@@ -25,8 +25,10 @@ constexpr qint64 kMaxFileBytes = 64LL << 20;  // far above any sweep; refuses a 
 // "LibTorch 1.13.1, 2 threads, OpenBLAS" from bench_json's "machine" object.
 QString describeMachine(const nlohmann::json& m) {
   QStringList parts;
-  if (m.contains("torch") && m["torch"].is_string()) parts << "LibTorch " + QString::fromStdString(m["torch"].get<std::string>());
-  if (m.contains("threads") && m["threads"].is_number_integer()) parts << QString::number(m["threads"].get<int>()) + " threads";
+  if (m.contains("torch") && m["torch"].is_string())
+    parts << "LibTorch " + QString::fromStdString(m["torch"].get<std::string>());
+  if (m.contains("threads") && m["threads"].is_number_integer())
+    parts << QString::number(m["threads"].get<int>()) + " threads";
   if (m.contains("blas") && m["blas"].is_string()) parts << QString::fromStdString(m["blas"].get<std::string>());
   return parts.join(QStringLiteral(", "));
 }
@@ -68,8 +70,10 @@ SweepRecord loadSweep(const QString& path) {
   sweep.source = path;
   const auto first = text.find_first_not_of(" \t\r\n");
   try {
-    if (first != std::string::npos && text[first] == '{') readJson(sweep, text, path);
-    else sweep.points = parse_bench_csv(text);
+    if (first != std::string::npos && text[first] == '{')
+      readJson(sweep, text, path);
+    else
+      sweep.points = parse_bench_csv(text);
   } catch (const Error& e) {
     if (e.where() == path.toStdString()) throw;
     // The engine's parsers say "bench CSV:3" or a config key: keep that, name the file.
@@ -89,7 +93,8 @@ void saveSweep(const SweepRecord& sweep, const QString& path) {
     nlohmann::json j;
     if (sweep.config) {
       j = bench_json(*sweep.config, sweep.points);
-      if (!sweep.live) j["machine"] = sweep.machineJson.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(sweep.machineJson);
+      if (!sweep.live)
+        j["machine"] = sweep.machineJson.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(sweep.machineJson);
     } else {
       j["points"] = nlohmann::json::array();
       for (const auto& p : sweep.points) j["points"].push_back(to_json(p));
@@ -99,7 +104,8 @@ void saveSweep(const SweepRecord& sweep, const QString& path) {
     fail("unknown sweep format '." + ext.toStdString() + "'", path, "use a file name ending in .json or .csv");
   }
   QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly) || file.write(text.data(), static_cast<qint64>(text.size())) < 0 || !file.commit()) {
+  if (!file.open(QIODevice::WriteOnly) || file.write(text.data(), static_cast<qint64>(text.size())) < 0 ||
+      !file.commit()) {
     fail("cannot write the file: " + file.errorString().toStdString(), path, "check the folder exists and is writable");
   }
 }

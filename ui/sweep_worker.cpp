@@ -28,7 +28,9 @@ QString oneLine(const std::string& text) {
 }  // namespace
 
 SweepRunnerFactory childRunnerFactory(const QString& executable) {
-  return [executable](const SweepRunContext& context) -> BenchRunner {
+  // Read here, on the GUI thread: OpenMP keeps the thread count per thread.
+  const int threads = runtime_info().threads;
+  return [executable, threads](const SweepRunContext& context) -> BenchRunner {
     if (!QFileInfo(executable).isExecutable()) {
       if (context.warn) {
         context.warn("no `fastformer` program at " + executable.toStdString() +
@@ -38,16 +40,14 @@ SweepRunnerFactory childRunnerFactory(const QString& executable) {
     }
     ChildRunnerOptions options;
     options.executable = executable.toStdString();
-    options.threads = runtime_info().threads;
+    options.threads = threads;
     options.cancel = context.cancel;
     options.warn = context.warn;
     return child_process_runner(options);
   };
 }
 
-SweepWorker::SweepWorker(QObject* parent) : QObject(parent) {
-  qRegisterMetaType<fastformer::BenchPoint>();
-}
+SweepWorker::SweepWorker(QObject* parent) : QObject(parent) { qRegisterMetaType<fastformer::BenchPoint>(); }
 
 SweepWorker::~SweepWorker() {
   cancel_ = true;
@@ -77,7 +77,8 @@ bool SweepWorker::start(const BenchConfig& config, const SweepRunnerFactory& fac
           config, [this, post](const BenchPoint& p) { post([this, p] { emit pointMeasured(p); }); }, runner, nullptr,
           &cancel_);
     } catch (const Error& e) {
-      error_ = QString::fromStdString(e.problem()) + (e.where().empty() ? QString() : " (" + QString::fromStdString(e.where()) + ")");
+      error_ = QString::fromStdString(e.problem()) +
+               (e.where().empty() ? QString() : " (" + QString::fromStdString(e.where()) + ")");
     } catch (const std::bad_alloc&) {
       error_ = QStringLiteral("out of memory");
     } catch (const std::exception& e) {

@@ -22,7 +22,7 @@ namespace fastformer::ui {
 
 // What a sweep's runner may use while it runs (on the sweep thread).
 struct SweepRunContext {
-  const std::atomic<bool>* cancel = nullptr;  // true once Stop was pressed
+  const std::atomic<bool>* cancel = nullptr;     // true once Stop was pressed
   std::function<void(const std::string&)> warn;  // a line for the log
 };
 
@@ -30,9 +30,9 @@ struct SweepRunContext {
 // should give its point back `cancelled` soon after `cancel` turns true.
 using SweepRunnerFactory = std::function<fastformer::BenchRunner(const SweepRunContext& context)>;
 
-// A `fastformer bench point` child per point (its memory measured, oom and timeouts caught)
-// when `executable` exists; otherwise points run in this process and a warning says that
-// memory is not measured.
+// A `fastformer bench point` child per point (its memory measured, oom and timeouts caught),
+// each with this process's LibTorch threads, when `executable` exists; otherwise points run
+// in this process and a warning says that memory is not measured. Call on the GUI thread.
 SweepRunnerFactory childRunnerFactory(const QString& executable);
 
 class SweepWorker : public QObject {

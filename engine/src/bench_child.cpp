@@ -38,14 +38,16 @@ std::string format_number(double v) {
 // built. wait4's peak is at least this process's own peak (Linux keeps it across exec), so
 // when it is no higher than what the child inherited it says nothing about the child: then
 // the child's own high-water mark (VmHWM, which starts afresh at exec) is used.
-void set_child_memory(BenchPoint& point, const nlohmann::json& line, const ChildResult& child,
-                      std::int64_t inherited) {
+void set_child_memory(BenchPoint& point, const nlohmann::json& line, const ChildResult& child, std::int64_t inherited) {
   const std::int64_t baseline = line.value("baseline_rss_bytes", std::int64_t{0});
   const std::int64_t own_peak = line.value("peak_rss_bytes", std::int64_t{0});
   std::int64_t peak = 0;
-  if (child.max_rss_bytes > inherited) peak = child.max_rss_bytes;
-  else if (own_peak > 0 && baseline > 0) peak = own_peak;
-  else return;  // unknown
+  if (child.max_rss_bytes > inherited)
+    peak = child.max_rss_bytes;
+  else if (own_peak > 0 && baseline > 0)
+    peak = own_peak;
+  else
+    return;  // unknown
   point.peak_bytes = std::max<std::int64_t>(0, peak - baseline);
   point.memory_method = kMemoryChildRss;
 }
@@ -54,12 +56,37 @@ void set_child_memory(BenchPoint& point, const nlohmann::json& line, const Child
 
 std::vector<std::string> bench_point_command(const std::string& executable, const BenchConfig& b, AttentionKind kind,
                                              std::int64_t n, int threads) {
-  return {executable, "--threads", std::to_string(threads), "bench", "point",
-          "--kind", to_string(kind), "--n", std::to_string(n), "--batch", std::to_string(bench_batch(b, n)),
-          "--scope", to_string(b.scope), "--pass", to_string(b.pass), "--hidden", std::to_string(b.hidden),
-          "--heads", std::to_string(b.heads), "--layers", std::to_string(b.layers), "--dtype", b.dtype,
-          "--device", b.device, "--warmup", std::to_string(b.warmup), "--repeats", std::to_string(b.repeats),
-          "--point-budget", format_number(b.point_budget_s)};
+  return {executable,
+          "--threads",
+          std::to_string(threads),
+          "bench",
+          "point",
+          "--kind",
+          to_string(kind),
+          "--n",
+          std::to_string(n),
+          "--batch",
+          std::to_string(bench_batch(b, n)),
+          "--scope",
+          to_string(b.scope),
+          "--pass",
+          to_string(b.pass),
+          "--hidden",
+          std::to_string(b.hidden),
+          "--heads",
+          std::to_string(b.heads),
+          "--layers",
+          std::to_string(b.layers),
+          "--dtype",
+          b.dtype,
+          "--device",
+          b.device,
+          "--warmup",
+          std::to_string(b.warmup),
+          "--repeats",
+          std::to_string(b.repeats),
+          "--point-budget",
+          format_number(b.point_budget_s)};
 }
 
 double child_deadline_s(const BenchConfig& b) { return 20.0 + 2.0 * b.point_budget_s; }
@@ -89,8 +116,8 @@ BenchRunner child_process_runner(ChildRunnerOptions options) {
     const std::string line = last_json_line(child.out);
     if (child.exit_code != 0 || line.empty()) {
       point.status = "error";
-      const std::string why = child.signal != 0 ? "ended by signal " + std::to_string(child.signal)
-                                                : first_line(child.err);
+      const std::string why =
+          child.signal != 0 ? "ended by signal " + std::to_string(child.signal) : first_line(child.err);
       if (o.warn) o.warn(point.kind + " N=" + std::to_string(n) + ": " + why);
       return point;
     }
@@ -111,8 +138,9 @@ Roofline roofline_in_child(const std::string& executable, const std::string& dev
                                               600.0);
   const std::string line = last_json_line(child.out);
   if (child.exit_code != 0 || line.empty()) {
-    throw Error("measuring the roofline failed: " + (child.timed_out ? std::string("timed out") : first_line(child.err)),
-                "--roofline");
+    throw Error(
+        "measuring the roofline failed: " + (child.timed_out ? std::string("timed out") : first_line(child.err)),
+        "--roofline");
   }
   return roofline_from_json(nlohmann::json::parse(line));
 }

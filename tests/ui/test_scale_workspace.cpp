@@ -95,8 +95,8 @@ SweepRunnerFactory fakeRunner(std::map<std::pair<std::string, std::int64_t>, std
       const double N = static_cast<double>(n);
       const bool additive = kind == AttentionKind::additive;
       p.runs = 1;
-      p.median_ms = p.min_ms = p.p10_ms = p.p90_ms = (additive ? 0.02 * std::pow(N, 1.02) : 5e-4 * std::pow(N, 1.97)) *
-                                                     static_cast<double>(p.batch);
+      p.median_ms = p.min_ms = p.p10_ms = p.p90_ms =
+          (additive ? 0.02 * std::pow(N, 1.02) : 5e-4 * std::pow(N, 1.97)) * static_cast<double>(p.batch);
       p.tokens_per_s = N * static_cast<double>(p.batch) / (p.median_ms / 1e3);
       p.peak_bytes = additive ? static_cast<std::int64_t>(2048 * N) : static_cast<std::int64_t>(16 * N * N);
       p.memory_method = kMemoryChildRss;
@@ -122,7 +122,8 @@ class ScaleWorkspaceTest : public QObject {
   // Runs `fastformer <args> --in-process --json FILE` and reads back its "config".
   BenchConfig cliConfig(QStringList args, const QString& name) {
     cliJson_ = dir_.filePath(name);
-    args << "--in-process" << "--json" << cliJson_;
+    args << "--in-process"
+         << "--json" << cliJson_;
     QProcess cli;
     cli.start(cliBinary(), QStringList{"--threads", "1"} + args);
     if (!cli.waitForFinished(120000) || cli.exitCode() != 0) {
@@ -189,9 +190,10 @@ class ScaleWorkspaceTest : public QObject {
     form.batchPolicy()->setCurrentIndex(form.batchPolicy()->findData("tokens"));
     form.tokensPerBatch()->setValue(64);
     form.pointBudget()->setValue(5);
-    const BenchConfig byHand = cliConfig({"bench", "sweep", "--preset", "layer", "--range", "16:32", "--pass",
-                                          "train-step", "--repeats", "1", "--tokens-per-batch", "64", "--point-budget", "5"},
-                                         "hand.json");
+    const BenchConfig byHand =
+        cliConfig({"bench", "sweep", "--preset", "layer", "--range", "16:32", "--pass", "train-step", "--repeats", "1",
+                   "--tokens-per-batch", "64", "--point-budget", "5"},
+                  "hand.json");
     QCOMPARE(QString::fromStdString(to_json(form.config()).dump()), QString::fromStdString(to_json(byHand).dump()));
 
     // The command line the form shows, for custom settings and lengths, builds its config.
@@ -284,7 +286,8 @@ class ScaleWorkspaceTest : public QObject {
     const auto& forecast = ws.charts()->memoryForecast();
     QVERIFY(forecast.has_value());
     QVERIFY(std::abs(forecast->limitN - 8192) < 1);
-    QVERIFY2(plotNote(*ws.charts()->memoryPlot()).startsWith("softmax would need 1 GiB, all that is available, at N ≈ 8,192"),
+    QVERIFY2(plotNote(*ws.charts()->memoryPlot())
+                 .startsWith("softmax would need 1 GiB, all that is available, at N ≈ 8,192"),
              qPrintable(plotNote(*ws.charts()->memoryPlot())));
   }
 

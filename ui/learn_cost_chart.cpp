@@ -14,6 +14,7 @@
 #include <QSlider>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace fastformer::ui {
@@ -165,7 +166,7 @@ void LearnCostChart::refresh() {
   hiddenLabel_->setText(QString("d = %1, H = %2").arg(d).arg(heads_));
   counters_->setText(
       QString("<b><span style='color:%1'>Fastformer</span></b>: %2 multiply-adds, %3 · "
-              "<b><span style='color:%4'>Softmax</span></b>: %5 multiply-adds (×%6), %7 (×%8)")
+              "<b><span style='color:%4'>Softmax</span></b>: %5 multiply-adds (%6× Fastformer's), %7 (%8×)")
           .arg(additiveColor().name(), countText(additive_.multiply_adds), bytesText(additive_.bytes),
                softmaxColor().name(), countText(softmax_.multiply_adds))
           .arg(softmax_.multiply_adds / additive_.multiply_adds, 0, 'f', 1)
@@ -187,7 +188,7 @@ void LearnCostChart::refresh() {
   additiveCurve_->setName(QString("Fastformer %1, grows ∝ N").arg(memory ? "memory" : "multiply-adds"));
   softmaxCurve_->setName(QString("Softmax %1, grows ∝ N² for long N").arg(memory ? "memory" : "multiply-adds"));
   plot_->yAxis->setLabel(memory ? "activation bytes (float32)" : "multiply-adds");
-  plot_->yAxis->setRange(fast.front() / 2, slow.back() * 2);
+  plot_->yAxis->setRange(std::min(fast.front(), slow.front()) / 2, std::max(fast.back(), slow.back()) * 2);
   marker_->point1->setCoords(static_cast<double>(n), 1);
   marker_->point2->setCoords(static_cast<double>(n), 10);
   plot_->replot(QCustomPlot::rpQueuedReplot);

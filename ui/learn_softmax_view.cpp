@@ -75,7 +75,7 @@ void LearnSoftmaxView::refresh() {
                            ? data_.softmaxTotal.multiply_adds / data_.additiveTotal.multiply_adds
                            : 0.0;
   count_->setText(QString("Scores (H,N,N): %1<br>Softmax (H,N,N): %2<br>O = W V (N,D): %3<br>"
-                          "<b>Whole layer at N = %4:</b> softmax %5 multiply-adds, %6 · Fastformer %7, %8 (×%9)")
+                          "<b>Whole layer at N = %4:</b> softmax %5 multiply-adds, %6 · Fastformer %7, %8: softmax does %9× the work")
                       .arg(opCountText(data_.scoresCount), opCountText(data_.weightsCount),
                            opCountText(data_.outputCount))
                       .arg(n)

@@ -5,10 +5,11 @@
 #include "config_form.h"
 #include "dataset_panel.h"
 #include "inspect_workspace.h"
+#include "learn_workspace.h"
 #include "metric_chart.h"
-#include "placeholder_workspace.h"
 #include "run_store.h"
 #include "run_summary_table.h"
+#include "scale_workspace.h"
 #include "train_workspace.h"
 #include "training_worker.h"
 
@@ -65,17 +66,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->addTab(train_, "Train");
   inspect_ = new InspectWorkspace;
   tabs_->addTab(inspect_, "Inspect");
-  tabs_->addTab(new PlaceholderWorkspace(
-                    "Scale",
-                    "Runtime and memory against sequence length for additive and softmax attention, measured live on "
-                    "this machine (fastformer bench sweep), with the fitted slopes, the crossover length and the "
-                    "roofline of this machine."),
-                "Scale");
-  tabs_->addTab(new PlaceholderWorkspace(
-                    "Learn",
-                    "A step-by-step walk through the paper's equations on real tensors: from the token vectors to "
-                    "the global query, the global key and the output, next to the quadratic attention it replaces."),
-                "Learn");
+  scale_ = new ScaleWorkspace;
+  tabs_->addTab(scale_, "Scale");
+  learn_ = new LearnWorkspace;
+  tabs_->addTab(learn_, "Learn");
   setCentralWidget(tabs_);
 
   auto* runs = new QDockWidget("Runs", this);
@@ -115,6 +109,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     }
   });
   connect(inspect_, &InspectWorkspace::log, this, &MainWindow::appendLog);
+  connect(scale_, &ScaleWorkspace::log, this, &MainWindow::appendLog);
+  connect(learn_, &LearnWorkspace::log, this, &MainWindow::appendLog);
+  // Learn's cost chart shows the measured times of the latest sweep beside the counts.
+  connect(scale_, &ScaleWorkspace::pointMeasured, this, [this] { learn_->setMeasuredPoints(scale_->lastSweep()); });
+  connect(scale_, &ScaleWorkspace::runningChanged, this, [this](bool running) {
+    activity_->setText(running ? "measuring a sweep" : "idle");
+  });
   buildMenus();
   restoreSettings();
 }
@@ -129,6 +130,14 @@ void MainWindow::buildMenus() {
     inspect_->browseDocument();
   });
   file->addAction("Open &run or checkpoint…", QKeySequence("Ctrl+Shift+R"), this, &MainWindow::openRun);
+  file->addAction("Open s&weep…", this, [this] {
+    showWorkspace("scale");
+    scale_->openSweepWithDialog();
+  });
+  file->addAction("Save sweep…", this, [this] {
+    showWorkspace("scale");
+    scale_->saveSweepWithDialog();
+  });
   file->addSeparator();
   file->addAction("&Export chart…", QKeySequence("Ctrl+E"), this, &MainWindow::exportChart);
   file->addAction("Export run &metrics…", this, &MainWindow::exportRunMetrics);

@@ -12,7 +12,9 @@ class QTabWidget;
 namespace fastformer::ui {
 
 class InspectWorkspace;
+class LearnWorkspace;
 class RunStore;
+class ScaleWorkspace;
 class TrainWorkspace;
 class TrainingWorker;
 
@@ -26,6 +28,8 @@ class MainWindow : public QMainWindow {
   TrainingWorker& worker() const { return *worker_; }
   TrainWorkspace* train() const { return train_; }
   InspectWorkspace* inspect() const { return inspect_; }
+  ScaleWorkspace* scale() const { return scale_; }
+  LearnWorkspace* learn() const { return learn_; }
   QTabWidget* workspaces() const { return tabs_; }
   QPlainTextEdit* logView() const { return log_; }
   // "train" | "inspect" | "scale" | "learn"; false for an unknown name.
@@ -53,6 +57,8 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_;
   TrainWorkspace* train_;
   InspectWorkspace* inspect_;
+  ScaleWorkspace* scale_;
+  LearnWorkspace* learn_;
   QPlainTextEdit* log_;
   QLabel* activity_;
 

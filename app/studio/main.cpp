@@ -3,7 +3,9 @@
 #include "demo_runner.h"
 #include "dataset_panel.h"
 #include "inspect_workspace.h"
+#include "learn_workspace.h"
 #include "main_window.h"
+#include "scale_workspace.h"
 #include "train_workspace.h"
 
 #include <QApplication>
@@ -43,8 +45,11 @@ int main(int argc, char** argv) {
                                        "Inspect controls once the document is shown, e.g. "
                                        "layer=1,heads=10,shade=alpha,scale=stretched,select=40-60,tab=shares.",
                                        "SPEC");
+  const QCommandLineOption openSweep("open-sweep", "Overlay this saved sweep (JSON or CSV) in Scale; repeatable.", "FILE");
+  const QCommandLineOption scaleRun("scale-run", "Run the Scale form's sweep (the screenshot waits for its end).");
+  const QCommandLineOption learnStep("learn-step", "Show this step (1 = Q) of the Learn walk-through.", "N");
   parser.addOptions({screenshot, workspace, demo, demoData, demoSteps, size, data, inspectModel, inspectDocument,
-                     inspectView});
+                     inspectView, openSweep, scaleRun, learnStep});
   parser.process(app);
 
   fastformer::ui::MainWindow window;
@@ -54,7 +59,13 @@ int main(int argc, char** argv) {
                  qPrintable(parser.value(workspace)));
     return 2;
   }
+  for (const QString& file : parser.values(openSweep)) {
+    QString error;
+    if (!window.scale()->openSweep(file, &error)) std::fprintf(stderr, "fastformer-studio: %s\n", qPrintable(error));
+  }
+  if (parser.isSet(learnStep)) window.learn()->setStep(parser.value(learnStep).toInt() - 1);
   if (!parser.isSet(screenshot)) {
+    if (parser.isSet(scaleRun)) QTimer::singleShot(0, window.scale(), &fastformer::ui::ScaleWorkspace::startSweep);
     if (parser.isSet(inspectView)) {
       QObject::connect(
           window.inspect(), &fastformer::ui::InspectWorkspace::inspected, &window,
@@ -94,6 +105,10 @@ int main(int argc, char** argv) {
     QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::failed, &window, shoot);
     window.inspect()->openDocument(parser.value(inspectDocument));
     window.inspect()->openCheckpoint(parser.value(inspectModel));
+  } else if (parser.isSet(scaleRun)) {
+    QObject::connect(window.scale(), &fastformer::ui::ScaleWorkspace::sweepFinished, &window, shoot);
+    window.scale()->startSweep();
+    if (!window.scale()->isRunning()) QTimer::singleShot(0, &window, shoot);  // it could not start
   } else if (parser.isSet(demo)) {
     QObject::connect(&runner, &fastformer::ui::DemoRunner::done, &window, shoot);
     runner.start();

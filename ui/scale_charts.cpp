@@ -35,6 +35,8 @@ ScaleCharts::ScaleCharts(QWidget* parent) : QWidget(parent) {
   throughput_ =
       makePlot(QStringLiteral("Throughput against sequence length"), QStringLiteral("scale-throughput"), this);
   throughput_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
+  // Memory rises to the top right, where the machine's limit and its label sit.
+  memory_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   time_->setToolTip(QStringLiteral(
       "Median time of one run over its batch, per sequence. Slopes: least-squares fit of log time on log N over "
       "the upper half of the lengths, as fastformer bench sweep prints them. Right click: export."));

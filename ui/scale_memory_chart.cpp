@@ -27,9 +27,11 @@ void drawForecast(QCustomPlot& plot, const MemoryForecast& f, const QColor& colo
   limit->point2->setCoords(10, f.limitBytes);
   limit->setPen(QPen(kLimit, 1, Qt::DotLine));
   auto* limitLabel = new QCPItemText(&plot);
-  limitLabel->position->setCoords(f.limitN, f.limitBytes);  // ends just left of the marked limit
-  limitLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
-  limitLabel->setPadding(QMargins(0, 0, 10, 2));
+  // Just left of the marked limit and under its line: the limit often tops the axis, and a
+  // label above it would be cut off.
+  limitLabel->position->setCoords(f.limitN, f.limitBytes);
+  limitLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
+  limitLabel->setPadding(QMargins(0, 2, 10, 0));
   limitLabel->setText(QStringLiteral("available on this machine: %1").arg(memoryText(f.limitBytes)));
   limitLabel->setColor(kLimit);
   auto* mark = new QCPItemTracer(&plot);

@@ -35,17 +35,18 @@ std::string format_number(double v) {
 }
 
 // The child's peak memory growth past the baseline it read once the model and inputs were
-// built. wait4's peak is at least this process's own peak (Linux keeps it across exec), so
-// when it is no higher than what the child inherited it says nothing about the child: then
-// the child's own high-water mark (VmHWM, which starts afresh at exec) is used.
+// built. The child's own high-water mark (VmHWM, which starts afresh at exec) is used when
+// it reports one. wait4's peak is at least this process's own peak (Linux keeps it across
+// exec), so it only stands in when it is above what the child inherited; even then a parent
+// that grew while the child started (the Studio's GUI thread) can leak into it.
 void set_child_memory(BenchPoint& point, const nlohmann::json& line, const ChildResult& child, std::int64_t inherited) {
   const std::int64_t baseline = line.value("baseline_rss_bytes", std::int64_t{0});
   const std::int64_t own_peak = line.value("peak_rss_bytes", std::int64_t{0});
   std::int64_t peak = 0;
-  if (child.max_rss_bytes > inherited)
-    peak = child.max_rss_bytes;
-  else if (own_peak > 0 && baseline > 0)
+  if (own_peak > 0 && baseline > 0)
     peak = own_peak;
+  else if (child.max_rss_bytes > inherited)
+    peak = child.max_rss_bytes;
   else
     return;  // unknown
   point.peak_bytes = std::max<std::int64_t>(0, peak - baseline);

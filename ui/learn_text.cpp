@@ -13,18 +13,18 @@ QString learnText(const QString& step, bool sharedValues) {
        "product per token makes N·D² multiply-adds: twice the tokens, twice the work."},
       {"K",
        "A second learned matrix gives every token its key, K_i = Wk x_i + bk, another (N,D) tensor for N·D² "
-       "multiply-adds. In Eq. 4 the keys meet one summary of the whole sentence, the global query, instead of "
+       "multiply-adds. After Eq. 4 the keys meet one summary of the whole sentence, the global query, instead of "
        "meeting each other."},
       {"alpha",
        "Eq. 3 scores each token with one learned vector per head: a_i = w_q · Q_i / √Dh, a single number per token "
        "and head. A softmax over the N tokens turns the scores into weights α, positive and summing to 1 along each "
        "row of this (H,N) map. No token is compared with another, so the scores cost N·D multiply-adds."},
       {"q",
-       "The global query is the α-weighted sum of all queries, q = Σ_i α_i Q_i (Eq. 3): Dh numbers per head that "
+       "The global query is the α-weighted sum of all queries, q = Σ_i α_i Q_i (Eq. 4): Dh numbers per head that "
        "summarise the whole sentence. Adding up N vectors costs N·D multiply-adds, and q has the same (H,Dh) size "
        "whether the text has ten tokens or ten thousand."},
       {"P",
-       "Eq. 4 brings the summary to every token: P_i = q ⊙ K_i multiplies each key by the global query of its head, "
+       "Next the summary reaches every token: P_i = q ⊙ K_i multiplies each key by the global query of its head, "
        "dimension by dimension, with no sum. Each token meets q once instead of meeting all N other tokens, so this "
        "(N,D) tensor costs N·D multiplications."},
       {"beta",
@@ -32,18 +32,18 @@ QString learnText(const QString& step, bool sharedValues) {
        "how much each token's query-aware key counts in the second summary. As for α, the scores cost N·D "
        "multiply-adds and the (H,N) weights take N·H numbers."},
       {"k",
-       "The global key k = Σ_i β_i P_i (Eq. 5) is the second summary: Dh numbers per head that already combine the "
+       "The global key k = Σ_i β_i P_i (Eq. 6) is the second summary: Dh numbers per head that already combine the "
        "global query with every key. It costs N·D multiply-adds and stands where softmax attention keeps its N×N "
        "matrix of weights."},
       {"U",
-       "Eq. 6 lets the global key meet every value element-wise: U_i = k ⊙ V_i. Every token is rescaled, dimension "
+       "The global key then meets every value element-wise: U_i = k ⊙ V_i. Every token is rescaled, dimension "
        "by dimension, by the same k, which carries the context of the whole sentence. This (N,D) tensor costs N·D "
        "multiplications."},
       {"R",
-       "A learned linear transform mixes the dimensions and heads of each token's U_i: R_i = Wr U_i + br (Eq. 6). "
+       "A learned linear transform mixes the dimensions and heads of each token's U_i: R_i = Wr U_i + br. "
        "Like the projections it is one D×D product per token, N·D² multiply-adds."},
       {"A",
-       "The query is added back, A = R + Q: the layer's output of Eq. 6, D numbers per token (the encoder block then "
+       "The query is added back, A = R + Q: the layer's output, D numbers per token (the encoder block then "
        "applies its output projection, residual and LayerNorm). Every step was N·D or N·D² work, so the whole "
        "layer's cost grows in proportion to N."},
       {"scores",
@@ -61,9 +61,9 @@ QString learnText(const QString& step, bool sharedValues) {
     return sharedValues
                ? "This layer uses the queries as its values, as the paper does: V = Q, with no extra work. (A layer "
                  "with its own Wv would spend N·D² more multiply-adds here.) The values carry each token's content "
-                 "into the output in Eq. 6."
+                 "into the output through U = k ⊙ V."
                : "The values come from a third learned matrix, V_i = Wv x_i + bv: N·D² multiply-adds for another "
-                 "(N,D) tensor. They carry each token's content into the output in Eq. 6.";
+                 "(N,D) tensor. They carry each token's content into the output through U = k ⊙ V.";
   }
   return texts.value(step);
 }

@@ -77,7 +77,7 @@ void sum_chunks(const std::vector<S>& partial, const Shape& s, S* out) {
   });
 }
 
-// Softmax-weighted pooling over tokens, the shape of both Eq. 3 and Eq. 5:
+// Softmax-weighted pooling over tokens, the shape of both Eq. 3–4 and Eq. 5–6:
 //   weights[b,t,h] = softmax_t(c[b,h] · X[b,t,h]) over real tokens (0 on padding),
 //   pooled[b,h]    = Σ_t weights[b,t,h] X[b,t,h].
 // c (B,H,Dh) packed; weights (B,T,H) and pooled (B,H,Dh) are written. When `copy` is not
@@ -171,7 +171,7 @@ void softmax_pool(const Rows<S>& X, const S* c, const bool* mask, const Shape& s
   });
 }
 
-// Eq. 6 backward: U = V ⊙ k gives dV = dU ⊙ k (written) and dk = Σ_t dU_t ⊙ V_t (returned).
+// u = k ⊙ v backward: U = V ⊙ k gives dV = dU ⊙ k (written) and dk = Σ_t dU_t ⊙ V_t (returned).
 template <typename S>
 void product_backward(const S* dU, const Rows<S>& V, const S* k, const Shape& s, const OutRows<S>& dV, S* dk) {
   const std::int64_t D = s.D(), nc = s.chunks();
@@ -280,19 +280,19 @@ CoreForward forward_impl(const CoreInputs& in, bool with_residual) {
   f.key_sum = at::empty({s.B, s.H, s.Dh}, opts);
   if (with_residual) f.residual = at::empty({s.B, s.T, s.D()}, opts);
   const at::Tensor bias = in.bias.defined() ? in.bias.contiguous() : at::Tensor();
-  // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), q = Σ_i α_i Q_i.
+  // Eq. 3–4: α_i = softmax_i(w_q · Q_i / √Dh), q = Σ_i α_i Q_i.
   const at::Tensor cq = (in.wq * in.scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
   softmax_pool<S, DH>(rows_of<S>(in.q), cq.data_ptr<S>(), m.data_ptr<bool>(), s, f.alpha.data_ptr<S>(),
                   f.global_q.data_ptr<S>(),
                   with_residual ? f.residual.data_ptr<S>() : nullptr,
                   bias.defined() ? bias.data_ptr<S>() : nullptr);
-  // Eq. 4–5: w_k · (q ⊙ K_i) = (w_k ⊙ q) · K_i, so β pools the keys themselves with that
+  // Eq. 5: w_k · (q ⊙ K_i) = (w_k ⊙ q) · K_i, so β pools the keys themselves with that
   // score vector, and k = Σ_i β_i (q ⊙ K_i) = q ⊙ Σ_i β_i K_i: P is never stored.
   const at::Tensor ck = (in.wk.unsqueeze(0) * f.global_q * in.scale).contiguous();  // (B,H,Dh)
   softmax_pool<S, DH>(rows_of<S>(in.k), ck.data_ptr<S>(), m.data_ptr<bool>(), s, f.beta.data_ptr<S>(),
                   f.key_sum.data_ptr<S>());
   f.global_k = f.global_q * f.key_sum;  // (B,H,Dh)
-  // Eq. 6 (first half): u_i = k ⊙ v_i.
+  // u_i = k ⊙ v_i (§3.2).
   f.u = at::empty({s.B, s.T, s.H, s.Dh}, opts);
   at::mul_out(f.u, in.v, f.global_k.unsqueeze(1));
   return f;
@@ -306,11 +306,11 @@ CoreGrads backward_impl(const at::Tensor& dU_in, const at::Tensor& d_residual, c
   const at::Tensor dU = dU_in.contiguous();  // (B,T,H,Dh)
   const auto opts = in.q.options();
   CoreGrads g;
-  // Eq. 6: U = V ⊙ k.
+  // U = V ⊙ k (§3.2).
   const at::Tensor dgk = at::empty({s.B, s.H, s.Dh}, opts);
   product_backward<S>(dU.data_ptr<S>(), rows_of<S>(in.v), f.global_k.data_ptr<S>(), s, out_rows_of<S>(dv),
                       dgk.data_ptr<S>());
-  // Eq. 5 with s = q, wvec = w_k: k = Σ_i β_i (q ⊙ K_i).
+  // Eq. 5–6 with s = q, wvec = w_k: k = Σ_i β_i (q ⊙ K_i).
   const at::Tensor gs_k = (dgk * f.global_q).contiguous();                        // (B,H,Dh)
   const at::Tensor ws_k = (in.wk.unsqueeze(0) * f.global_q * scale).contiguous();  // (B,H,Dh)
   const at::Tensor r_k = at::empty({s.B, s.H, s.Dh}, opts);
@@ -319,7 +319,7 @@ CoreGrads backward_impl(const at::Tensor& dU_in, const at::Tensor& d_residual, c
   // ∂L/∂q collects the pooling (dk ⊙ Σβ_i K_i) and the scores (scale w_k ⊙ R).
   const at::Tensor dgq = (dgk * f.key_sum + in.wk.unsqueeze(0) * r_k * scale).contiguous();  // (B,H,Dh)
   g.dwk = (f.global_q * r_k).sum(0) * scale;                                                  // (H,Dh)
-  // Eq. 3 with s = 1, wvec = w_q: q = Σ_i α_i Q_i; plus the residual's gradient.
+  // Eq. 3–4 with s = 1, wvec = w_q: q = Σ_i α_i Q_i; plus the residual's gradient.
   const at::Tensor ws_q = (in.wq * scale).expand({s.B, s.H, s.Dh}).contiguous();  // (B,H,Dh)
   const at::Tensor r_q = at::empty({s.B, s.H, s.Dh}, opts);
   const at::Tensor extra = d_residual.defined() ? d_residual.contiguous() : at::Tensor();  // (B,T,D)

@@ -1,5 +1,5 @@
 // Hand-written CPU kernels of the additive core (see fastformer/additive_core.h). The two
-// poolings of Eq. 3 and 5 are one softmax-weighted pooling over tokens, run with different
+// poolings of Eq. 3–4 and 5–6 are one softmax-weighted pooling over tokens, run with different
 // inputs; forward reads Q, K, V once each and writes U (and the residual Q + b), backward
 // reads dU, V, K, Q (and the residual's gradient) once each and writes dV, dK, dQ, which
 // may be column blocks of one buffer, so a fused Q|K|V projection gets its gradient whole.

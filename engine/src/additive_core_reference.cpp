@@ -11,15 +11,15 @@ AdditiveCoreOutput additive_core_generic(const at::Tensor& Q, const at::Tensor& 
                                          const HeadScorer& key_score, double scale) {
   const at::Tensor token_mask = mask.unsqueeze(-1);  // (B,T,1), broadcasts over heads
   AdditiveCoreOutput out;
-  // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh), then the global query q = Σ_i α_i Q_i.
+  // Eq. 3: α_i = softmax_i(w_q · Q_i / √Dh); Eq. 4: the global query q = Σ_i α_i Q_i.
   out.alpha = masked_softmax(query_score(Q) * scale, token_mask, 1);  // (B,T,H)
   out.global_q = (out.alpha.unsqueeze(-1) * Q).sum(1);                // (B,H,Dh)
-  // Eq. 4: p_i = q ⊙ k_i.
+  // p_i = q ⊙ k_i (§3.2, between Eq. 4 and 5).
   const at::Tensor P = K * out.global_q.unsqueeze(1);  // (B,T,H,Dh)
-  // Eq. 5: β_i = softmax_i(w_k · p_i / √Dh), then the global key k = Σ_i β_i p_i.
+  // Eq. 5: β_i = softmax_i(w_k · p_i / √Dh); Eq. 6: the global key k = Σ_i β_i p_i.
   out.beta = masked_softmax(key_score(P) * scale, token_mask, 1);  // (B,T,H)
   out.global_k = (out.beta.unsqueeze(-1) * P).sum(1);              // (B,H,Dh)
-  // Eq. 6 (first half): u_i = k ⊙ v_i.
+  // u_i = k ⊙ v_i (§3.2, after Eq. 6).
   out.u = V * out.global_k.unsqueeze(1);  // (B,T,H,Dh)
   return out;
 }

@@ -55,13 +55,13 @@ AttentionCosts additive_costs(std::int64_t n, std::int64_t d, std::int64_t h, bo
       {"K", projection(N, D, D)},                        // K = x Wk + bk          N·D² | 2N·D² | 4N·D
       {"V", share_qv ? OpCount{} : projection(N, D, D)},  // V = x Wv + bv, or Q   N·D² | 2N·D² | 4N·D, or 0
       {"alpha", pooling_weights()},                      // Eq. 3: α (H,N)         s + 2N·H | 2s + 5N·H | 4N·H
-      {"q", weighted_sum},                               // Eq. 3: q = Σ α_i Q_i   N·D | 2N·D | 4D
-      {"P", product},                                    // Eq. 4: P_i = q ⊙ K_i   N·D | N·D | 4N·D
+      {"q", weighted_sum},                               // Eq. 4: q = Σ α_i Q_i   N·D | 2N·D | 4D
+      {"P", product},                                    // §3.2:  P_i = q ⊙ K_i   N·D | N·D | 4N·D
       {"beta", pooling_weights()},                       // Eq. 5: β (H,N)         s + 2N·H | 2s + 5N·H | 4N·H
-      {"k", weighted_sum},                               // Eq. 5: k = Σ β_i P_i   N·D | 2N·D | 4D
-      {"U", product},                                    // Eq. 6: U_i = k ⊙ V_i   N·D | N·D | 4N·D
-      {"R", projection(N, D, D)},                        // Eq. 6: R = U Wr + br   N·D² | 2N·D² | 4N·D
-      {"A", {0, N * D, kFloatBytes * N * D}},            // Eq. 6: A = R + Q       0 | N·D | 4N·D
+      {"k", weighted_sum},                               // Eq. 6: k = Σ β_i P_i   N·D | 2N·D | 4D
+      {"U", product},                                    // §3.2:  U_i = k ⊙ V_i   N·D | N·D | 4N·D
+      {"R", projection(N, D, D)},                        // §3.2:  R = U Wr + br   N·D² | 2N·D² | 4N·D
+      {"A", {0, N * D, kFloatBytes * N * D}},            // §3.2:  A = R + Q       0 | N·D | 4N·D
   };
   for (const CostStep& step : c.steps) c.total += step.count;
   return c;

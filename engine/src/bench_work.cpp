@@ -66,7 +66,7 @@ Cost residual(double T, double W, double e) {
   return c;
 }
 
-// Additive core (paper Eq. 3–5 and u = k ⊙ v) from Q, K, V (T,D) to U (T,D):
+// Additive core (paper Eq. 3–6 and u = k ⊙ v) from Q, K, V (T,D) to U (T,D):
 //   scores a = w_q·Q_i and b = w_k·p_i: 2·T·D each;  poolings q = Σα_i Q_i, k = Σβ_i p_i:
 //   2·T·D each;  p = q ⊙ k_i and u = k ⊙ v_i: T·D each;  the two softmaxes over (T,H):
 //   ~5·T·H each (scale, max, exp, sum, divide).

@@ -63,9 +63,9 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
 
   AdditiveCoreOutput core;
-  torch::Tensor residual;  // (B,T,D) Q + br, the residual of Eq. 6 with the transform's bias
+  torch::Tensor residual;  // (B,T,D) Q + br, the residual of §3.2 with the transform's bias
   if (query_score->kind() == ScoreKind::per_head) {
-    // One GEMM for Q|K|V, then Eq. 3–5 and u = k ⊙ v in one fused function that also writes
+    // One GEMM for Q|K|V, then Eq. 3–6 and u = k ⊙ v in one fused function that also writes
     // the whole gradient of the projection.
     const bool shared = value.is_empty();
     const auto [weight, bias] = fused_projection();                                 // (2D|3D, D), (2D|3D)
@@ -91,7 +91,7 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
     trace->global_query = core.global_q.detach();                     // (B,H,Dh)
     trace->global_key = core.global_k.detach();                       // (B,H,Dh)
   }
-  // Eq. 6: r_i = Wr u_i + br, and the residual with the query, as one GEMM adding onto Q + br.
+  // §3.2: r_i = Wr u_i + br, and the residual with the query, as one GEMM adding onto Q + br.
   const torch::Tensor u2 = core.u.reshape({B * T, heads_ * head_dim_});                            // (B·T,D)
   return torch::addmm(residual.reshape({B * T, heads_ * head_dim_}), u2, transform->weight.t()).view({B, T, -1});  // (B,T,D)
 }

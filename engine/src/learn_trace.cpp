@@ -87,32 +87,32 @@ LearnTrace learn_trace(FastformerAttentionImpl& layer, const LearnInput& input) 
   steps.push_back(make_step("V", "V", "projection", t.share_qv ? "V = Q (shared)" : "V = x Wv + bv", V[0], "N,D",
                             "token", "dimension", ac));
 
-  // Eq. 3: α_h,i = softmax_i(w_q · Q_h,i / √Dh), then q_h = Σ_i α_h,i Q_h,i.
+  // Eq. 3: α_h,i = softmax_i(w_q · Q_h,i / √Dh); Eq. 4: q_h = Σ_i α_h,i Q_h,i.
   const at::Tensor alpha = at::softmax(layer.query_score->forward(Q4) * scale, 1);  // (1,N,H)
   const at::Tensor q = (alpha.unsqueeze(-1) * Q4).sum(1);                           // (1,H,Dh)
   steps.push_back(make_step("alpha", "α", "Eq. 3", "α_h,i = softmax_i(w_q,h · Q_h,i / √Dh)", alpha[0].t(), "H,N",
                             "head", "token", ac));
-  steps.push_back(make_step("q", "q", "Eq. 3", "q_h = Σ_i α_h,i Q_h,i", q[0], "H,Dh", "head", "dimension", ac));
+  steps.push_back(make_step("q", "q", "Eq. 4", "q_h = Σ_i α_h,i Q_h,i", q[0], "H,Dh", "head", "dimension", ac));
 
-  // Eq. 4: P_i = q ⊙ K_i, each token's key scaled by the global query of its head.
+  // §3.2, between Eq. 4 and 5: P_i = q ⊙ K_i, each token's key scaled by the global query of its head.
   const at::Tensor P4 = K4 * q.unsqueeze(1);  // (1,N,H,Dh)
-  steps.push_back(make_step("P", "P = q ⊙ K", "Eq. 4", "P_h,i = q_h ⊙ K_h,i", P4[0].reshape({N, D}), "N,D", "token",
+  steps.push_back(make_step("P", "P = q ⊙ K", "§3.2", "P_h,i = q_h ⊙ K_h,i", P4[0].reshape({N, D}), "N,D", "token",
                             "dimension", ac));
 
-  // Eq. 5: β_h,i = softmax_i(w_k · P_h,i / √Dh), then k_h = Σ_i β_h,i P_h,i.
+  // Eq. 5: β_h,i = softmax_i(w_k · P_h,i / √Dh); Eq. 6: k_h = Σ_i β_h,i P_h,i.
   const at::Tensor beta = at::softmax(layer.key_score->forward(P4) * scale, 1);  // (1,N,H)
   const at::Tensor k = (beta.unsqueeze(-1) * P4).sum(1);                        // (1,H,Dh)
   steps.push_back(make_step("beta", "β", "Eq. 5", "β_h,i = softmax_i(w_k,h · P_h,i / √Dh)", beta[0].t(), "H,N",
                             "head", "token", ac));
-  steps.push_back(make_step("k", "k", "Eq. 5", "k_h = Σ_i β_h,i P_h,i", k[0], "H,Dh", "head", "dimension", ac));
+  steps.push_back(make_step("k", "k", "Eq. 6", "k_h = Σ_i β_h,i P_h,i", k[0], "H,Dh", "head", "dimension", ac));
 
-  // Eq. 6: U_i = k ⊙ V_i, R = U Wr + br, and the residual with the query A = R + Q.
+  // §3.2, after Eq. 6: U_i = k ⊙ V_i, R = U Wr + br, and the residual with the query A = R + Q.
   const at::Tensor U = (V4 * k.unsqueeze(1)).reshape({1, N, D});  // (1,N,D)
   const at::Tensor R = layer.transform->forward(U);              // (1,N,D)
   const at::Tensor A = R + Q;                                    // (1,N,D)
-  steps.push_back(make_step("U", "U = k ⊙ V", "Eq. 6", "U_h,i = k_h ⊙ V_h,i", U[0], "N,D", "token", "dimension", ac));
-  steps.push_back(make_step("R", "R", "Eq. 6", "R = U Wr + br", R[0], "N,D", "token", "dimension", ac));
-  steps.push_back(make_step("A", "A = R + Q", "Eq. 6", "A = R + Q", A[0], "N,D", "token", "dimension", ac));
+  steps.push_back(make_step("U", "U = k ⊙ V", "§3.2", "U_h,i = k_h ⊙ V_h,i", U[0], "N,D", "token", "dimension", ac));
+  steps.push_back(make_step("R", "R", "§3.2", "R = U Wr + br", R[0], "N,D", "token", "dimension", ac));
+  steps.push_back(make_step("A", "A = R + Q", "§3.2", "A = R + Q", A[0], "N,D", "token", "dimension", ac));
 
   // Softmax attention on the same Q, K, V: every head compares every pair of tokens.
   const AttentionCosts& sc = t.softmax_costs;

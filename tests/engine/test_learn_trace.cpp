@@ -116,22 +116,22 @@ TEST(LearnTrace, StepsSatisfyTheEquationsInFloat64) {
       }
     }
   };
-  // Eq. 3: α and q = Σ α_i Q_i.
+  // Eq. 3–4: α and q = Σ α_i Q_i.
   std::vector<double> alpha, q, beta, k;
   pool(Q, layer->query_score->weight, alpha, q);
   expect_tensor_near(t.step("alpha").tensor, alpha, {H, N}, 1e-6, "alpha");
   expect_tensor_near(t.step("q").tensor, q, {H, Dh}, 1e-6, "q");
-  // Eq. 4: P_i = q ⊙ K_i.
+  // P_i = q ⊙ K_i.
   std::vector<double> P(static_cast<std::size_t>(N * D));
   for (std::int64_t i = 0; i < N; ++i)
     for (std::int64_t h = 0; h < H; ++h)
       for (std::int64_t d = 0; d < Dh; ++d) P[static_cast<std::size_t>(i * D + h * Dh + d)] = q[static_cast<std::size_t>(h * Dh + d)] * at_(K, i, h, d);
   expect_tensor_near(t.step("P").tensor, P, {N, D}, 1e-5, "P");
-  // Eq. 5: β and k = Σ β_i P_i.
+  // Eq. 5–6: β and k = Σ β_i P_i.
   pool(P, layer->key_score->weight, beta, k);
   expect_tensor_near(t.step("beta").tensor, beta, {H, N}, 1e-6, "beta");
   expect_tensor_near(t.step("k").tensor, k, {H, Dh}, 1e-6, "k");
-  // Eq. 6: U_i = k ⊙ V_i (V = Q), R = U Wr + br, A = R + Q.
+  // U_i = k ⊙ V_i (V = Q), R = U Wr + br, A = R + Q.
   std::vector<double> U(static_cast<std::size_t>(N * D)), R(U.size()), A(U.size());
   for (std::int64_t i = 0; i < N; ++i)
     for (std::int64_t h = 0; h < H; ++h)

@@ -1,4 +1,4 @@
-// The additive core of Fastformer (paper Eq. 3–5 and the product of Eq. 6): from the
+// The additive core of Fastformer (paper Eq. 3–6 and u = k ⊙ v of §3.2): from the
 // projected Q, K, V to U = k ⊙ V, with α, β, q and k. Everything of the layer but the
 // projection GEMMs. On CPU float32/float64 it runs as one autograd function with
 // hand-written kernels (three passes over (B,T,D) data forward, three backward); other

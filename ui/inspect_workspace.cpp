@@ -34,16 +34,6 @@
 namespace fastformer::ui {
 namespace {
 
-QString describe(const std::exception& e) {
-  if (const auto* error = dynamic_cast<const Error*>(&e)) {
-    QString text = QString::fromStdString(error->problem());
-    if (!error->where().empty()) text += " (" + QString::fromStdString(error->where()) + ")";
-    if (!error->hint().empty()) text += ": " + QString::fromStdString(error->hint());
-    return text;
-  }
-  return QString::fromStdString(e.what());
-}
-
 QPushButton* button(const QString& text, QWidget* parent) { return new QPushButton(text, parent); }
 
 // A token's tooltip: the token, its id and position, and its α and β at the last layer for
@@ -228,21 +218,14 @@ InspectWorkspace::~InspectWorkspace() {
 QString InspectWorkspace::status() const { return message_->text(); }
 
 void InspectWorkspace::setMessage(const QString& text, bool error) {
-  message_->setText(text);
-  message_->setStyleSheet(error ? "color: #b00020;" : "");
+  showMessage(*message_, text, error);
   if (error) emit failed(text);
 }
 
 void InspectWorkspace::openCheckpoint(const QString& path) {
   checkpoint_ = path;
   setMessage("Loading " + path + " …", false);
-  loading_.setFuture(QtConcurrent::run([path]() -> Outcome<TrainedModel> {
-    try {
-      return {std::make_shared<const TrainedModel>(load_trained_model(path.toStdString())), {}};
-    } catch (const std::exception& e) {
-      return {nullptr, describe(e)};
-    }
-  }));
+  loading_.setFuture(loadTrainedModelAsync(path));
 }
 
 void InspectWorkspace::openDocument(const QString& path) {
@@ -250,7 +233,7 @@ void InspectWorkspace::openDocument(const QString& path) {
     const Document document = read_document(path.toStdString());
     setText(QString::fromStdString(document.text), QFileInfo(path).fileName());
   } catch (const std::exception& e) {
-    setMessage("Could not read the document: " + describe(e), true);
+    setMessage("Could not read the document: " + describeError(e), true);
   }
 }
 
@@ -288,7 +271,7 @@ void InspectWorkspace::run() {
     try {
       return {std::make_shared<const Inspection>(inspect(*model, text, options)), {}};
     } catch (const std::exception& e) {
-      return {nullptr, describe(e)};
+      return {nullptr, describeError(e)};
     }
   }));
 }
@@ -367,7 +350,7 @@ void InspectWorkspace::occlude(int row, qint64 first, qint64 last) {
     try {
       return {std::make_shared<const std::vector<float>>(fastformer::occlude(*model, text, first, last, options)), {}};
     } catch (const std::exception& e) {
-      return {nullptr, describe(e)};
+      return {nullptr, describeError(e)};
     }
   }));
 }

@@ -7,6 +7,8 @@
 // thread; load errors are shown, never thrown.
 #pragma once
 
+#include "background_job.h"
+
 #include <QFutureWatcher>
 #include <QStringList>
 #include <QWidget>
@@ -37,13 +39,6 @@ class DocumentView;
 class PredictionPanel;
 class TopTokensTable;
 class WeightStripChart;
-
-// What a background job hands back: a value, or the one-line reason it failed.
-template <typename T>
-struct Outcome {
-  std::shared_ptr<const T> value;
-  QString error;
-};
 
 class InspectWorkspace : public QWidget {
   Q_OBJECT

@@ -26,7 +26,6 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace fastformer::ui {
 
@@ -192,21 +191,14 @@ QLabel* LearnWorkspace::stepCountLabel() const { return stepView_->countLabel();
 QString LearnWorkspace::status() const { return message_->text(); }
 
 void LearnWorkspace::setMessage(const QString& text, bool error) {
-  message_->setText(text);
-  message_->setStyleSheet(error ? "color: #b00020;" : "");
+  showMessage(*message_, text, error);
   if (error) emit failed(text);
 }
 
 void LearnWorkspace::openCheckpoint(const QString& path) {
   checkpoint_ = path;
   setMessage("Loading " + path + " …", false);
-  loading_.setFuture(QtConcurrent::run([path]() -> Outcome<TrainedModel> {
-    try {
-      return {std::make_shared<const TrainedModel>(load_trained_model(path.toStdString())), {}};
-    } catch (const std::exception& e) {
-      return {nullptr, QString::fromStdString(e.what())};
-    }
-  }));
+  loading_.setFuture(loadTrainedModelAsync(path));
 }
 
 void LearnWorkspace::browseCheckpoint() {

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "fastformer/bench.h"
-#include "inspect_workspace.h"
+#include "background_job.h"
 
 #include <QFutureWatcher>
 #include <QTimer>

@@ -9,6 +9,7 @@
 
 #include "scale_workspace.h"
 
+#include "background_job.h"
 #include "scale_charts.h"
 #include "sweep_form.h"
 #include "sweep_list.h"
@@ -30,13 +31,6 @@
 
 namespace fastformer::ui {
 namespace {
-
-QString describe(const Error& e) {
-  QString text = QString::fromStdString(e.problem());
-  if (!e.where().empty()) text += " (" + QString::fromStdString(e.where()) + ")";
-  if (!e.hint().empty()) text += ": " + QString::fromStdString(e.hint());
-  return text;
-}
 
 // One line per point, as `fastformer bench sweep` prints it, shorter.
 QString pointLine(const BenchPoint& p) {
@@ -239,7 +233,7 @@ bool ScaleWorkspace::openSweep(const QString& path, QString* error) {
     sweep.colorSlot = nextSlot_++;
     sweeps_.push_back(std::move(sweep));
   } catch (const Error& e) {
-    const QString text = QStringLiteral("Cannot open %1: %2").arg(QFileInfo(path).fileName(), describe(e));
+    const QString text = QStringLiteral("Cannot open %1: %2").arg(QFileInfo(path).fileName(), describeError(e));
     showMessage(text);
     if (error) *error = text;
     return false;
@@ -260,7 +254,7 @@ bool ScaleWorkspace::saveSweep(const QString& path, QString* error, int index) {
     try {
       ::fastformer::ui::saveSweep(sweeps_[static_cast<std::size_t>(index)], path);
     } catch (const Error& e) {
-      text = QStringLiteral("Cannot save: ") + describe(e);
+      text = QStringLiteral("Cannot save: ") + describeError(e);
     }
   }
   if (error) *error = text;

@@ -2,7 +2,7 @@
 # Checkpoints survive the process being killed at any moment, and a save that fails (disk
 # full) keeps the previous checkpoint:
 # 1. A run that saves last/ (weights + optimizer state) after every step is killed with
-#    SIGKILL at random moments inside a save, then resumed; after every kill each
+#    SIGKILL at random moments inside a save (0-4 ms after it began), then resumed; after every kill each
 #    checkpoint folder that exists loads, and at the end the run resumes and finishes.
 # 2. A save limited to a few KiB per file (ulimit -f, SIGXFSZ ignored: writes fail as on a
 #    full disk) gives one clear error and leaves the previous checkpoint byte for byte.
@@ -28,7 +28,8 @@ train=(train --data "$work/data.tsv" --set hidden=256 --set heads=4 --set ffn=51
   --set batch_size=8 --set eval_every=1 --set epochs=100000 --set seed=3 --out "$work/run")
 
 # kill_during_save: starts the command, waits until a save has begun (a ".last.tmp-" or
-# ".best.tmp-" copy appears in the run folder), then kills it 0-15 ms later; prints the
+# ".best.tmp-" copy appears in the run folder), lets it go on for a random 0-4 ms (busy
+# waiting, so a loaded machine does not stretch it), then stops and kills it; prints the
 # delay, or "no save" when the process ended first.
 kill_during_save() {
   "${PYTHON:-python3}" - "$work/run" "$@" <<'EOF'
@@ -39,8 +40,11 @@ p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 while p.poll() is None:
     names = os.listdir(run) if os.path.isdir(run) else []
     if any(n.startswith((".last.tmp-", ".best.tmp-")) for n in names):
-        delay = random.uniform(0, 0.015)
-        time.sleep(delay)
+        delay = random.uniform(0, 0.004)
+        end = time.perf_counter() + delay
+        while time.perf_counter() < end:
+            pass
+        p.send_signal(signal.SIGSTOP)
         p.send_signal(signal.SIGKILL)
         p.wait()
         print("%.1f ms" % (1000 * delay))
@@ -52,7 +56,9 @@ EOF
 interrupted=0
 for k in $(seq 1 "$kills"); do
   args=("${train[@]}" --set max_steps=1000000)  # never ends by itself here
-  [[ -d "$work/run/last" ]] && args+=(--resume)
+  # Resume what the last kill left; a kill inside the very first save leaves nothing to
+  # resume, and the run starts again.
+  if [[ -d "$work/run/last" ]]; then args+=(--resume); else rm -rf "$work/run"; fi
   when=$(kill_during_save "${ff[@]}" "${args[@]}")
   # A half-written copy left by the kill (the next save removes it).
   if ls -A "$work/run" 2>/dev/null | grep -q '^\.\(last\|best\)\.tmp-'; then interrupted=$((interrupted + 1)); fi
@@ -63,7 +69,7 @@ for k in $(seq 1 "$kills"); do
     fi
   done
 done
-echo "killed $kills times 0-15 ms into a save; $interrupted left a half-written copy, none visible as a checkpoint"
+echo "killed $kills times 0-4 ms into a save; $interrupted left a half-written copy, none visible as a checkpoint"
 [[ $interrupted -gt 0 ]] || fail "no kill landed inside a save"
 
 # The run resumes from whatever the last kill left and finishes three steps later.

@@ -56,6 +56,9 @@ void read_jsonl(const std::string& path, const ReadOptions& options, RowSink& si
     } catch (const json::parse_error& e) {
       sink.reject(where, "malformed JSON near byte " + std::to_string(e.byte), kOneObjectHint);
       continue;
+    } catch (const json::out_of_range&) {  // parse() throws this for a number such as 1e999
+      sink.reject(where, "a number is too large for JSON (beyond the range of a double)", kOneObjectHint);
+      continue;
     }
     if (!row.is_object()) {
       sink.reject(where, std::string("not a JSON object (found ") + row.type_name() + ")", kOneObjectHint);

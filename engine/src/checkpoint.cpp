@@ -168,11 +168,15 @@ CheckpointContents read_checkpoint_config(const fs::path& requested) {
   if (!in) throw Error("cannot open checkpoint config", path.string(), "is this a checkpoint directory?");
   nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) throw Error("config.json is not a JSON object", path.string());
-  if (j.value("format", "") != kFormatName) throw Error("not a Fastformer Studio checkpoint", path.string());
-  const int version = j.value("format_version", -1);
-  if (version != kCheckpointFormatVersion) {
-    throw Error("checkpoint format version " + std::to_string(version) + " is not supported (this build reads " +
-                    std::to_string(kCheckpointFormatVersion) + ")",
+  // Looked up by hand: json::value() throws a json type_error for a field of another type.
+  const auto format = j.find("format");
+  if (format == j.end() || !format->is_string() || format->get<std::string>() != kFormatName) {
+    throw Error("not a Fastformer Studio checkpoint", path.string());
+  }
+  const auto version = j.find("format_version");
+  if (version == j.end() || !version->is_number_integer() || version->get<std::int64_t>() != kCheckpointFormatVersion) {
+    throw Error("checkpoint format version " + (version == j.end() ? std::string("(none)") : version->dump()) +
+                    " is not supported (this build reads " + std::to_string(kCheckpointFormatVersion) + ")",
                 path.string());
   }
   CheckpointContents out;

@@ -270,6 +270,9 @@ SafetensorsFile load_safetensors(const std::string& path) {
   } catch (const Json::parse_error& e) {
     throw Error(std::string("header is not valid JSON: ") + e.what(), path,
                 "the file is corrupt or not a safetensors file");
+  } catch (const Json::out_of_range&) {  // parse() throws this for a number such as 1e999
+    throw Error("header holds a number too large for JSON (beyond the range of a double)", path,
+                "the file is corrupt or not a safetensors file");
   }
   if (!header.is_object())
     throw Error("header is not a JSON object", path, "the file is corrupt or not safetensors");

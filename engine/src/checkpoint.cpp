@@ -204,9 +204,27 @@ LoadedCheckpoint load_checkpoint(const fs::path& requested) {
   const fs::path dir = existing_checkpoint(requested);
   LoadedCheckpoint out;
   out.contents = read_checkpoint_config(dir);
-  out.model = Model(out.contents.config);
   const fs::path weights = dir / "model.safetensors";
-  load_parameters(out.model, load_safetensors(weights.string()).tensors, weights.string());
+  const SafetensorsFile file = load_safetensors(weights.string());
+  // The weights are read first (their size is bounded by the file's) and counted, so a
+  // config.json that claims a far larger model is refused before that model is allocated.
+  const ModelConfig& c = out.contents.config;
+  const double d = static_cast<double>(c.hidden);
+  const double at_least = static_cast<double>(c.vocab_size) * d +
+                          (c.position_embedding ? static_cast<double>(c.max_len) * d : 0.0) +
+                          static_cast<double>(c.stored_layers()) * (2.0 * d * d + 2.0 * d * static_cast<double>(c.ffn)) +
+                          static_cast<double>(c.classes) * d;  // token/position tables, query/output/FFN, classifier
+  double held = 0.0;
+  for (const auto& named : file.tensors) held += static_cast<double>(named.second.numel());
+  if (at_least > held) {
+    char count[32];
+    std::snprintf(count, sizeof count, "%.0f", at_least);
+    throw Error("config.json describes a model of at least " + std::string(count) + " parameters, but the file holds " +
+                    std::to_string(static_cast<std::int64_t>(held)) + " values",
+                weights.string(), "the weights do not match config.json");
+  }
+  out.model = Model(c);
+  load_parameters(out.model, file.tensors, weights.string());
   out.model->eval();
   return out;
 }

@@ -82,6 +82,20 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressionTest,
                                            "checkpoint"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
+// The regression whose config.json claims 500,000,000 tokens next to a 5 KB file: refused
+// by counting the weights, before the 16 GB model would be allocated.
+TEST(FuzzRegressionLayout, AConfigClaimingAHugeModelIsRefusedBeforeAllocating) {
+  std::ifstream in(fuzz_dir() / "regressions/checkpoint/config_claims_huge_model", std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_FALSE(bytes.empty());
+  try {
+    fastformer::fuzz::checkpoint(bytes);
+    FAIL() << "loaded";
+  } catch (const fastformer::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("describes a model of at least 4000000"), std::string::npos) << e.what();
+  }
+}
+
 // A corpus or regression folder must name a target above, or its files would never run.
 TEST(FuzzRegressionLayout, EveryFolderNamesATarget) {
   ASSERT_TRUE(fs::is_directory(fuzz_dir() / "regressions")) << fuzz_dir();

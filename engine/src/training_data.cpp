@@ -71,7 +71,14 @@ TrainedModel load_trained_model(const fs::path& path) {
   }
   out.tokenizer = load_tokenizer(out.dir, extra.at("tokenizer"));
   if (extra.contains("train")) out.train = train_config_from_json(extra.at("train"));
-  out.data = extra.value("data", "");
+  // Looked up by hand: json::value() throws a json type_error for a field of another type.
+  if (const auto data = extra.find("data"); data != extra.end()) {
+    if (!data->is_string()) {
+      throw Error("\"data\" is not a string", (out.dir / "config.json").string(),
+                  "expected the data spec the model was trained on, e.g. \"train.jsonl\"");
+    }
+    out.data = data->get<std::string>();
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 // `fastformer info`: versions, devices, threads and BLAS of this build and machine.
 #include "commands.h"
 
+#include "fastformer/distributed.h"
 #include "fastformer/runtime.h"
 
 #include <iostream>
@@ -17,7 +18,9 @@ void add_info_command(CLI::App& app) {
               << "devices           cpu" << (info.cuda_devices > 0 ? ", cuda x" + std::to_string(info.cuda_devices) : "")
               << "\n"
               << "CPU threads       " << info.threads << "\n"
-              << "BLAS              " << info.blas << "\n";
+              << "BLAS              " << info.blas << "\n"
+              << "distributed       " << (distributed_available() ? "c10d (Gloo)" : "no (built without c10d/Gloo)")
+              << "\n";
   });
 }
 

@@ -22,6 +22,7 @@ void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_launch_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_bench_sweep_command(CLI::App& bench);
 void add_bench_point_command(CLI::App& bench);

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   fastformer::cli::add_predict_command(app);
   fastformer::cli::add_inspect_command(app);
   fastformer::cli::add_data_command(app);
+  fastformer::cli::add_launch_command(app);
   fastformer::cli::add_bench_command(app);
   fastformer::cli::add_bench_point_command(*app.get_subcommand("bench"));
   fastformer::cli::add_bench_roofline_command(*app.get_subcommand("bench"));

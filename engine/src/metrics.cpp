@@ -28,6 +28,18 @@ void MetricsAccumulator::add(const std::vector<std::int64_t>& labels, const std:
   examples_ += static_cast<std::int64_t>(labels.size());
 }
 
+void MetricsAccumulator::add_counts(const std::vector<std::vector<std::int64_t>>& confusion, double loss_sum) {
+  if (confusion.size() != confusion_.size()) throw Error("confusion matrices differ in size", "metrics");
+  for (std::size_t t = 0; t < confusion.size(); ++t) {
+    if (confusion[t].size() != confusion_.size()) throw Error("confusion matrices differ in size", "metrics");
+    for (std::size_t p = 0; p < confusion.size(); ++p) {
+      confusion_[t][p] += confusion[t][p];
+      examples_ += confusion[t][p];
+    }
+  }
+  loss_sum_ += loss_sum;
+}
+
 ClassificationMetrics MetricsAccumulator::result() const {
   ClassificationMetrics m;
   m.examples = examples_;

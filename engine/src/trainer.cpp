@@ -6,6 +6,7 @@
 #include "fastformer/evaluate.h"
 #include "fastformer/lr_schedule.h"
 #include "fastformer/optimizer.h"
+#include "train_distributed.h"
 #include "train_state.h"
 
 #include <torch/torch.h>
@@ -41,13 +42,21 @@ struct Trainer::State {
   std::int64_t batches_per_epoch = 0;
   std::int64_t total_steps = 0;
   std::ofstream metrics_log;
+  std::shared_ptr<Communicator> comm;  // null: one process
 
-  State(ModelConfig m, TrainConfig t, TrainingData d, fs::path dir, torch::Device dev)
-      : model_config(std::move(m)), config(std::move(t)), data(std::move(d)), run_dir(std::move(dir)), device(dev) {}
+  State(ModelConfig m, TrainConfig t, TrainingData d, fs::path dir, torch::Device dev, std::shared_ptr<Communicator> c)
+      : model_config(std::move(m)), config(std::move(t)), data(std::move(d)), run_dir(std::move(dir)), device(dev),
+        comm(std::move(c)) {}
 
-  void log(const nlohmann::json& line) { metrics_log << line.dump() << "\n" << std::flush; }
+  // Rank 0 (or the only process) writes the run directory; the other ranks only compute.
+  bool primary() const { return !comm || comm->rank() == 0; }
+
+  void log(const nlohmann::json& line) {
+    if (primary()) metrics_log << line.dump() << "\n" << std::flush;
+  }
 
   void save(const fs::path& dir, bool with_train_state) {
+    if (!primary()) return;
     const nlohmann::json extra{{"train", to_json(config)}, {"data", data.source}};
     save_checkpoint(dir, model, data.labels, extra, [&](const fs::path& tmp) {
       if (with_train_state) save_train_state(tmp, counters, *optimizer);
@@ -66,8 +75,7 @@ struct Trainer::State {
   // Evaluates on valid, keeps best/ when it improved, and always refreshes last/.
   // Returns false, saving nothing, when the weights or the loss are no longer finite.
   bool evaluate_valid(TrainObserver& observer) {
-    EvalReport report{counters.step, counters.epoch, "valid",
-                      evaluate(model, data.valid, config.batch_size, device), false};
+    EvalReport report{counters.step, counters.epoch, "valid", evaluate_split(data.valid), false};
     last_eval_step = counters.step;
     const auto& m = report.metrics;
     if (!std::isfinite(m.loss) || !parameters_finite()) return false;
@@ -88,34 +96,69 @@ struct Trainer::State {
     return true;
   }
 
+  ClassificationMetrics evaluate_split(const EncodedSplit& split) {
+    return comm ? evaluate_sharded(model, split, config.batch_size, device, *comm)
+                : evaluate(model, split, config.batch_size, device);
+  }
+
   bool patience_exhausted() const { return config.patience > 0 && counters.evals_since_best >= config.patience; }
 
-  // One optimiser step on `indices`. Returns the batch loss; a non-finite loss leaves the
-  // weights untouched.
+  // One optimiser step on the global batch `indices` (this rank's shard of it when
+  // distributed). Returns the batch's mean loss; a non-finite loss leaves the weights
+  // untouched on every rank.
   double train_step(const std::vector<std::int64_t>& indices, double lr) {
-    const Batch batch = make_batch(data.train, indices);
+    std::vector<std::int64_t> mine = comm ? shard_of(indices, comm->rank(), comm->world_size()) : indices;
+    // A rank whose shard is empty runs one example with weight 0, so that it defines the
+    // same gradients as the others (zeros) and the all-reduce lines up.
+    const bool idle = mine.empty();
+    if (idle) mine.push_back(indices.front());
+    const Batch batch = make_batch(data.train, mine);
     set_learning_rate(*optimizer, config.optimizer, lr);
     const torch::Tensor logits = model->forward(batch.inputs.ids.to(device), batch.inputs.mask.to(device)).logits;
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, batch.labels.to(device));  // ()
-    const double value = loss.item<double>();
+    const torch::Tensor summed = torch::nn::functional::cross_entropy(
+        logits, batch.labels.to(device), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+    // The global batch's mean: Σ over all ranks of (this shard's sum / global size).
+    const torch::Tensor loss = idle ? summed * 0.0 : summed / static_cast<double>(indices.size());  // ()
+    double value = loss.item<double>();
+    step_tokens = idle ? 0 : batch.real_tokens;
+    if (comm) {
+      const auto total = comm->sum({value, static_cast<double>(step_tokens)});
+      value = total[0];
+      step_tokens = static_cast<std::int64_t>(total[1]);
+    }
     if (!std::isfinite(value)) return value;
     optimizer->zero_grad();
     loss.backward();
+    if (comm) {
+      std::vector<torch::Tensor> grads;  // each rank's part of the gradient of the global mean
+      for (const auto& p : model->parameters()) {
+        if (p.grad().defined()) grads.push_back(p.grad());
+      }
+      comm->all_reduce_sum(grads);
+    }
     if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
     optimizer->step();
     ++counters.step;
-    step_tokens = batch.real_tokens;
     return value;
   }
+
+  // A stop request or the time budget on any rank stops all of them after the same step.
+  std::pair<bool, bool> should_stop(bool requested, bool out_of_time) {
+    if (!comm) return {requested, out_of_time};
+    const auto votes = comm->sum({requested ? 1.0 : 0.0, out_of_time ? 1.0 : 0.0});
+    return {votes[0] > 0, votes[1] > 0};
+  }
+
+  TrainResult run_steps(TrainObserver& observer, const std::atomic<bool>& stop);
 
   std::int64_t last_eval_step = -1;
   std::int64_t step_tokens = 0;
 };
 
 Trainer::Trainer(ModelConfig model_config, TrainConfig train_config, TrainingData data, fs::path run_dir,
-                 torch::Device device, bool resume)
+                 torch::Device device, bool resume, std::shared_ptr<Communicator> communicator)
     : state_(std::make_unique<State>(std::move(model_config), std::move(train_config), std::move(data),
-                                     std::move(run_dir), device)) {
+                                     std::move(run_dir), device, std::move(communicator))) {
   State& s = *state_;
   s.config.validate();
   if (s.data.train.ids.empty()) throw Error("the training split is empty", s.data.source);
@@ -137,6 +180,16 @@ Trainer::Trainer(ModelConfig model_config, TrainConfig train_config, TrainingDat
   s.batches_per_epoch = static_cast<std::int64_t>(epoch_batches(s.data, s.config, 0).size());
   s.total_steps = s.config.epochs * s.batches_per_epoch;
   if (s.config.max_steps > 0) s.total_steps = std::min(s.total_steps, s.config.max_steps);
+  if (s.comm) {
+    s.comm->check_same("data", data_fingerprint(s.data));
+    s.comm->check_same("settings", "settings " + digest(to_json(s.config).dump() + to_json(s.model_config).dump()));
+    s.comm->check_same("resume point", "step " + std::to_string(s.counters.step));
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> weights = s.model->parameters();
+    for (const auto& b : s.model->buffers()) weights.push_back(b);
+    s.comm->broadcast(weights, 0);  // all ranks start from rank 0's weights
+  }
+  if (!s.primary()) return;
   fs::create_directories(s.run_dir);
   s.metrics_log.open(s.run_dir / "metrics.jsonl", resume ? std::ios::app : std::ios::trunc);
   if (!s.metrics_log) throw Error("cannot write metrics.jsonl", s.run_dir.string());
@@ -154,8 +207,25 @@ const TrainConfig& Trainer::config() const { return state_->config; }
 std::int64_t Trainer::total_steps() const { return state_->total_steps; }
 
 TrainResult Trainer::run(TrainObserver& observer, const std::atomic<bool>& stop) {
-  State& s = *state_;
+  try {
+    return state_->run_steps(observer, stop);
+  } catch (const CommunicationError& e) {
+    State& s = *state_;
+    TrainResult result;
+    result.lost_peer = true;
+    result.steps = s.counters.step;
+    result.reason = e.problem() + " after step " + std::to_string(s.counters.step) + " (" + e.hint() +
+                    "); the last checkpoint in " + (s.run_dir / "last").string() + " is kept (continue with --resume)";
+    s.log({{"type", "lost_peer"}, {"step", s.counters.step}, {"reason", result.reason}});
+    observer.on_message(result.reason);
+    return result;
+  }
+}
+
+TrainResult Trainer::State::run_steps(TrainObserver& observer, const std::atomic<bool>& stop) {
+  State& s = *this;
   TrainResult result;
+  bool requested = false;  // a stop request ended the loop (on any rank)
   const auto start = Clock::now();
   const double elapsed_before = s.counters.elapsed_s;
   const std::int64_t step_before = s.counters.step;
@@ -171,18 +241,21 @@ TrainResult Trainer::run(TrainObserver& observer, const std::atomic<bool>& stop)
     return result;
   };
   // The NaN guard promises a last good checkpoint: have one before the first step.
-  if (!fs::exists(s.run_dir / "last")) s.save(s.run_dir / "last", true);
+  if (s.primary() && !fs::exists(s.run_dir / "last")) s.save(s.run_dir / "last", true);
 
   while (result.reason.empty() && s.counters.step < s.total_steps && s.counters.epoch < s.config.epochs) {
     const auto batches = epoch_batches(s.data, s.config, s.counters.epoch);
     const auto epoch_size = static_cast<std::int64_t>(batches.size());
     while (result.reason.empty() && s.counters.batch_in_epoch < epoch_size && s.counters.step < s.total_steps) {
-      if (stop.load()) {
+      const auto [stop_now, out_of_time] =
+          s.should_stop(stop.load(), s.config.time_budget_s > 0 && elapsed() >= s.config.time_budget_s);
+      if (stop_now) {
+        requested = true;
         result.stopped = true;
         result.reason = "stopped on request after step " + std::to_string(s.counters.step);
         break;
       }
-      if (s.config.time_budget_s > 0 && elapsed() >= s.config.time_budget_s) {
+      if (out_of_time) {
         result.stopped = true;
         char text[96];
         std::snprintf(text, sizeof text, "time budget of %g s reached", s.config.time_budget_s);
@@ -229,7 +302,8 @@ TrainResult Trainer::run(TrainObserver& observer, const std::atomic<bool>& stop)
   s.counters.elapsed_s = elapsed();
   // A stop request only saves (so that a resume repeats the uninterrupted run exactly);
   // any other end evaluates the final weights unless that just happened.
-  const bool requested = stop.load();
+  if (!s.comm) requested = requested || stop.load();
+  result.stop_requested = requested;
   if (s.counters.best_accuracy < 0 || (!requested && s.last_eval_step != s.counters.step)) {
     if (!s.evaluate_valid(observer)) return diverged("the weights or the validation loss became non-finite");
   } else {
@@ -239,7 +313,7 @@ TrainResult Trainer::run(TrainObserver& observer, const std::atomic<bool>& stop)
   result.best_valid = ClassificationMetrics{};
   result.best_valid->accuracy = s.counters.best_accuracy;
   result.best_valid->loss = s.counters.best_loss;
-  if (!requested && !s.data.test.ids.empty()) {
+  if (!requested && !s.data.test.ids.empty() && s.primary()) {
     LoadedCheckpoint best = load_checkpoint(s.run_dir / "best");
     best.model->to(s.device);
     result.test = evaluate(best.model, s.data.test, s.config.batch_size, s.device);

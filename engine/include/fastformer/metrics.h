@@ -23,6 +23,8 @@ class MetricsAccumulator {
   explicit MetricsAccumulator(std::int64_t classes);
   // `loss_sum` is the summed (not mean) cross-entropy of these examples.
   void add(const std::vector<std::int64_t>& labels, const std::vector<std::int64_t>& predictions, double loss_sum);
+  // Adds another accumulation's counts (e.g. another rank's part of the data).
+  void add_counts(const std::vector<std::vector<std::int64_t>>& confusion, double loss_sum);
   ClassificationMetrics result() const;
 
  private:

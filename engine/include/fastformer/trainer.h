@@ -8,6 +8,7 @@
 #pragma once
 
 #include "fastformer/batching.h"
+#include "fastformer/distributed.h"
 #include "fastformer/metrics.h"
 #include "fastformer/model.h"
 #include "fastformer/tokenizer.h"
@@ -62,7 +63,9 @@ struct TrainingData {
 struct TrainResult {
   std::int64_t steps = 0;
   bool stopped = false;   // by the stop flag or the time budget
+  bool stop_requested = false;  // by the stop flag (of any rank, when distributed)
   bool diverged = false;  // NaN/Inf loss: last good checkpoint kept
+  bool lost_peer = false;  // distributed: another rank or the network failed
   std::string reason;     // why it ended, one sentence
   std::optional<ClassificationMetrics> best_valid;
   std::optional<ClassificationMetrics> test;  // of the best checkpoint
@@ -72,8 +75,15 @@ class Trainer {
  public:
   // Builds the model (vocab size and classes taken from `data`) or, with `resume`, loads
   // run_dir/last/ with its optimizer, step and random state.
+  //
+  // With a `communicator` this is one rank of a data-parallel run: every rank trains on
+  // its shard of each global batch of `batch_size` (same batches, same seed as one
+  // process), gradients are summed across ranks, the starting weights come from rank 0,
+  // and only rank 0 writes checkpoints and metrics.jsonl. Every rank must hold the same
+  // data and settings (checked here). A lost peer ends run() with a diverged-style result
+  // whose reason says so; the last checkpoint stays as it was.
   Trainer(ModelConfig model_config, TrainConfig train_config, TrainingData data, std::filesystem::path run_dir,
-          torch::Device device, bool resume = false);
+          torch::Device device, bool resume = false, std::shared_ptr<Communicator> communicator = nullptr);
   ~Trainer();
 
   TrainResult run(TrainObserver& observer, const std::atomic<bool>& stop);

@@ -1,4 +1,7 @@
 // ConfigForm: widgets ↔ ModelConfig/TrainConfig JSON, validated by the engine.
+// Torch first: Qt's `slots` macro breaks its headers.
+#include "fastformer/distributed.h"
+
 #include "config_form.h"
 
 #include "fastformer/error.h"
@@ -15,8 +18,10 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QSpinBox>
+#include <QThread>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <map>
 
 namespace fastformer::ui {
@@ -83,6 +88,13 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
   budget_->setSuffix(" s");
   seed_ = spin(0, 1 << 30, 1);
   device_ = choice({"cpu", "cuda"});
+  // Ranks of a data-parallel run: the Studio trains rank 0 and starts `fastformer` for the
+  // others; each takes its share of every global batch (c10d, Gloo over loopback).
+  processes_ = spin(1, std::max(1, QThread::idealThreadCount()), 1);
+  processes_->setEnabled(distributed_available() && QThread::idealThreadCount() > 1);
+  processes_->setToolTip(distributed_available()
+                             ? "Processes on this machine that share each batch (data-parallel; Pause is off when > 1)"
+                             : "This build has no distributed training (c10d/Gloo)");
 
   auto* modelBox = new QGroupBox("Model");
   auto* m = new QFormLayout(modelBox);
@@ -112,6 +124,7 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
   t->addRow("Time budget", budget_);
   t->addRow("Seed", seed_);
   t->addRow("Device", device_);
+  t->addRow("Processes", processes_);
 
   errorLabel_ = new QLabel;
   errorLabel_->setWordWrap(true);
@@ -192,6 +205,7 @@ QJsonObject ConfigForm::trainJson() const {
 }
 
 QString ConfigForm::device() const { return device_->currentText(); }
+int ConfigForm::processes() const { return processes_->value(); }
 QString ConfigForm::modelName() const { return model_->currentText(); }
 
 void ConfigForm::setConfig(const QJsonObject& model, const QJsonObject& train, const QString& device) {

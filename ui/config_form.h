@@ -25,6 +25,8 @@ class ConfigForm : public QWidget {
   QJsonObject modelJson() const;                // the engine's ModelConfig JSON
   QJsonObject trainJson() const;                // the engine's TrainConfig JSON
   QString device() const;
+  // Data-parallel processes on this machine (1: train inside the Studio only).
+  int processes() const;
   QString modelName() const;  // "Fastformer" or "Transformer"
 
   // Fills the form (e.g. from QSettings or a loaded run); unknown keys are ignored.
@@ -36,6 +38,7 @@ class ConfigForm : public QWidget {
   QSpinBox* headsBox() const { return heads_; }
   QComboBox* modelBox() const { return model_; }
   QSpinBox* stepsBox() const { return maxSteps_; }
+  QSpinBox* processesBox() const { return processes_; }
 
  signals:
   void validityChanged(bool valid);
@@ -45,7 +48,7 @@ class ConfigForm : public QWidget {
   void revalidate();
 
   QComboBox *model_, *preset_, *score_, *tokenizer_, *schedule_, *device_;
-  QSpinBox *layers_, *hidden_, *heads_, *ffn_, *maxLen_, *vocab_, *batch_, *epochs_, *maxSteps_, *evalEvery_, *seed_;
+  QSpinBox *layers_, *hidden_, *heads_, *ffn_, *maxLen_, *vocab_, *batch_, *epochs_, *maxSteps_, *evalEvery_, *seed_, *processes_;
   QDoubleSpinBox *dropout_, *lr_, *budget_;
   QCheckBox *shareQv_, *shareLayers_, *positions_;
   QLabel* errorLabel_;

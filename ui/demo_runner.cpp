@@ -14,8 +14,8 @@
 
 namespace fastformer::ui {
 
-DemoRunner::DemoRunner(MainWindow& window, QString data, int steps, QObject* parent)
-    : QObject(parent), window_(window), data_(std::move(data)), steps_(steps) {
+DemoRunner::DemoRunner(MainWindow& window, QString data, int steps, int processes, QObject* parent)
+    : QObject(parent), window_(window), data_(std::move(data)), steps_(steps), processes_(processes) {
   connect(&window_.worker(), &TrainingWorker::finished, this, [this] {
     if (next_ < 2) {
       startRun(next_);
@@ -48,6 +48,7 @@ void DemoRunner::startRun(int model) {
   config["dropout"] = 0.1;
   form->setConfig(config, train);
   form->modelBox()->setCurrentIndex(model);
+  form->processesBox()->setValue(processes_);
   next_ = model + 1;
   window_.train()->startButton()->click();
 }

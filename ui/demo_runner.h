@@ -13,7 +13,8 @@ class MainWindow;
 class DemoRunner : public QObject {
   Q_OBJECT
  public:
-  DemoRunner(MainWindow& window, QString data, int steps, QObject* parent = nullptr);
+  // processes > 1: each run is data-parallel on that many local processes.
+  DemoRunner(MainWindow& window, QString data, int steps, int processes = 1, QObject* parent = nullptr);
   void start();
 
  signals:
@@ -25,6 +26,7 @@ class DemoRunner : public QObject {
   MainWindow& window_;
   QString data_;
   int steps_;
+  int processes_;
   int next_ = 0;
 };
 

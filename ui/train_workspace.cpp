@@ -10,6 +10,7 @@
 #include "run_summary_table.h"
 #include "training_worker.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
@@ -140,10 +141,14 @@ void TrainWorkspace::start() {
   request.model = form_->modelJson();
   request.train = form_->trainJson();
   request.device = form_->device();
+  request.processes = form_->processes();
+  request.workerExecutable = QCoreApplication::applicationDirPath() + QStringLiteral("/fastformer");
+  distributedRun_ = request.processes > 1;
   request.name = name;
   request.directory = QDir(runsRoot_).filePath(QString("%1-%2-%3").arg(stamp, form_->modelName().toLower()).arg(started_));
   const QString id = QString("run-%1").arg(started_);
-  emit log("Starting " + name + " on " + request.data);
+  emit log("Starting " + name + " on " + request.data +
+           (request.processes > 1 ? QString(" with %1 processes").arg(request.processes) : QString()));
   if (worker_.start(request, id)) emit activity("training " + name);
   refreshButtons();
 }
@@ -172,7 +177,9 @@ void TrainWorkspace::refreshButtons() {
   const bool running = worker_.isRunning();
   start_->setEnabled(!running && form_->isValid());
   start_->setToolTip(form_->isValid() ? QString() : form_->errorText());
-  pause_->setEnabled(running);
+  pause_->setEnabled(running && !distributedRun_);
+  pause_->setToolTip(distributedRun_ ? "A run on several processes cannot pause (its peers would time out); Stop saves it"
+                                     : QString());
   pause_->setText(running && worker_.isPaused() ? "Resume" : "Pause");
   stop_->setEnabled(running);
 }

@@ -71,6 +71,7 @@ class TrainWorkspace : public QWidget {
   QString activeId_;
   QString shownId_;
   int started_ = 0;
+  bool distributedRun_ = false;  // the current or last run had several processes (no Pause)
 };
 
 }  // namespace fastformer::ui

@@ -2,11 +2,13 @@
 // through value-type signals that are posted to (and emitted on) the worker's own thread.
 // Torch first: Qt's `slots` macro breaks its headers.
 #include "fastformer/dataset.h"
+#include "fastformer/distributed.h"
 #include "fastformer/error.h"
 #include "fastformer/model_config.h"
 #include "fastformer/runtime.h"
 #include "fastformer/train_config.h"
 #include "fastformer/training_data.h"
+#include "fastformer/worker_group.h"
 
 #include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
@@ -18,9 +20,12 @@
 #include <QThread>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <new>
+#include <thread>
 
 namespace fastformer::ui {
 namespace {
@@ -39,6 +44,60 @@ QString oneLine(const std::string& text) {
   return line.isEmpty() ? QStringLiteral("unknown error") : line;
 }
 
+// The last non-empty line of a rank's log: usually its error.
+QString lastLine(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  return QString::fromStdString(last);
+}
+
+// Ranks 1…N-1 of a data-parallel run as `fastformer train --distributed` processes, with the
+// same data spec and settings (every key, written to DIRECTORY/distributed-settings.json).
+class HelperRanks {
+ public:
+  HelperRanks(const TrainRequest& request, const ModelConfig& model, const TrainConfig& train,
+              const std::filesystem::path& dir, int port, int threads)
+      : dir_(dir) {
+    std::filesystem::create_directories(dir);
+    const auto settings = dir / "distributed-settings.json";
+    std::ofstream(settings) << nlohmann::json{{"model", to_json(model)}, {"train", to_json(train)}}.dump(1);
+    const std::vector<std::string> argv{request.workerExecutable.toStdString(), "--threads", std::to_string(threads),
+                                        "train", "--data", request.data.toStdString(), "--config", settings.string(),
+                                        "--out", dir.string(), "--device", request.device.toStdString(),
+                                        "--distributed", "--dist-timeout", "60"};
+    for (int rank = 1; rank < request.processes; ++rank) {
+      group_.start(rank, argv, rank_environment(request.processes, rank, "127.0.0.1", port),
+                   (dir / ("rank" + std::to_string(rank) + ".log")).string());
+    }
+  }
+
+  // Waits up to `seconds` for the ranks to end, kills the rest, and says how each that
+  // failed ended, with the last line of its log.
+  QString finish(double seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    std::vector<WorkerExit> ended;
+    while (group_.running() > 0 && std::chrono::steady_clock::now() < deadline) {
+      for (const auto& e : group_.reap()) ended.push_back(e);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    for (const auto& e : group_.kill_all()) ended.push_back(e);
+    QStringList failures;
+    for (const auto& e : ended) {
+      if (e.ok() || e.stopped()) continue;
+      const QString log = lastLine(dir_ / ("rank" + std::to_string(e.rank) + ".log"));
+      failures << QString::fromStdString(e.describe()) + (log.isEmpty() ? QString() : ": " + log);
+    }
+    return failures.join("; ");
+  }
+
+ private:
+  std::filesystem::path dir_;
+  WorkerGroup group_;
+};
+
 }  // namespace
 
 struct TrainingWorker::Impl {
@@ -52,6 +111,8 @@ struct TrainingWorker::Impl {
   std::condition_variable wake;
   bool paused = false;  // guarded by mutex
   std::atomic<bool> pausedFlag{false};
+  std::atomic<bool> distributed{false};  // the run in progress has other ranks
+  int threadsBefore = 0;                 // the CPU threads to restore after a distributed run
 
   // Written by the training thread before it ends, read after QThread::wait().
   RunStatus endStatus = RunStatus::failed;
@@ -64,6 +125,7 @@ struct TrainingWorker::Impl {
   }
 
   void waitWhilePaused() {
+    if (distributed) return;  // the other ranks would wait in their all-reduce and time out
     std::unique_lock<std::mutex> lock(mutex);
     wake.wait(lock, [this] { return !paused || stop.load(); });
   }
@@ -120,6 +182,13 @@ class TrainingWorker::Impl::Observer : public TrainObserver {
 
 // The whole run, on the training thread. Every exception ends as a failed status.
 void TrainingWorker::Impl::train(const TrainRequest& request, const QString& id) {
+  threadsBefore = 0;
+  struct RestoreThreads {
+    int& before;
+    ~RestoreThreads() {
+      if (before > 0) at::set_num_threads(before);
+    }
+  } restore{threadsBefore};
   try {
     runTrainer(request, id);
   } catch (const Error& e) {
@@ -149,10 +218,31 @@ void TrainingWorker::Impl::runTrainer(const TrainRequest& request, const QString
   const std::filesystem::path dir = request.directory.toStdString();
 
   Observer observer(*this, id);
+  distributed = request.processes > 1;
+  std::unique_ptr<HelperRanks> helpers;
+  std::shared_ptr<Communicator> communicator;
+  if (distributed) {
+    DistributedConfig dist;
+    dist.world_size = request.processes;
+    dist.master_port = free_local_port();
+    dist.timeout_s = 60;
+    const int threads = std::max(1, QThread::idealThreadCount() / request.processes);
+    threadsBefore = at::get_num_threads();
+    at::set_num_threads(threads);  // the cores are shared out among the ranks (restored in train())
+    helpers = std::make_unique<HelperRanks>(request, modelConfig, trainConfig, dir, dist.master_port, threads);
+    observer.on_message("started " + std::to_string(request.processes - 1) + " more processes (logs in " +
+                        dir.string() + "/rank*.log)");
+    try {
+      communicator = Communicator::connect(dist);
+    } catch (const Error& e) {
+      const QString why = helpers->finish(0);
+      throw Error(e.problem() + (why.isEmpty() ? std::string() : "; " + why.toStdString()));
+    }
+  }
   TrainingData data = prepare_training_data(spec, ReadOptions{}, trainConfig, observer);
   QStringList labels;
   for (const auto& label : data.labels) labels << QString::fromStdString(label);
-  Trainer trainer(modelConfig, trainConfig, std::move(data), dir, device);
+  Trainer trainer(modelConfig, trainConfig, std::move(data), dir, device, false, communicator);
 
   RunRecord record;
   record.id = id;
@@ -169,7 +259,11 @@ void TrainingWorker::Impl::runTrainer(const TrainRequest& request, const QString
 
   const TrainResult result = trainer.run(observer, stop);
   endMessage = QString::fromStdString(result.reason);
-  if (result.diverged) {
+  if (helpers) {
+    const QString why = helpers->finish(result.lost_peer ? 5 : 60);
+    if (!why.isEmpty()) endMessage += " — " + why;
+  }
+  if (result.diverged || result.lost_peer) {
     endStatus = RunStatus::failed;
   } else if (stop.load()) {
     endStatus = RunStatus::stopped;

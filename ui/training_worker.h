@@ -22,6 +22,11 @@ struct TrainRequest {
   QString directory;    // where the run is written; created if missing
   QString device = "cpu";
   QString name;         // display name
+  // Data-parallel ranks on this machine. Above 1 the Studio trains rank 0 itself and
+  // starts `workerExecutable` (the fastformer CLI) for the others; their output goes to
+  // DIRECTORY/rankR.log. Pause is ignored then (the peers would time out).
+  int processes = 1;
+  QString workerExecutable;
 };
 
 class TrainingWorker : public QObject {

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   const QCommandLineOption demoData("demo-data", "Dataset of the demo runs.", "SPEC",
                                     "synthetic:needle?length=128&examples=1200");
   const QCommandLineOption demoSteps("demo-steps", "Training steps of each demo run.", "N", "60");
+  const QCommandLineOption demoProcesses("demo-processes", "Data-parallel processes of each demo run.", "N", "1");
   const QCommandLineOption size("size", "Window size for the screenshot, WIDTHxHEIGHT.", "SIZE", "1600x1000");
   const QCommandLineOption data("data", "Dataset to open (a spec the CLI accepts).", "SPEC");
   const QCommandLineOption inspectModel("inspect-checkpoint", "Open this run or checkpoint in Inspect.", "DIR");
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   const QCommandLineOption openSweep("open-sweep", "Overlay this saved sweep (JSON or CSV) in Scale; repeatable.", "FILE");
   const QCommandLineOption scaleRun("scale-run", "Run the Scale form's sweep (the screenshot waits for its end).");
   const QCommandLineOption learnStep("learn-step", "Show this step (1 = Q) of the Learn walk-through.", "N");
-  parser.addOptions({screenshot, workspace, demo, demoData, demoSteps, size, data, inspectModel, inspectDocument,
+  parser.addOptions({screenshot, workspace, demo, demoData, demoSteps, demoProcesses, size, data, inspectModel, inspectDocument,
                      inspectView, openSweep, scaleRun, learnStep});
   parser.process(app);
 
@@ -98,7 +99,8 @@ int main(int argc, char** argv) {
       app.quit();
     });
   };
-  fastformer::ui::DemoRunner runner(window, parser.value(demoData), parser.value(demoSteps).toInt());
+  fastformer::ui::DemoRunner runner(window, parser.value(demoData), parser.value(demoSteps).toInt(),
+                                    parser.value(demoProcesses).toInt());
   if (parser.isSet(inspectModel) && parser.isSet(inspectDocument)) {
     // Shoot once the document is inspected (or failed to be).
     QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::inspected, &window, shoot);

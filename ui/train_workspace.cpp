@@ -134,7 +134,8 @@ void TrainWorkspace::start() {
     return;
   }
   ++started_;
-  const QString name = QString("%1 · %2 #%3").arg(form_->modelName(), shortData(dataset_->spec())).arg(started_);
+  QString name = QString("%1 · %2 #%3").arg(form_->modelName(), shortData(dataset_->spec())).arg(started_);
+  if (form_->processes() > 1) name += QString(" · %1 processes").arg(form_->processes());
   const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
   TrainRequest request;
   request.data = dataset_->spec();

@@ -74,16 +74,17 @@ class HelperRanks {
     }
   }
 
-  // Waits up to `seconds` for the ranks to end, kills the rest, and says how each that
-  // failed ended, with the last line of its log.
+  // Waits up to `seconds` for the ranks to end and kills the rest (no verdict on those);
+  // says how each that failed on its own ended, with the last line of its log.
   QString finish(double seconds) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     std::vector<WorkerExit> ended;
-    while (group_.running() > 0 && std::chrono::steady_clock::now() < deadline) {
+    for (;;) {
       for (const auto& e : group_.reap()) ended.push_back(e);
+      if (group_.running() == 0 || std::chrono::steady_clock::now() >= deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    for (const auto& e : group_.kill_all()) ended.push_back(e);
+    group_.kill_all();
     QStringList failures;
     for (const auto& e : ended) {
       if (e.ok() || e.stopped()) continue;

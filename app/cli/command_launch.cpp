@@ -2,7 +2,8 @@
 // (this program with `train --distributed`, the rendezvous on a free loopback port, the
 // cores shared out), forwards Ctrl-C to all of them, and when one fails gives the others a
 // grace period to notice (their collectives break at once when a peer dies) before it
-// kills them. No worker outlives the launcher.
+// kills them. A second Ctrl-C kills them at once; workers whose launcher dies stop
+// themselves (FASTFORMER_PARENT_PID).
 #include "commands.h"
 
 #include "fastformer/child_process.h"
@@ -22,9 +23,14 @@
 namespace fastformer::cli {
 namespace {
 
-std::atomic<int> g_signal{0};
+std::atomic<int> g_signal{0};   // the first SIGINT/SIGTERM
+std::atomic<int> g_signals{0};  // how many arrived
 
-extern "C" void on_launcher_signal(int signal) { g_signal.store(signal); }
+extern "C" void on_launcher_signal(int signal) {
+  int none = 0;
+  g_signal.compare_exchange_strong(none, signal);
+  g_signals.fetch_add(1);
+}
 
 struct LaunchOptions {
   int nproc = 2;
@@ -73,9 +79,10 @@ int run_launch(const LaunchOptions& o) {
       deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.grace_s));
     }
     if (g_signal.load() != 0 && !forwarded) {
-      group.signal_all(g_signal.load() == SIGINT ? SIGINT : SIGTERM);  // each rank saves and stops
+      group.signal_all(SIGINT);  // each rank stops after the same step; rank 0 saves
       forwarded = true;
     }
+    if (g_signals.load() > 1) group.kill_all();  // a second Ctrl-C: at once, as for `train`
     if (!failure.empty() && Clock::now() >= deadline) {
       for (const WorkerExit& exit : group.kill_all()) std::cerr << "fastformer launch: killed rank " << exit.rank << "\n";
     }

@@ -3,6 +3,7 @@
 #include "fastformer/additive_core.h"
 
 #include "additive_core_kernel.h"
+#include "fastformer/cuda_core.h"
 
 #include <torch/torch.h>
 
@@ -102,6 +103,7 @@ class PackedCore : public torch::autograd::Function<PackedCore> {
 AdditiveCoreOutput additive_core(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
                                  const at::Tensor& mask, const at::Tensor& wq, const at::Tensor& wk,
                                  double scale) {
+  if (fused_cuda_core_applies(Q, K, V, mask, wq, wk)) return fused_cuda_core(Q, K, V, mask, wq, wk, scale);
   if (!kernel::core_kernel_applies(Q, K, V, wq, wk)) {
     return additive_core_reference(Q, K, V, mask, wq, wk, scale);
   }
@@ -115,6 +117,12 @@ PackedCoreOutput additive_core_packed(const at::Tensor& proj, std::int64_t q_off
                                       double scale) {
   const std::vector<std::int64_t> layout{q_offset, k_offset, v_offset, heads};
   const kernel::CoreInputs in = PackedCore::inputs(proj, mask, wq, wk, bias, layout, scale);
+  if (fused_cuda_core_applies(in.q, in.k, in.v, mask, wq, wk)) {
+    // The blocks are views of proj: autograd gathers their gradients into one (B,T,C) tensor.
+    PackedCoreOutput out{fused_cuda_core(in.q, in.k, in.v, mask, wq, wk, scale), in.q.flatten(2)};
+    if (bias.defined()) out.residual = out.residual + bias;
+    return out;
+  }
   // The backward fills dproj block by block: the blocks must tile its columns exactly.
   const std::int64_t D = wq.numel();
   std::vector<std::int64_t> offsets{q_offset, k_offset};

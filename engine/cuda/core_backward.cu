@@ -1,0 +1,140 @@
+// Backward kernels of the additive core: U = k ⊙ V (pass over dU and V), the two softmax
+// poolings (pass over K for Eq. 5–6, pass over Q for Eq. 3–4) and the sum of per-block partials.
+// Storage float, half or bfloat16; all arithmetic in float.
+#include "core_common.cuh"
+
+namespace fastformer::cuda {
+namespace {
+
+using namespace detail;
+
+constexpr int kSumThreads = 256;
+
+// dV_t = k ⊙ dU_t on every row; partials of dk = Σ_t dU_t ⊙ V_t.
+template <typename S, int DH>
+__global__ void product_backward_kernel(Shape s, Plan p, Rows du, Rows v, const float* __restrict__ k, OutRows dv,
+                                        float* __restrict__ part) {
+  constexpr int E = Lanes<DH>::E;
+  extern __shared__ float smem[];
+  const Lanes<DH> ln(s.H, p.rows);
+  const std::int64_t D = s.H * DH, b = blockIdx.y, chunk = blockIdx.x;
+  const std::int64_t t0 = chunk * p.chunk, t1 = t0 + p.chunk < s.T ? t0 + p.chunk : s.T;
+  float kv[E], acc[E];  // (E) of k[b] and of Σ dU ⊙ V
+#pragma unroll
+  for (int e = 0; e < E; ++e) {
+    kv[e] = ln.active ? k[b * D + ln.col(e)] : 0.f;
+    acc[e] = 0.f;
+  }
+  if (ln.active) {
+    for (std::int64_t t = t0 + ln.y; t < t1; t += p.rows) {
+      const S* g = row_ptr<S>(du, b, t);
+      const S* x = row_ptr<S>(v, b, t);
+      S* out = row_ptr<S>(dv, b, t);
+#pragma unroll
+      for (int e = 0; e < E; ++e) {
+        const float gv = to_float(g[ln.col(e)]);
+        out[ln.col(e)] = from_float<S>(gv * kv[e]);
+        acc[e] += gv * to_float(x[ln.col(e)]);
+      }
+    }
+  }
+  block_rows_sum<DH>(ln, acc, p.rows, D, smem, part + (b * p.chunks + chunk) * D);
+}
+
+// Backward of one softmax pooling (see pool_backward in core_kernels.h). The weights
+// w_t = exp(z_t − max)·inv are recomputed from the forward's scores and statistics.
+template <typename S, int DH>
+__global__ void pool_backward_kernel(Shape s, Plan p, Rows x, const bool* __restrict__ mask,
+                                     const float* __restrict__ scores, const float* __restrict__ stat_max,
+                                     const float* __restrict__ stat_inv, const float* __restrict__ gs,
+                                     const float* __restrict__ ws, const float* __restrict__ mean, OutRows dx,
+                                     float* __restrict__ part) {
+  constexpr int E = Lanes<DH>::E;
+  extern __shared__ float smem[];
+  const Lanes<DH> ln(s.H, p.rows);
+  const std::int64_t H = s.H, D = H * DH, b = blockIdx.y, chunk = blockIdx.x;
+  const std::int64_t t0 = chunk * p.chunk, t1 = t0 + p.chunk < s.T ? t0 + p.chunk : s.T;
+  float gv[E], wv[E], mv[E], acc[E];  // (E) of gs[b], ws[b], mean[b] and Σ ∂L/∂z_t X_t
+#pragma unroll
+  for (int e = 0; e < E; ++e) {
+    const std::int64_t o = b * D + ln.col(e);
+    gv[e] = ln.active ? gs[o] : 0.f;
+    wv[e] = ln.active ? ws[o] : 0.f;
+    mv[e] = ln.active ? mean[o] : 0.f;
+    acc[e] = 0.f;
+  }
+  const std::int64_t bh = b * H + (ln.active ? ln.h : 0);
+  const float top = stat_max[bh], inv = stat_inv[bh];
+  const std::int64_t iters = (t1 - t0 + p.rows - 1) / p.rows;
+  for (std::int64_t it = 0; it < iters; ++it) {
+    const std::int64_t t = t0 + it * p.rows + ln.y;
+    const bool valid = ln.active && t < t1;
+    const bool on = valid && mask[b * s.T + t];
+    float xv[E];
+    float dot = 0.f;  // gs·(X_t − mean) for head h
+    const S* row = on ? row_ptr<S>(x, b, t) : nullptr;
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      xv[e] = on ? to_float(row[ln.col(e)]) : 0.f;
+      dot += on ? gv[e] * (xv[e] - mv[e]) : 0.f;
+    }
+    dot = group_sum<Lanes<DH>::G>(dot);
+    if (!valid) continue;
+    S* out = row_ptr<S>(dx, b, t);
+    if (!on) {
+#pragma unroll
+      for (int e = 0; e < E; ++e) out[ln.col(e)] = from_float<S>(0.f);
+      continue;
+    }
+    const float w = expf(scores[(b * s.T + t) * H + ln.h] - top) * inv;
+    const float dz = w * dot;  // ∂L/∂z_t
+#pragma unroll
+    for (int e = 0; e < E; ++e) {
+      out[ln.col(e)] = from_float<S>(w * gv[e] + dz * wv[e]);
+      acc[e] += dz * xv[e];
+    }
+  }
+  block_rows_sum<DH>(ln, acc, p.rows, D, smem, part + (b * p.chunks + chunk) * D);
+}
+
+__global__ void chunk_sum_kernel(Shape s, Plan p, const float* __restrict__ part, float* __restrict__ out) {
+  const std::int64_t D = s.H * s.Dh, i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= s.B * D) return;
+  const std::int64_t b = i / D, j = i % D;
+  float total = 0.f;
+  for (std::int64_t c = 0; c < p.chunks; ++c) total += part[(b * p.chunks + c) * D + j];
+  out[i] = total;
+}
+
+}  // namespace
+
+cudaError_t product_backward(Storage st, const Shape& s, const Plan& p, Rows du, Rows v, const float* k, OutRows dv,
+                             float* part, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(p.chunks), static_cast<unsigned>(s.B));
+  const std::size_t smem = static_cast<std::size_t>(p.rows) * s.H * s.Dh * sizeof(float);
+  return dispatch(st, s.Dh, [&](auto type, auto dh) {
+    using S = decltype(type);
+    product_backward_kernel<S, decltype(dh)::value><<<grid, p.threads, smem, stream>>>(s, p, du, v, k, dv, part);
+  });
+}
+
+cudaError_t pool_backward(Storage st, const Shape& s, const Plan& p, Rows x, const bool* mask, const float* scores,
+                          const float* stat_max, const float* stat_inv, const float* gs, const float* ws,
+                          const float* mean, OutRows dx, float* part, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(p.chunks), static_cast<unsigned>(s.B));
+  const std::size_t smem = static_cast<std::size_t>(p.rows) * s.H * s.Dh * sizeof(float);
+  return dispatch(st, s.Dh, [&](auto type, auto dh) {
+    using S = decltype(type);
+    pool_backward_kernel<S, decltype(dh)::value><<<grid, p.threads, smem, stream>>>(
+        s, p, x, mask, scores, stat_max, stat_inv, gs, ws, mean, dx, part);
+  });
+}
+
+cudaError_t chunk_sum(const Shape& s, const Plan& p, const float* part, float* out, cudaStream_t stream) {
+  const std::int64_t n = s.B * s.H * s.Dh;
+  const unsigned blocks = static_cast<unsigned>((n + kSumThreads - 1) / kSumThreads);
+  chunk_sum_kernel<<<blocks, kSumThreads, 0, stream>>>(s, p, part, out);
+  return cudaGetLastError();
+}
+
+}  // namespace fastformer::cuda

@@ -121,24 +121,28 @@ __global__ void pool_combine_kernel(Shape s, Plan p, const float* __restrict__ p
   }
 }
 
-// Pass 3, one thread per element of U (a warp writes 32 consecutive ones): U = k ⊙ V on every
-// row (padding included, as the ATen path), α and β by the first lane of each head.
+// Pass 3, one block per token row at a time, threads over its D elements (a warp writes 32
+// consecutive ones): U = k ⊙ V on every row (padding included, as the ATen path), α and β by
+// the first lane of each head.
 template <typename S>
 __global__ void emit_kernel(Shape s, Rows v, const float* __restrict__ k, const bool* __restrict__ mask,
                             const float* __restrict__ scores_q, const float* __restrict__ max_q,
                             const float* __restrict__ inv_q, const float* __restrict__ scores_k,
                             const float* __restrict__ max_k, const float* __restrict__ inv_k, S* __restrict__ u,
                             S* __restrict__ alpha, S* __restrict__ beta) {
-  const std::int64_t D = s.H * s.Dh, total = s.B * s.T * D;
-  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < total; i += stride) {
-    const std::int64_t row = i / D, j = i - row * D, b = row / s.T, t = row - b * s.T;
-    u[i] = from_float<S>(k[b * D + j] * to_float(row_ptr<S>(v, b, t)[j]));
-    if (j % s.Dh == 0) {
-      const std::int64_t h = j / s.Dh, bh = b * s.H + h, o = row * s.H + h;
-      const bool on = mask[row];
-      alpha[o] = from_float<S>(on ? expf(scores_q[o] - max_q[bh]) * inv_q[bh] : 0.f);  // Eq. 3
-      beta[o] = from_float<S>(on ? expf(scores_k[o] - max_k[bh]) * inv_k[bh] : 0.f);   // Eq. 5
+  const std::int64_t D = s.H * s.Dh;
+  for (std::int64_t row = blockIdx.x; row < s.B * s.T; row += gridDim.x) {
+    const std::int64_t b = row / s.T, t = row - b * s.T;
+    const S* x = row_ptr<S>(v, b, t);
+    S* out = u + row * D;
+    const bool on = mask[row];
+    for (std::int64_t j = threadIdx.x; j < D; j += blockDim.x) {
+      out[j] = from_float<S>(k[b * D + j] * to_float(x[j]));
+      if (j % s.Dh == 0) {
+        const std::int64_t h = j / s.Dh, bh = b * s.H + h, o = row * s.H + h;
+        alpha[o] = from_float<S>(on ? expf(scores_q[o] - max_q[bh]) * inv_q[bh] : 0.f);  // Eq. 3
+        beta[o] = from_float<S>(on ? expf(scores_k[o] - max_k[bh]) * inv_k[bh] : 0.f);   // Eq. 5
+      }
     }
   }
 }
@@ -188,11 +192,11 @@ cudaError_t pool_combine(const Shape& s, const Plan& p, const float* part_max, c
 cudaError_t emit_forward(Storage st, const Shape& s, Rows v, const float* k, const bool* mask, const float* scores_q,
                          const float* max_q, const float* inv_q, const float* scores_k, const float* max_k,
                          const float* inv_k, void* u, void* alpha, void* beta, cudaStream_t stream) {
-  const std::int64_t n = s.B * s.T * s.H * s.Dh;
-  const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>((n + kBlockThreads - 1) / kBlockThreads, 65536));
+  const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>(s.B * s.T, 16 * kTargetBlocks));
+  const int threads = static_cast<int>(std::min<std::int64_t>(kBlockThreads, (s.H * s.Dh + 31) / 32 * 32));
   return dispatch(st, s.Dh, [&](auto type, auto) {
     using S = decltype(type);
-    emit_kernel<S><<<blocks, kBlockThreads, 0, stream>>>(s, v, k, mask, scores_q, max_q, inv_q, scores_k, max_k,
+    emit_kernel<S><<<blocks, threads, 0, stream>>>(s, v, k, mask, scores_q, max_q, inv_q, scores_k, max_k,
                                                          inv_k, static_cast<S*>(u), static_cast<S*>(alpha),
                                                          static_cast<S*>(beta));
   });

@@ -30,10 +30,13 @@ constexpr const char* kMaxSentenceBytes = "16384";
 // The first this many lines are enough to learn a vocabulary, and bound training memory.
 constexpr const char* kMaxSentences = "1000000";
 
-#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer and ThreadSanitizer abort the process on a dlopen with RTLD_DEEPBIND, and
+// without it libsentencepiece's protobuf calls bind to LibTorch's libprotobuf 3.21, which
+// rejects its models ("compiled against version 3.14.0 of the Protocol Buffer runtime").
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kSanitized = true;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
@@ -79,8 +82,8 @@ bool bind_symbol(void* handle, const char* name, Function& function) {
 Backend open_backend() {
   Backend backend;
   if (kSanitized) {
-    backend.problem = "subword tokenizers are unavailable in AddressSanitizer builds (the SentencePiece plugin "
-                      "needs RTLD_DEEPBIND, which the sanitizer runtime refuses)";
+    backend.problem = "subword tokenizers are unavailable in AddressSanitizer and ThreadSanitizer builds (the "
+                      "SentencePiece plugin needs RTLD_DEEPBIND, which the sanitizer runtime refuses)";
     return backend;
   }
   std::string tried;
@@ -115,7 +118,9 @@ Backend open_backend() {
 // The plugin, loaded once per process; throws when subword tokenizers cannot run here.
 const Backend& backend(const std::string& where) {
   static const Backend loaded = open_backend();
-  if (!loaded.problem.empty()) throw Error(loaded.problem, where, kPluginHint);
+  if (!loaded.problem.empty()) {
+    throw Error(loaded.problem, where, kSanitized ? "use tokenizer.kind=word, or a build without FF_SANITIZE" : kPluginHint);
+  }
   return loaded;
 }
 

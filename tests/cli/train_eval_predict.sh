@@ -40,6 +40,8 @@ if [[ ${FF_HAVE_SENTENCEPIECE:-1} == 1 ]]; then
   [[ -f $work/bpe/best/tokenizer.model ]] || { echo "missing bpe/best/tokenizer.model"; exit 1; }
   "${ff[@]}" predict --checkpoint "$work/bpe" --json "$work/docs.txt" | "$PYTHON" -c \
     'import json, sys; d = json.loads(sys.stdin.readline()); assert abs(sum(d["probabilities"].values()) - 1) < 1e-4, d'
+else
+  echo "skipped: the BPE tokenizer run (SentencePiece cannot run in this build)"
 fi
 
 # Ctrl-C stops cleanly (exit 130) and saves; --resume finishes the run.

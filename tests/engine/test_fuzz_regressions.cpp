@@ -61,6 +61,12 @@ std::vector<fs::path> inputs(const std::string& target) {
 class FuzzRegressionTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FuzzRegressionTest, EveryInputIsReadOrRejectedWithAnError) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Every input would end in the "subword tokenizers are unavailable" Error and prove nothing.
+  if (GetParam() == "sentencepiece") {
+    GTEST_SKIP() << "the SentencePiece plugin needs RTLD_DEEPBIND, which AddressSanitizer and ThreadSanitizer refuse";
+  }
+#endif
   const Target run = targets().at(GetParam());
   const std::vector<fs::path> files = inputs(GetParam());
   EXPECT_FALSE(files.empty()) << "no seeds for " << GetParam() << " under " << fuzz_dir();

@@ -272,8 +272,8 @@ const Tokenizer& trained(const std::string& kind) {
 class SentencePieceKinds : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-#if defined(__SANITIZE_ADDRESS__)
-    GTEST_SKIP() << "the SentencePiece plugin needs RTLD_DEEPBIND, which AddressSanitizer refuses";
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "the SentencePiece plugin needs RTLD_DEEPBIND, which AddressSanitizer and ThreadSanitizer refuse";
 #endif
     if (!FF_HAVE_SENTENCEPIECE) GTEST_SKIP() << "built without SentencePiece";
   }

@@ -12,8 +12,9 @@ constexpr int kSumThreads = 256;
 
 // dV_t = k ⊙ dU_t on every row; partials of dk = Σ_t dU_t ⊙ V_t.
 template <typename S, int DH>
-__global__ void product_backward_kernel(Shape s, Plan p, Rows du, Rows v, const float* __restrict__ k, OutRows dv,
-                                        float* __restrict__ part) {
+__global__ void __launch_bounds__(1024)
+    product_backward_kernel(Shape s, Plan p, Rows du, Rows v, const float* __restrict__ k, OutRows dv,
+                            float* __restrict__ part) {
   constexpr int E = Lanes<DH>::E;
   extern __shared__ float smem[];
   const Lanes<DH> ln(s.H, p.rows);
@@ -44,11 +45,12 @@ __global__ void product_backward_kernel(Shape s, Plan p, Rows du, Rows v, const 
 // Backward of one softmax pooling (see pool_backward in core_kernels.h). The weights
 // w_t = exp(z_t − max)·inv are recomputed from the forward's scores and statistics.
 template <typename S, int DH>
-__global__ void pool_backward_kernel(Shape s, Plan p, Rows x, const bool* __restrict__ mask,
-                                     const float* __restrict__ scores, const float* __restrict__ stat_max,
-                                     const float* __restrict__ stat_inv, const float* __restrict__ gs,
-                                     const float* __restrict__ ws, const float* __restrict__ mean, OutRows dx,
-                                     float* __restrict__ part) {
+__global__ void __launch_bounds__(1024)
+    pool_backward_kernel(Shape s, Plan p, Rows x, const bool* __restrict__ mask,
+                         const float* __restrict__ scores, const float* __restrict__ stat_max,
+                         const float* __restrict__ stat_inv, const float* __restrict__ gs,
+                         const float* __restrict__ ws, const float* __restrict__ mean, OutRows dx,
+                         float* __restrict__ part) {
   constexpr int E = Lanes<DH>::E;
   extern __shared__ float smem[];
   const Lanes<DH> ln(s.H, p.rows);

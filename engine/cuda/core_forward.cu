@@ -16,10 +16,11 @@ constexpr std::int64_t kTargetBlocks = 1024;  // enough blocks to fill every SM 
 // One block per (chunk, b): scores z_t = c[b]·X_t of its tokens and an online softmax per head
 // (running max m, sum l, Σ exp(z_t − m) X_t), merged over the block's rows at the end.
 template <typename S, int DH>
-__global__ void pool_forward_kernel(Shape s, Plan p, Rows x, const float* __restrict__ c, std::int64_t c_bstride,
-                                    const bool* __restrict__ mask, float* __restrict__ scores,
-                                    float* __restrict__ part_max, float* __restrict__ part_sum,
-                                    float* __restrict__ part_acc) {
+__global__ void __launch_bounds__(1024)
+    pool_forward_kernel(Shape s, Plan p, Rows x, const float* __restrict__ c, std::int64_t c_bstride,
+                        const bool* __restrict__ mask, float* __restrict__ scores,
+                        float* __restrict__ part_max, float* __restrict__ part_sum,
+                        float* __restrict__ part_acc) {
   constexpr int E = Lanes<DH>::E;
   extern __shared__ float smem[];
   const Lanes<DH> ln(s.H, p.rows);

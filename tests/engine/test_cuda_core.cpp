@@ -208,8 +208,8 @@ TEST(CudaCore, PackedEntryPointMatchesReference) {
 
   const at::Tensor G = torch::randn({B, T, H, Dh}, opts), Gr = torch::randn({B, T, D}, opts);
   const auto gf = torch::autograd::grad({(got.core.u * G).sum() + (got.residual * Gr).sum()}, {proj, wq, wk, bias});
-  const auto gr = torch::autograd::grad({(want.u * G.to(torch::kDouble)).sum() + (residual_r * Gr.to(torch::kDouble)).sum()},
-                                        {proj_r, wq_r, wk_r, bias_r});
+  const at::Tensor loss_r = (want.u * G.to(torch::kDouble)).sum() + (residual_r * Gr.to(torch::kDouble)).sum();
+  const auto gr = torch::autograd::grad({loss_r}, {proj_r, wq_r, wk_r, bias_r});
   for (std::size_t i = 0; i < gf.size(); ++i) EXPECT_LE(rel_err(gf[i], gr[i]), 1e-5) << "gradient " << i;
 }
 

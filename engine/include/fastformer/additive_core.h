@@ -1,8 +1,9 @@
 // The additive core of Fastformer (paper Eq. 3–6 and u = k ⊙ v of §3.2): from the
 // projected Q, K, V to U = k ⊙ V, with α, β, q and k. Everything of the layer but the
 // projection GEMMs. On CPU float32/float64 it runs as one autograd function with
-// hand-written kernels (three passes over (B,T,D) data forward, three backward); other
-// devices and dtypes use the same maths in ATen operations.
+// hand-written kernels (three passes over (B,T,D) data forward, three backward); on CUDA,
+// with FF_CUDA_KERNELS, as the fused kernels of engine/cuda (cuda_core.h says when they
+// apply); everything else uses the same maths in ATen operations.
 #pragma once
 
 #include <ATen/ATen.h>

@@ -14,6 +14,9 @@ constexpr EnumNames<OptimizerKind, 2> kOptimizerNames{{{"adamw", OptimizerKind::
 constexpr EnumNames<ScheduleKind, 3> kScheduleNames{
     {{"linear", ScheduleKind::linear}, {"cosine", ScheduleKind::cosine}, {"constant", ScheduleKind::constant}}};
 
+constexpr EnumNames<PrecisionKind, 3> kPrecisionNames{
+    {{"fp32", PrecisionKind::fp32}, {"bf16", PrecisionKind::bf16}, {"fp16", PrecisionKind::fp16}}};
+
 void check(bool ok, const char* key, const std::string& rule) { require(ok, kConfig, key, rule); }
 
 json tokenizer_json(const TokenizerConfig& t) {
@@ -76,6 +79,7 @@ json to_json(const TrainConfig& c) {
               {"eval_every", c.eval_every},
               {"patience", c.patience},
               {"seed", c.seed},
+              {"precision", to_string(c.precision)},
               {"split_seed", c.split_seed},
               {"valid_fraction", c.valid_fraction},
               {"test_fraction", c.test_fraction},
@@ -103,6 +107,7 @@ TrainConfig train_config_from_json(const json& j, const TrainConfig& base) {
     else if (key == "eval_every") c.eval_every = get<std::int64_t>(value, kConfig, key);
     else if (key == "patience") c.patience = get<std::int64_t>(value, kConfig, key);
     else if (key == "seed") c.seed = get<std::uint64_t>(value, kConfig, key);
+    else if (key == "precision") c.precision = parse_enum(value, kConfig, key, kPrecisionNames);
     else if (key == "split_seed") c.split_seed = get<std::uint64_t>(value, kConfig, key);
     else if (key == "valid_fraction") c.valid_fraction = get<double>(value, kConfig, key);
     else if (key == "test_fraction") c.test_fraction = get<double>(value, kConfig, key);
@@ -124,5 +129,6 @@ void apply_override(TrainConfig& config, const std::string& assignment) {
 
 std::string to_string(OptimizerKind kind) { return enum_name(kind, kOptimizerNames); }
 std::string to_string(ScheduleKind kind) { return enum_name(kind, kScheduleNames); }
+std::string to_string(PrecisionKind kind) { return enum_name(kind, kPrecisionNames); }
 
 }  // namespace fastformer

@@ -5,6 +5,7 @@
 #include "fastformer/error.h"
 #include "fastformer/evaluate.h"
 #include "fastformer/lr_schedule.h"
+#include "fastformer/mixed_precision.h"
 #include "fastformer/optimizer.h"
 #include "train_distributed.h"
 #include "train_state.h"
@@ -43,6 +44,7 @@ struct Trainer::State {
   std::int64_t total_steps = 0;
   std::ofstream metrics_log;
   std::shared_ptr<Communicator> comm;  // null: one process
+  LossScaler scaler{false};            // fp16: dynamic loss scaling
 
   State(ModelConfig m, TrainConfig t, TrainingData d, fs::path dir, torch::Device dev, std::shared_ptr<Communicator> c)
       : model_config(std::move(m)), config(std::move(t)), data(std::move(d)), run_dir(std::move(dir)), device(dev),
@@ -114,9 +116,14 @@ struct Trainer::State {
     if (idle) mine.push_back(indices.front());
     const Batch batch = make_batch(data.train, mine);
     set_learning_rate(*optimizer, config.optimizer, lr);
-    const torch::Tensor logits = model->forward(batch.inputs.ids.to(device), batch.inputs.mask.to(device)).logits;
+    torch::Tensor logits;  // (B,C)
+    {
+      AutocastScope autocast(device, config.precision);  // bf16/fp16 forward; weights stay float32
+      logits = model->forward(batch.inputs.ids.to(device), batch.inputs.mask.to(device)).logits;
+    }
     const torch::Tensor summed = torch::nn::functional::cross_entropy(
-        logits, batch.labels.to(device), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+        logits.to(torch::kFloat), batch.labels.to(device),
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
     // The global batch's mean: Σ over all ranks of (this shard's sum / global size).
     const torch::Tensor loss = idle ? summed * 0.0 : summed / static_cast<double>(indices.size());  // ()
     double value = loss.item<double>();
@@ -128,16 +135,19 @@ struct Trainer::State {
     }
     if (!std::isfinite(value)) return value;
     optimizer->zero_grad();
-    loss.backward();
-    if (comm) {
-      std::vector<torch::Tensor> grads;  // each rank's part of the gradient of the global mean
-      for (const auto& p : model->parameters()) {
-        if (p.grad().defined()) grads.push_back(p.grad());
-      }
-      comm->all_reduce_sum(grads);
+    (scaler.enabled() ? loss * scaler.scale() : loss).backward();
+    std::vector<torch::Tensor> grads;  // this rank's part of the gradient of the global mean
+    for (const auto& p : model->parameters()) {
+      if (p.grad().defined()) grads.push_back(p.grad());
     }
-    if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
-    optimizer->step();
+    if (comm) comm->all_reduce_sum(grads);
+    // fp16: a step whose scaled gradients overflowed is skipped (on every rank alike).
+    const bool finite = !scaler.enabled() || scaler.unscale(grads);
+    scaler.update(finite);
+    if (finite) {
+      if (config.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
+      optimizer->step();
+    }
     ++counters.step;
     return value;
   }
@@ -161,6 +171,8 @@ Trainer::Trainer(ModelConfig model_config, TrainConfig train_config, TrainingDat
                                      std::move(run_dir), device, std::move(communicator))) {
   State& s = *state_;
   s.config.validate();
+  check_precision(device, s.config.precision);
+  s.scaler = LossScaler(s.config.precision == PrecisionKind::fp16);
   if (s.data.train.ids.empty()) throw Error("the training split is empty", s.data.source);
   if (s.data.valid.ids.empty()) throw Error("the validation split is empty", s.data.source, "add data or raise valid_fraction");
   s.model_config.vocab_size = s.data.tokenizer->vocab_size();

@@ -13,6 +13,9 @@ namespace fastformer {
 
 enum class OptimizerKind { adamw, adam };
 enum class ScheduleKind { linear, cosine, constant };
+// fp32: everything in float32; bf16 / fp16: autocast (float32 weights and optimiser), fp16
+// with loss scaling and on CUDA only.
+enum class PrecisionKind { fp32, bf16, fp16 };
 
 struct TrainConfig {
   OptimizerKind optimizer = OptimizerKind::adamw;
@@ -32,6 +35,7 @@ struct TrainConfig {
   std::int64_t eval_every = 0;  // steps; 0: once per epoch only
   std::int64_t patience = 0;    // evaluations without improvement before stopping; 0: never
   std::uint64_t seed = 1;
+  PrecisionKind precision = PrecisionKind::fp32;
   std::uint64_t split_seed = 1;   // train/valid/test split when the data has none
   double valid_fraction = 0.1;
   double test_fraction = 0.1;
@@ -47,5 +51,6 @@ void apply_override(TrainConfig& config, const std::string& assignment);
 
 std::string to_string(OptimizerKind kind);
 std::string to_string(ScheduleKind kind);
+std::string to_string(PrecisionKind kind);
 
 }  // namespace fastformer

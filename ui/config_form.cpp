@@ -1,6 +1,7 @@
 // ConfigForm: widgets ↔ ModelConfig/TrainConfig JSON, validated by the engine.
 // Torch first: Qt's `slots` macro breaks its headers.
 #include "fastformer/distributed.h"
+#include "fastformer/mixed_precision.h"
 
 #include "config_form.h"
 
@@ -88,6 +89,8 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
   budget_->setSuffix(" s");
   seed_ = spin(0, 1 << 30, 1);
   device_ = choice({"cpu", "cuda"});
+  precision_ = choice({"fp32", "bf16", "fp16"});
+  precision_->setToolTip("bf16/fp16: matrix products in half precision, weights in float32 (fp16: CUDA only)");
   // Ranks of a data-parallel run: the Studio trains rank 0 and starts `fastformer` for the
   // others; each takes its share of every global batch (c10d, Gloo over loopback).
   processes_ = spin(1, std::max(1, QThread::idealThreadCount()), 1);
@@ -124,6 +127,7 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
   t->addRow("Time budget", budget_);
   t->addRow("Seed", seed_);
   t->addRow("Device", device_);
+  t->addRow("Precision", precision_);
   t->addRow("Processes", processes_);
 
   errorLabel_ = new QLabel;
@@ -141,7 +145,7 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
     revalidate();
     emit changed();
   };
-  for (QComboBox* box : {model_, score_, tokenizer_, schedule_, device_}) {
+  for (QComboBox* box : {model_, score_, tokenizer_, schedule_, device_, precision_}) {
     connect(box, &QComboBox::currentIndexChanged, this, edited);
   }
   for (QSpinBox* box : {layers_, hidden_, heads_, ffn_, maxLen_, vocab_, batch_, epochs_, maxSteps_, evalEvery_, seed_}) {
@@ -188,6 +192,9 @@ QJsonObject ConfigForm::modelJson() const {
 
 QJsonObject ConfigForm::trainJson() const {
   TrainConfig t;
+  t.precision = precision_->currentIndex() == 0   ? PrecisionKind::fp32
+                : precision_->currentIndex() == 1 ? PrecisionKind::bf16
+                                                  : PrecisionKind::fp16;
   t.batch_size = batch_->value();
   t.lr = lr_->value();
   t.schedule = schedule_->currentIndex() == 0   ? ScheduleKind::linear
@@ -226,6 +233,7 @@ void ConfigForm::setConfig(const QJsonObject& model, const QJsonObject& train, c
     batch_->setValue(static_cast<int>(t.batch_size));
     lr_->setValue(t.lr);
     schedule_->setCurrentText(QString::fromStdString(to_string(t.schedule)));
+    precision_->setCurrentText(QString::fromStdString(to_string(t.precision)));
     epochs_->setValue(static_cast<int>(t.epochs));
     maxSteps_->setValue(static_cast<int>(t.max_steps));
     evalEvery_->setValue(static_cast<int>(t.eval_every));
@@ -244,7 +252,9 @@ void ConfigForm::revalidate() {
   QString error, key;
   try {
     model_config_from_json(toJson(modelJson())).validate();
-    train_config_from_json(toJson(trainJson())).validate();
+    const TrainConfig train = train_config_from_json(toJson(trainJson()));
+    train.validate();
+    check_precision(torch::Device(device().toStdString()), train.precision);  // fp16 needs CUDA
   } catch (const Error& e) {
     error = QString::fromStdString(e.what());
     key = QString::fromStdString(e.where());
@@ -254,7 +264,8 @@ void ConfigForm::revalidate() {
   // Marks the field the engine names (hidden and heads together for divisibility).
   const std::map<QString, QWidget*> fields{{"heads", heads_},     {"hidden", hidden_},   {"layers", layers_},
                                            {"ffn", ffn_},         {"dropout", dropout_}, {"max_len", maxLen_},
-                                           {"batch_size", batch_}, {"lr", lr_},          {"epochs", epochs_}};
+                                           {"batch_size", batch_}, {"lr", lr_},          {"epochs", epochs_},
+                                           {"precision", precision_}};
   for (const auto& [name, widget] : fields) {
     const bool bad = !error.isEmpty() && (key == name || (key == "hidden" && name == "heads" && error.contains("divisible")));
     widget->setStyleSheet(bad ? "background: #fde7ea;" : "");

@@ -39,6 +39,7 @@ class ConfigForm : public QWidget {
   QComboBox* modelBox() const { return model_; }
   QSpinBox* stepsBox() const { return maxSteps_; }
   QSpinBox* processesBox() const { return processes_; }
+  QComboBox* precisionBox() const { return precision_; }
 
  signals:
   void validityChanged(bool valid);
@@ -47,7 +48,7 @@ class ConfigForm : public QWidget {
  private:
   void revalidate();
 
-  QComboBox *model_, *preset_, *score_, *tokenizer_, *schedule_, *device_;
+  QComboBox *model_, *preset_, *score_, *tokenizer_, *schedule_, *device_, *precision_;
   QSpinBox *layers_, *hidden_, *heads_, *ffn_, *maxLen_, *vocab_, *batch_, *epochs_, *maxSteps_, *evalEvery_, *seed_, *processes_;
   QDoubleSpinBox *dropout_, *lr_, *budget_;
   QCheckBox *shareQv_, *shareLayers_, *positions_;

@@ -8,6 +8,7 @@
 #include "training_worker.h"
 #include "ui_test_registry.h"
 
+#include <QComboBox>
 #include <QFileInfo>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -86,12 +87,24 @@ class DistributedTrainingTest : public QObject {
     QVERIFY2(out.message.contains("cannot start") && out.message.contains("no-such-program"), qPrintable(out.message));
   }
 
-  void theFormOffersProcesses() {
+  void theFormOffersProcessesAndPrecision() {
     ConfigForm form;
     QVERIFY(form.processesBox() != nullptr);
     QCOMPARE(form.processes(), 1);
     form.processesBox()->setValue(2);
     QCOMPARE(form.processes(), form.processesBox()->maximum() >= 2 ? 2 : 1);
+
+    QCOMPARE(form.trainJson().value("precision").toString(), QString("fp32"));
+    form.precisionBox()->setCurrentText("bf16");
+    QCOMPARE(form.trainJson().value("precision").toString(), QString("bf16"));
+    QVERIFY(form.isValid());
+    form.precisionBox()->setCurrentText("fp16");  // on the CPU: refused, Start stays off
+    QVERIFY(!form.isValid());
+    QVERIFY2(form.errorText().contains("fp16 needs a CUDA device"), qPrintable(form.errorText()));
+    QJsonObject train = form.trainJson();
+    form.setConfig(form.modelJson(), train, "cuda");
+    QVERIFY2(form.isValid(), qPrintable(form.errorText()));
+    QCOMPARE(form.trainJson().value("precision").toString(), QString("fp16"));
   }
 };
 

@@ -17,6 +17,18 @@
 namespace fastformer {
 namespace {
 
+// A one-layer model small enough to train in a fraction of a second.
+ModelConfig tiny_model(std::int64_t max_len) {
+  ModelConfig c = preset("paper");
+  c.hidden = 16;
+  c.heads = 2;
+  c.layers = 1;
+  c.ffn = 32;
+  c.dropout = 0.0;
+  c.max_len = max_len;
+  return c;
+}
+
 TEST(MixedPrecision, AutocastScopeRunsMatrixProductsInBFloat16AndRestores) {
   const torch::Tensor a = torch::randn({4, 8}), b = torch::randn({8, 3});  // float32
   {
@@ -34,14 +46,9 @@ TEST(MixedPrecision, AutocastScopeRunsMatrixProductsInBFloat16AndRestores) {
 }
 
 TEST(MixedPrecision, TheModelsForwardRunsInBFloat16UnderTheScope) {
-  ModelConfig config = preset("paper");
-  config.hidden = 16;
-  config.heads = 2;
-  config.layers = 1;
-  config.ffn = 32;
+  ModelConfig config = tiny_model(8);
   config.vocab_size = 20;
   config.classes = 3;
-  config.max_len = 8;
   Model model(config);
   model->eval();
   const torch::Tensor ids = torch::randint(1, 20, {2, 6}, torch::kLong);  // (B,T)
@@ -101,13 +108,7 @@ TEST(MixedPrecision, BFloat16TrainingOnTheCpuLearnsWithFloat32Weights) {
   config.epochs = 3;
   config.seed = 3;
   config.precision = PrecisionKind::bf16;
-  ModelConfig model = preset("paper");
-  model.hidden = 16;
-  model.heads = 2;
-  model.layers = 1;
-  model.ffn = 32;
-  model.dropout = 0.0;
-  model.max_len = 32;
+  const ModelConfig model = tiny_model(32);
   struct Quiet : TrainObserver {
     std::vector<double> losses;
     void on_step(const StepReport& r) override { losses.push_back(r.loss); }

@@ -86,6 +86,23 @@ void check(cudaError_t status, const char* pass) {
   }
 }
 
+// What every kernel launch of one forward or backward needs besides Q's device made
+// current: torch's current stream, the shapes and chunk plan, the storage type, float32
+// options. Unpacked with a structured binding.
+struct LaunchArgs {
+  cudaStream_t stream;
+  cuda::Shape shape;
+  cuda::Plan plan;
+  cuda::Storage storage;
+  at::TensorOptions floats;
+};
+
+LaunchArgs launch_args(const at::Tensor& Q) {
+  const cuda::Shape shape = shape_of(Q);
+  return {c10::cuda::getCurrentCUDAStream().stream(), shape, cuda::make_plan(shape), storage_of(Q.scalar_type()),
+          Q.options().dtype(at::kFloat)};
+}
+
 // Q, K, V given apart (views of one projection or not; V may be Q); returns {U, α, β, q, k},
 // only U differentiable. Saves the float scores and softmax statistics, not α and β.
 class FusedCore : public torch::autograd::Function<FusedCore> {
@@ -93,12 +110,8 @@ class FusedCore : public torch::autograd::Function<FusedCore> {
   static variable_list forward(AutogradContext* ctx, const torch::Tensor& Q, const torch::Tensor& K,
                                const torch::Tensor& V, const torch::Tensor& mask, const torch::Tensor& wq,
                                const torch::Tensor& wk, double scale) {
-    const c10::cuda::CUDAGuard guard(Q.device());
-    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream().stream();
-    const cuda::Shape s = shape_of(Q);
-    const cuda::Plan p = cuda::make_plan(s);
-    const cuda::Storage st = storage_of(Q.scalar_type());
-    const auto fopts = Q.options().dtype(at::kFloat);
+    const c10::cuda::CUDAGuard guard(Q.device());  // before the stream: it is the device's
+    const auto [stream, s, p, st, fopts] = launch_args(Q);
     const at::Tensor m = mask.to(Q.device(), at::kBool).contiguous();  // (B,T)
     const at::Tensor scores = at::empty({2, s.B, s.T, s.H}, fopts);    // (2,B,T,H) query, key
     const at::Tensor stats = at::empty({4, s.B, s.H}, fopts);          // (4,B,H) max_q, inv_q, max_k, inv_k
@@ -144,12 +157,8 @@ class FusedCore : public torch::autograd::Function<FusedCore> {
     const at::Tensor &Q = sv[0], &K = sv[1], &V = sv[2], &m = sv[3], &wq = sv[4], &wk = sv[5];
     const at::Tensor &scores = sv[6], &stats = sv[7], &q = sv[8], &key_sum = sv[9], &k = sv[10];
     const double scale = ctx->saved_data["scale"].toDouble();
-    const c10::cuda::CUDAGuard guard(Q.device());
-    const cudaStream_t stream = c10::cuda::getCurrentCUDAStream().stream();
-    const cuda::Shape s = shape_of(Q);
-    const cuda::Plan p = cuda::make_plan(s);
-    const cuda::Storage st = storage_of(Q.scalar_type());
-    const auto fopts = Q.options().dtype(at::kFloat);
+    const c10::cuda::CUDAGuard guard(Q.device());  // before the stream: it is the device's
+    const auto [stream, s, p, st, fopts] = launch_args(Q);
     at::Tensor dU = grads[0].defined() ? grads[0].to(Q.scalar_type()) : at::zeros(Q.sizes(), Q.options());
     if (!packed_rows(dU)) dU = dU.contiguous();  // (B,T,H,Dh)
     const at::Tensor dQ = at::empty({s.B, s.T, s.H, s.Dh}, Q.options());       // (B,T,H,Dh)

@@ -5,6 +5,7 @@
 
 #include "fastformer/error.h"
 #include "fastformer/inspect.h"
+#include "fastformer/runtime.h"
 
 #include <algorithm>
 #include <cctype>
@@ -27,6 +28,7 @@ struct InspectCliOptions {
   std::int64_t overlap = 64;
   std::int64_t layer = 0;
   std::int64_t head = -1;  // -1: mean over heads in the HTML report
+  std::string device = "cpu";
 };
 
 void write_file(const std::string& path, const std::string& content) {
@@ -52,8 +54,10 @@ TraceFormat trace_format(const std::string& out) {
 void run_inspect(const InspectCliOptions& o) {
   const TraceFormat format = trace_format(o.out);
   prepare_runtime();
+  const torch::Device device = parse_device(o.device);
   const Document document = read_document(o.document);
-  const TrainedModel trained = load_trained_model(o.checkpoint);
+  TrainedModel trained = load_trained_model(o.checkpoint);
+  trained.checkpoint.model->to(device);  // inspect() runs where the weights are
   InspectOptions options;
   options.long_mode = o.truncate ? InspectOptions::Long::truncate : InspectOptions::Long::windows;
   options.overlap = o.overlap;
@@ -111,6 +115,7 @@ void add_inspect_command(CLI::App& app) {
   cmd->add_option("--overlap", o->overlap, "Tokens shared by neighbouring windows")->capture_default_str();
   cmd->add_option("--layer", o->layer, "Layer for the HTML report (and softmax weights)")->capture_default_str();
   cmd->add_option("--head", o->head, "Head for the HTML report; -1 = mean over heads")->capture_default_str();
+  cmd->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
   cmd->callback([o] { run_inspect(*o); });
 }
 

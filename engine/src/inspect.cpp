@@ -1,5 +1,6 @@
 // Inspecting a document: tokenize, cut into max_len windows (or truncate), run the model
-// with a trace under NoGradGuard, and stitch each token's weights from its owner window.
+// with a trace under NoGradGuard on the device its weights are on, and stitch each token's
+// weights from its owner window on the host.
 #include "fastformer/inspect.h"
 
 #include "fastformer/error.h"
@@ -100,7 +101,10 @@ WindowRun run_windows(const TrainedModel& model, const Plan& plan, std::int64_t 
   torch::NoGradGuard no_grad;
   Model net = model.checkpoint.model;
   net->eval();
-  auto [ids, mask] = window_inputs(plan, hide_first, hide_last);  // (W,T)
+  // The windows go to wherever the caller put the weights (CPU or a CUDA device).
+  const torch::Device device = net->parameters().front().device();
+  auto [host_ids, host_mask] = window_inputs(plan, hide_first, hide_last);  // (W,T)
+  const torch::Tensor ids = host_ids.to(device), mask = host_mask.to(device);
   const std::int64_t per_batch = std::max<std::int64_t>(1, options.windows_per_batch);
   TraceRequest request;
   request.enabled = traced;
@@ -116,15 +120,15 @@ WindowRun run_windows(const TrainedModel& model, const Plan& plan, std::int64_t 
   return run;
 }
 
-// softmax of the windows' mean logits (Eq. for the classifier: p = softmax(Wc Σγ_i h_i + bc)).
-std::vector<float> mean_probabilities(const torch::Tensor& logits) {
-  const torch::Tensor p = torch::softmax(logits.mean(0), 0).contiguous();  // (C)
-  return std::vector<float>(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+// A host copy of any tensor as float32 values in row-major order.
+std::vector<float> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kCPU, torch::kFloat).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-std::vector<float> to_vector(const torch::Tensor& t) {
-  const torch::Tensor c = t.to(torch::kFloat).contiguous();
-  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+// softmax of the windows' mean logits (Eq. for the classifier: p = softmax(Wc Σγ_i h_i + bc)).
+std::vector<float> mean_probabilities(const torch::Tensor& logits) {
+  return to_vector(torch::softmax(logits.to(torch::kFloat).mean(0), 0));  // (C)
 }
 
 // (N) flat row index of each token's owner position in a (W·T) stack of windows.
@@ -144,7 +148,7 @@ torch::Tensor owner_rows(const Plan& plan, std::int64_t T) {
 torch::Tensor stitch(const torch::Tensor& per_window, const torch::Tensor& rows) {
   const std::int64_t W = per_window.size(0), H = per_window.size(1), T = per_window.size(2);
   const torch::Tensor flat = per_window.permute({0, 2, 1}).reshape({W * T, H});  // (W·T,H)
-  return flat.index_select(0, rows).t().contiguous();                            // (H,N)
+  return flat.index_select(0, rows.to(flat.device())).t().contiguous();          // (H,N)
 }
 
 }  // namespace

@@ -135,7 +135,7 @@ std::vector<NearToken> nearest_tokens(const TrainedModel& model, const Inspectio
   const float* q = in.global_query.data() + ((window * in.layers + layer) * in.heads + head) * Dh;
   const torch::Tensor query = torch::from_blob(const_cast<float*>(q), {Dh}, torch::kFloat).clone();  // (Dh)
   const torch::Tensor table =
-      model.checkpoint.model->embeddings->token->weight.detach().to(torch::kFloat).slice(1, head * Dh, (head + 1) * Dh);  // (V,Dh)
+      model.checkpoint.model->embeddings->token->weight.detach().to(torch::kCPU, torch::kFloat).slice(1, head * Dh, (head + 1) * Dh);  // (V,Dh)
   const torch::Tensor cosine = torch::cosine_similarity(table, query.unsqueeze(0), 1, 1e-8);  // (V)
   const auto [values, ids] = cosine.topk(std::min<std::int64_t>(k, cosine.size(0)));
   std::vector<NearToken> out;

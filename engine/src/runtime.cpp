@@ -6,6 +6,10 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#ifdef FF_HAVE_CUDA_KERNELS
+#include "../cuda/device_info.h"
+#endif
+
 #include <link.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -62,6 +66,13 @@ RuntimeInfo runtime_info() {
   info.torch_version = TORCH_VERSION;
   info.threads = at::get_num_threads();
   info.cuda_devices = static_cast<int>(torch::cuda::device_count());
+  for (int i = 0; i < info.cuda_devices; ++i) {
+#ifdef FF_HAVE_CUDA_KERNELS
+    info.cuda_names.push_back(cuda::describe_device(i));
+#else
+    info.cuda_names.emplace_back();
+#endif
+  }
   // at::show_config() lists the build settings; its BLAS_INFO entry names the BLAS.
   std::istringstream config(at::show_config());
   for (std::string line; std::getline(config, line);) {

@@ -2,7 +2,8 @@
 # `fastformer inspect` end to end: a tiny trained checkpoint, one document in, the printed
 # prediction and entropies, a JSON trace with the expected keys, the same trace as safetensors
 # and an HTML report; bad input (binary, empty, missing checkpoint, init checkpoint without
-# tokenizer, an --out that is neither .json nor .safetensors) fails in one line.
+# tokenizer, a device that is not there, an --out that is neither .json nor .safetensors)
+# fails in one line.
 set -uo pipefail
 work=$1
 rm -rf "$work" && mkdir -p "$work"
@@ -78,6 +79,8 @@ expect_error empty "empty\.txt: is empty" -- "${ff[@]}" inspect --checkpoint "$w
 expect_error no_checkpoint "config\.json" -- "${ff[@]}" inspect --checkpoint "$work/nope" "$work/doc.txt"
 expect_error no_tokenizer "no tokenizer" -- "${ff[@]}" inspect --checkpoint "$work/init" "$work/doc.txt"
 expect_error bad_head "head 5 does not exist" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --head 5
+expect_error no_device "CUDA|cuda:7" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --device cuda:7
+expect_error bad_device "unknown device 'gpu'" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --device gpu
 expect_error bad_out "out must end in \.json or \.safetensors" -- \
   "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --out "$work/trace.txt"
 compgen -G "$work/trace.txt*" >/dev/null && fail "bad_out: wrote $(compgen -G "$work/trace.txt*")"

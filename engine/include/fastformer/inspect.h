@@ -85,7 +85,8 @@ struct Inspection {
   std::int64_t size() const { return static_cast<std::int64_t>(tokens.size()); }
 };
 
-// Runs the model (eval, no gradients) on `text` and collects its trace.
+// Runs the model (eval, no gradients) on `text` where its weights are (move the model to a
+// CUDA device first to inspect there) and collects its trace in host memory.
 Inspection inspect(const TrainedModel& model, const std::string& text, const InspectOptions& options = {});
 
 // Class probabilities with tokens [first_token,last_token) masked out (mask = false), in the

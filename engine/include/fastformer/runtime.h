@@ -4,6 +4,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 namespace fastformer {
 
@@ -26,6 +27,9 @@ struct RuntimeInfo {
   std::string torch_version;  // LibTorch the engine was built against
   int threads = 0;
   int cuda_devices = 0;
+  // One per device: "NVIDIA H200, 139.8 GiB, sm_90, 132 SMs"; empty strings in a build
+  // without the fused kernels (the CUDA runtime is reached through them).
+  std::vector<std::string> cuda_names;
   std::string blas;  // BLAS LibTorch was built with, and the library loaded for it
 };
 RuntimeInfo runtime_info();

@@ -8,7 +8,8 @@ namespace {
 
 using namespace detail;
 
-constexpr int kSumThreads = 256;
+constexpr int kSumColumns = 32;  // columns per chunk_sum block (one warp wide)
+constexpr int kSlices = 16;      // threads per column, each adding every kSlices-th chunk
 
 // dV_t = k ⊙ dU_t on every row; partials of dk = Σ_t dU_t ⊙ V_t.
 template <typename S, int DH>
@@ -99,13 +100,23 @@ __global__ void __launch_bounds__(1024)
   block_rows_sum<DH>(ln, acc, p.rows, D, smem, part + (b * p.chunks + chunk) * D);
 }
 
-__global__ void chunk_sum_kernel(Shape s, Plan p, const float* __restrict__ part, float* __restrict__ out) {
-  const std::int64_t D = s.H * s.Dh, i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  if (i >= s.B * D) return;
-  const std::int64_t b = i / D, j = i % D;
+// out[b, j] = Σ_c part[b, c, j]: one block per (32 columns, b), thread (x, y) adds chunks
+// y, y + kSlices, … of its column, row y = 0 adds the kSlices sums (as pool_combine_kernel).
+__global__ void __launch_bounds__(kSumColumns* kSlices)
+    chunk_sum_kernel(Shape s, Plan p, const float* __restrict__ part, float* __restrict__ out) {
+  __shared__ float sh[kSlices][kSumColumns];
+  const std::int64_t D = s.H * s.Dh, b = blockIdx.y, j = blockIdx.x * std::int64_t{kSumColumns} + threadIdx.x;
+  const bool on = j < D;
   float total = 0.f;
-  for (std::int64_t c = 0; c < p.chunks; ++c) total += part[(b * p.chunks + c) * D + j];
-  out[i] = total;
+  if (on) {
+#pragma unroll 4
+    for (std::int64_t c = threadIdx.y; c < p.chunks; c += kSlices) total += part[(b * p.chunks + c) * D + j];
+  }
+  sh[threadIdx.y][threadIdx.x] = total;
+  __syncthreads();
+  if (threadIdx.y != 0 || !on) return;
+  for (int y = 1; y < kSlices; ++y) total += sh[y][threadIdx.x];
+  out[b * D + j] = total;
 }
 
 }  // namespace
@@ -133,9 +144,9 @@ cudaError_t pool_backward(Storage st, const Shape& s, const Plan& p, Rows x, con
 }
 
 cudaError_t chunk_sum(const Shape& s, const Plan& p, const float* part, float* out, cudaStream_t stream) {
-  const std::int64_t n = s.B * s.H * s.Dh;
-  const unsigned blocks = static_cast<unsigned>((n + kSumThreads - 1) / kSumThreads);
-  chunk_sum_kernel<<<blocks, kSumThreads, 0, stream>>>(s, p, part, out);
+  const std::int64_t D = s.H * s.Dh;
+  const dim3 grid(static_cast<unsigned>((D + kSumColumns - 1) / kSumColumns), static_cast<unsigned>(s.B));
+  chunk_sum_kernel<<<grid, dim3(kSumColumns, kSlices), 0, stream>>>(s, p, part, out);
   return cudaGetLastError();
 }
 

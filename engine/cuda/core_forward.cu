@@ -12,6 +12,8 @@ using namespace detail;
 
 constexpr int kBlockThreads = 256;  // target block size when a row needs fewer threads
 constexpr std::int64_t kTargetBlocks = 1024;  // enough blocks to fill every SM a few times
+constexpr int kCombineColumns = 32;  // columns per merge block (one warp wide)
+constexpr int kSlices = 16;          // threads per column, each merging every kSlices-th chunk
 
 // One block per (chunk, b): scores z_t = c[b]·X_t of its tokens and an online softmax per head
 // (running max m, sum l, Σ exp(z_t − m) X_t), merged over the block's rows at the end.
@@ -95,29 +97,56 @@ __global__ void __launch_bounds__(1024)
   }
 }
 
-// One thread per (b, j): the sequence maximum over the chunks, Σexp and the pooled vector.
-__global__ void pool_combine_kernel(Shape s, Plan p, const float* __restrict__ part_max,
-                                    const float* __restrict__ part_sum, const float* __restrict__ part_acc,
-                                    float* __restrict__ stat_max, float* __restrict__ stat_inv,
-                                    float* __restrict__ pooled) {
-  const std::int64_t D = s.H * s.Dh, i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  if (i >= s.B * D) return;
-  const std::int64_t b = i / D, j = i % D, h = j / s.Dh;
-  float top = -INFINITY;
-  for (std::int64_t c = 0; c < p.chunks; ++c) top = fmaxf(top, part_max[(b * p.chunks + c) * s.H + h]);
-  float total = 0.f, a = 0.f;
-  for (std::int64_t c = 0; c < p.chunks; ++c) {
-    const std::int64_t item = b * p.chunks + c;
-    const float mc = part_max[item * s.H + h];
-    if (mc == -INFINITY) continue;
-    const float f = expf(mc - top);
-    total += part_sum[item * s.H + h] * f;
-    a += part_acc[item * D + j] * f;
+// One block per (32 columns j, b): thread (x, y) merges chunks y, y + kSlices, … of column
+// j = 32·blockIdx.x + x with an online maximum (every partial is loaded, so a thread has
+// several loads in flight), then row y = 0 merges the kSlices results from shared memory and
+// writes the sequence's statistics and pooled vector. Serial over the chunks, one thread
+// per column would wait on ~1,000 dependent loads at T = 65,536.
+__global__ void __launch_bounds__(kCombineColumns* kSlices)
+    pool_combine_kernel(Shape s, Plan p, const float* __restrict__ part_max, const float* __restrict__ part_sum,
+                        const float* __restrict__ part_acc, float* __restrict__ stat_max,
+                        float* __restrict__ stat_inv, float* __restrict__ pooled) {
+  __shared__ float sh_top[kSlices][kCombineColumns], sh_sum[kSlices][kCombineColumns],
+      sh_acc[kSlices][kCombineColumns];
+  const std::int64_t D = s.H * s.Dh, b = blockIdx.y, j = blockIdx.x * std::int64_t{kCombineColumns} + threadIdx.x;
+  const bool on = j < D;
+  const std::int64_t h = on ? j / s.Dh : 0;
+  float top = -INFINITY, total = 0.f, a = 0.f;
+  if (on) {
+#pragma unroll 4
+    for (std::int64_t c = threadIdx.y; c < p.chunks; c += kSlices) {
+      const std::int64_t item = b * p.chunks + c;
+      const float mc = part_max[item * s.H + h], sum = part_sum[item * s.H + h], acc = part_acc[item * D + j];
+      if (mc > top) {  // rescale what is summed so far to the new maximum (exp(−∞) = 0 at the start)
+        const float r = expf(top - mc);
+        total *= r;
+        a *= r;
+        top = mc;
+      }
+      const float f = mc == -INFINITY ? 0.f : expf(mc - top);  // a chunk without tokens adds nothing
+      total += sum * f;
+      a += acc * f;
+    }
   }
-  const float inv = total > 0.f ? 1.f / total : 0.f;  // no tokens: every weight is 0
-  pooled[i] = a * inv;
+  sh_top[threadIdx.y][threadIdx.x] = top;
+  sh_sum[threadIdx.y][threadIdx.x] = total;
+  sh_acc[threadIdx.y][threadIdx.x] = a;
+  __syncthreads();
+  if (threadIdx.y != 0 || !on) return;
+  float best = -INFINITY;
+  for (int y = 0; y < kSlices; ++y) best = fmaxf(best, sh_top[y][threadIdx.x]);
+  float all = 0.f, pooled_j = 0.f;
+  for (int y = 0; y < kSlices; ++y) {
+    const float m = sh_top[y][threadIdx.x];
+    if (m == -INFINITY) continue;
+    const float f = expf(m - best);
+    all += sh_sum[y][threadIdx.x] * f;
+    pooled_j += sh_acc[y][threadIdx.x] * f;
+  }
+  const float inv = all > 0.f ? 1.f / all : 0.f;  // no tokens: every weight is 0
+  pooled[b * D + j] = pooled_j * inv;
   if (j % s.Dh == 0) {
-    stat_max[b * s.H + h] = top;
+    stat_max[b * s.H + h] = best;
     stat_inv[b * s.H + h] = inv;
   }
 }
@@ -183,10 +212,10 @@ cudaError_t pool_forward(Storage st, const Shape& s, const Plan& p, Rows x, cons
 
 cudaError_t pool_combine(const Shape& s, const Plan& p, const float* part_max, const float* part_sum,
                          const float* part_acc, float* stat_max, float* stat_inv, float* pooled, cudaStream_t stream) {
-  const std::int64_t n = s.B * s.H * s.Dh;
-  const unsigned blocks = static_cast<unsigned>((n + kBlockThreads - 1) / kBlockThreads);
-  pool_combine_kernel<<<blocks, kBlockThreads, 0, stream>>>(s, p, part_max, part_sum, part_acc, stat_max, stat_inv,
-                                                            pooled);
+  const std::int64_t D = s.H * s.Dh;
+  const dim3 grid(static_cast<unsigned>((D + kCombineColumns - 1) / kCombineColumns), static_cast<unsigned>(s.B));
+  pool_combine_kernel<<<grid, dim3(kCombineColumns, kSlices), 0, stream>>>(s, p, part_max, part_sum, part_acc,
+                                                                          stat_max, stat_inv, pooled);
   return cudaGetLastError();
 }
 

@@ -17,6 +17,7 @@ __global__ void __launch_bounds__(1024)
     product_backward_kernel(Shape s, Plan p, Rows du, Rows v, const float* __restrict__ k, OutRows dv,
                             float* __restrict__ part) {
   constexpr int E = Lanes<DH>::E;
+  constexpr int R = kElementsInFlight / E;  // token rows loaded before use
   extern __shared__ float smem[];
   const Lanes<DH> ln(s.H, p.rows);
   const std::int64_t D = s.H * DH, b = blockIdx.y, chunk = blockIdx.x;
@@ -28,15 +29,30 @@ __global__ void __launch_bounds__(1024)
     acc[e] = 0.f;
   }
   if (ln.active) {
-    for (std::int64_t t = t0 + ln.y; t < t1; t += p.rows) {
-      const S* g = row_ptr<S>(du, b, t);
-      const S* x = row_ptr<S>(v, b, t);
-      S* out = row_ptr<S>(dv, b, t);
+    for (std::int64_t t = t0 + ln.y; t < t1; t += p.rows * R) {
+      // R rows of dU and V loaded before any dV is written (loads in flight).
+      float gv[R][E], xv[R][E];
 #pragma unroll
-      for (int e = 0; e < E; ++e) {
-        const float gv = to_float(g[ln.col(e)]);
-        out[ln.col(e)] = from_float<S>(gv * kv[e]);
-        acc[e] += gv * to_float(x[ln.col(e)]);
+      for (int r = 0; r < R; ++r) {
+        const std::int64_t tr = t + r * p.rows;
+        const S* g = tr < t1 ? row_ptr<S>(du, b, tr) : nullptr;
+        const S* x = tr < t1 ? row_ptr<S>(v, b, tr) : nullptr;
+#pragma unroll
+        for (int e = 0; e < E; ++e) {
+          gv[r][e] = g ? to_float(g[ln.col(e)]) : 0.f;
+          xv[r][e] = x ? to_float(x[ln.col(e)]) : 0.f;
+        }
+      }
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        const std::int64_t tr = t + r * p.rows;
+        if (tr >= t1) break;
+        S* out = row_ptr<S>(dv, b, tr);
+#pragma unroll
+        for (int e = 0; e < E; ++e) {
+          out[ln.col(e)] = from_float<S>(gv[r][e] * kv[e]);
+          acc[e] += gv[r][e] * xv[r][e];
+        }
       }
     }
   }
@@ -53,6 +69,7 @@ __global__ void __launch_bounds__(1024)
                          const float* __restrict__ ws, const float* __restrict__ mean, OutRows dx,
                          float* __restrict__ part) {
   constexpr int E = Lanes<DH>::E;
+  constexpr int R = kElementsInFlight / E;  // token rows loaded before use
   extern __shared__ float smem[];
   const Lanes<DH> ln(s.H, p.rows);
   const std::int64_t H = s.H, D = H * DH, b = blockIdx.y, chunk = blockIdx.x;
@@ -69,32 +86,40 @@ __global__ void __launch_bounds__(1024)
   const std::int64_t bh = b * H + (ln.active ? ln.h : 0);
   const float top = stat_max[bh], inv = stat_inv[bh];
   const std::int64_t iters = (t1 - t0 + p.rows - 1) / p.rows;
-  for (std::int64_t it = 0; it < iters; ++it) {
-    const std::int64_t t = t0 + it * p.rows + ln.y;
-    const bool valid = ln.active && t < t1;
-    const bool on = valid && mask[b * s.T + t];
-    float xv[E];
-    float dot = 0.f;  // gs·(X_t − mean) for head h
-    const S* row = on ? row_ptr<S>(x, b, t) : nullptr;
+  for (std::int64_t it = 0; it < iters; it += R) {
+    // R rows and their scores loaded before any is used (loads in flight).
+    float xv[R][E], z[R];
+    bool on[R];
 #pragma unroll
-    for (int e = 0; e < E; ++e) {
-      xv[e] = on ? to_float(row[ln.col(e)]) : 0.f;
-      dot += on ? gv[e] * (xv[e] - mv[e]) : 0.f;
+    for (int r = 0; r < R; ++r) {
+      const std::int64_t t = t0 + (it + r) * p.rows + ln.y;
+      on[r] = ln.active && t < t1 && mask[b * s.T + t];
+      const S* row = on[r] ? row_ptr<S>(x, b, t) : nullptr;
+#pragma unroll
+      for (int e = 0; e < E; ++e) xv[r][e] = on[r] ? to_float(row[ln.col(e)]) : 0.f;
+      z[r] = on[r] ? scores[(b * s.T + t) * H + ln.h] : 0.f;
     }
-    dot = group_sum<Lanes<DH>::G>(dot);
-    if (!valid) continue;
-    S* out = row_ptr<S>(dx, b, t);
-    if (!on) {
 #pragma unroll
-      for (int e = 0; e < E; ++e) out[ln.col(e)] = from_float<S>(0.f);
-      continue;
-    }
-    const float w = expf(scores[(b * s.T + t) * H + ln.h] - top) * inv;
-    const float dz = w * dot;  // ∂L/∂z_t
+    for (int r = 0; r < R; ++r) {
+      float dot = 0.f;  // gs·(X_t − mean) for head h
 #pragma unroll
-    for (int e = 0; e < E; ++e) {
-      out[ln.col(e)] = from_float<S>(w * gv[e] + dz * wv[e]);
-      acc[e] += dz * xv[e];
+      for (int e = 0; e < E; ++e) dot += on[r] ? gv[e] * (xv[r][e] - mv[e]) : 0.f;
+      dot = group_sum<Lanes<DH>::G>(dot);
+      const std::int64_t t = t0 + (it + r) * p.rows + ln.y;
+      if (!ln.active || t >= t1) continue;
+      S* out = row_ptr<S>(dx, b, t);
+      if (!on[r]) {
+#pragma unroll
+        for (int e = 0; e < E; ++e) out[ln.col(e)] = from_float<S>(0.f);
+        continue;
+      }
+      const float w = expf(z[r] - top) * inv;
+      const float dz = w * dot;  // ∂L/∂z_t
+#pragma unroll
+      for (int e = 0; e < E; ++e) {
+        out[ln.col(e)] = from_float<S>(w * gv[e] + dz * wv[e]);
+        acc[e] += dz * xv[r][e];
+      }
     }
   }
   block_rows_sum<DH>(ln, acc, p.rows, D, smem, part + (b * p.chunks + chunk) * D);

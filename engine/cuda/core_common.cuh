@@ -44,6 +44,11 @@ struct Lanes {
   __device__ int col(int e) const { return h * DH + e * G + g; }
 };
 
+// Elements each thread of a streaming pass loads before it uses any: 8 · 2 bytes of bf16
+// per thread keeps enough bytes in flight to cover memory latency, whatever Dh is (rows
+// in flight = kElementsInFlight / E).
+constexpr int kElementsInFlight = 8;
+
 // Sum over the G lanes of one head; every lane of the warp must call it (idle ones with 0).
 template <int G>
 __device__ __forceinline__ float group_sum(float v) {

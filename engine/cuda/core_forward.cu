@@ -14,6 +14,7 @@ constexpr int kBlockThreads = 256;  // target block size when a row needs fewer 
 constexpr std::int64_t kTargetBlocks = 1024;  // enough blocks to fill every SM a few times
 constexpr int kCombineColumns = 32;  // columns per merge block (one warp wide)
 constexpr int kSlices = 16;          // threads per column, each merging every kSlices-th chunk
+constexpr int kInFlight = 4;         // token rows a pass-3 thread loads before writing any
 
 // One block per (chunk, b): scores z_t = c[b]·X_t of its tokens and an online softmax per head
 // (running max m, sum l, Σ exp(z_t − m) X_t), merged over the block's rows at the end.
@@ -24,6 +25,7 @@ __global__ void __launch_bounds__(1024)
                         float* __restrict__ part_max, float* __restrict__ part_sum,
                         float* __restrict__ part_acc) {
   constexpr int E = Lanes<DH>::E;
+  constexpr int R = kElementsInFlight / E;  // token rows loaded before use
   extern __shared__ float smem[];
   const Lanes<DH> ln(s.H, p.rows);
   const std::int64_t H = s.H, D = H * DH, b = blockIdx.y, chunk = blockIdx.x;
@@ -36,31 +38,37 @@ __global__ void __launch_bounds__(1024)
   }
   float m = -INFINITY, l = 0.f;
   const std::int64_t iters = (t1 - t0 + p.rows - 1) / p.rows;
-  for (std::int64_t it = 0; it < iters; ++it) {
-    const std::int64_t t = t0 + it * p.rows + ln.y;
-    const bool valid = ln.active && t < t1;
-    float xv[E];
-    float dot = 0.f;
-    const S* row = valid ? row_ptr<S>(x, b, t) : nullptr;
+  for (std::int64_t it = 0; it < iters; it += R) {
+    // Load R rows before using any, so each thread has that many loads in flight.
+    float xv[R][E];
+    bool on[R];
 #pragma unroll
-    for (int e = 0; e < E; ++e) {
-      xv[e] = valid ? to_float(row[ln.col(e)]) : 0.f;
-      dot += cv[e] * xv[e];
+    for (int r = 0; r < R; ++r) {
+      const std::int64_t t = t0 + (it + r) * p.rows + ln.y;
+      on[r] = ln.active && t < t1 && mask[b * s.T + t];
+      const S* row = on[r] ? row_ptr<S>(x, b, t) : nullptr;
+#pragma unroll
+      for (int e = 0; e < E; ++e) xv[r][e] = on[r] ? to_float(row[ln.col(e)]) : 0.f;
     }
-    dot = group_sum<Lanes<DH>::G>(dot);  // z_t for head h
-    if (valid && mask[b * s.T + t]) {
-      if (ln.g == 0) scores[(b * s.T + t) * H + ln.h] = dot;
-      if (dot > m) {
-        const float r = expf(m - dot);
-        l *= r;
 #pragma unroll
-        for (int e = 0; e < E; ++e) acc[e] *= r;
+    for (int r = 0; r < R; ++r) {
+      float dot = 0.f;
+#pragma unroll
+      for (int e = 0; e < E; ++e) dot += cv[e] * xv[r][e];
+      dot = group_sum<Lanes<DH>::G>(dot);  // z_t for head h
+      if (!on[r]) continue;
+      if (ln.g == 0) scores[(b * s.T + t0 + (it + r) * p.rows + ln.y) * H + ln.h] = dot;
+      if (dot > m) {
+        const float f = expf(m - dot);
+        l *= f;
+#pragma unroll
+        for (int e = 0; e < E; ++e) acc[e] *= f;
         m = dot;
       }
       const float w = expf(dot - m);
       l += w;
 #pragma unroll
-      for (int e = 0; e < E; ++e) acc[e] += w * xv[e];
+      for (int e = 0; e < E; ++e) acc[e] += w * xv[r][e];
     }
   }
   // Merge the rows at their common maximum.
@@ -151,27 +159,36 @@ __global__ void __launch_bounds__(kCombineColumns* kSlices)
   }
 }
 
-// Pass 3, one block per token row at a time, threads over its D elements (a warp writes 32
-// consecutive ones): U = k ⊙ V on every row (padding included, as the ATen path), α and β by
-// the first lane of each head.
+// Pass 3, one block per token row at a time (kInFlight rows, gridDim apart, loaded before
+// any is written), threads over its D elements (a warp writes 32 consecutive ones):
+// U = k ⊙ V on every row (padding included, as the ATen path), α and β by the first lane of
+// each head.
 template <typename S>
 __global__ void emit_kernel(Shape s, Rows v, const float* __restrict__ k, const bool* __restrict__ mask,
                             const float* __restrict__ scores_q, const float* __restrict__ max_q,
                             const float* __restrict__ inv_q, const float* __restrict__ scores_k,
                             const float* __restrict__ max_k, const float* __restrict__ inv_k, S* __restrict__ u,
                             S* __restrict__ alpha, S* __restrict__ beta) {
-  const std::int64_t D = s.H * s.Dh;
-  for (std::int64_t row = blockIdx.x; row < s.B * s.T; row += gridDim.x) {
-    const std::int64_t b = row / s.T, t = row - b * s.T;
-    const S* x = row_ptr<S>(v, b, t);
-    S* out = u + row * D;
-    const bool on = mask[row];
+  const std::int64_t D = s.H * s.Dh, rows = s.B * s.T, step = gridDim.x;
+  for (std::int64_t row0 = blockIdx.x; row0 < rows; row0 += step * kInFlight) {
     for (std::int64_t j = threadIdx.x; j < D; j += blockDim.x) {
-      out[j] = from_float<S>(k[b * D + j] * to_float(x[j]));
-      if (j % s.Dh == 0) {
-        const std::int64_t h = j / s.Dh, bh = b * s.H + h, o = row * s.H + h;
-        alpha[o] = from_float<S>(on ? expf(scores_q[o] - max_q[bh]) * inv_q[bh] : 0.f);  // Eq. 3
-        beta[o] = from_float<S>(on ? expf(scores_k[o] - max_k[bh]) * inv_k[bh] : 0.f);   // Eq. 5
+      float xv[kInFlight];
+#pragma unroll
+      for (int r = 0; r < kInFlight; ++r) {
+        const std::int64_t row = row0 + r * step, b = row / s.T;
+        xv[r] = row < rows ? to_float(row_ptr<S>(v, b, row - b * s.T)[j]) : 0.f;
+      }
+#pragma unroll
+      for (int r = 0; r < kInFlight; ++r) {
+        const std::int64_t row = row0 + r * step, b = row / s.T;
+        if (row >= rows) break;
+        u[row * D + j] = from_float<S>(k[b * D + j] * xv[r]);
+        if (j % s.Dh == 0) {
+          const std::int64_t h = j / s.Dh, bh = b * s.H + h, o = row * s.H + h;
+          const bool on = mask[row];
+          alpha[o] = from_float<S>(on ? expf(scores_q[o] - max_q[bh]) * inv_q[bh] : 0.f);  // Eq. 3
+          beta[o] = from_float<S>(on ? expf(scores_k[o] - max_k[bh]) * inv_k[bh] : 0.f);   // Eq. 5
+        }
       }
     }
   }
@@ -222,7 +239,8 @@ cudaError_t pool_combine(const Shape& s, const Plan& p, const float* part_max, c
 cudaError_t emit_forward(Storage st, const Shape& s, Rows v, const float* k, const bool* mask, const float* scores_q,
                          const float* max_q, const float* inv_q, const float* scores_k, const float* max_k,
                          const float* inv_k, void* u, void* alpha, void* beta, cudaStream_t stream) {
-  const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>(s.B * s.T, 16 * kTargetBlocks));
+  const std::int64_t row_groups = (s.B * s.T + kInFlight - 1) / kInFlight;  // each block takes kInFlight rows
+  const unsigned blocks = static_cast<unsigned>(std::min<std::int64_t>(row_groups, 16 * kTargetBlocks));
   const int threads = static_cast<int>(std::min<std::int64_t>(kBlockThreads, (s.H * s.Dh + 31) / 32 * 32));
   return dispatch(st, s.Dh, [&](auto type, auto) {
     using S = decltype(type);

@@ -74,7 +74,9 @@ void run_sweep(const CLI::App& cmd, const SweepOptions& o) {
                             : roofline_in_child(current_executable(), b.device, b.dtype, threads);
     print_roofline(*roofline);
   }
-  ChildRunnerOptions child{current_executable(), threads};
+  ChildRunnerOptions child;
+  child.executable = current_executable();
+  child.threads = threads;
   child.warn = [](const std::string& why) { std::fprintf(stderr, "fastformer: warning: %s\n", why.c_str()); };
   const BenchRunner runner = o.in_process ? BenchRunner{} : child_process_runner(child);
   const auto points = run_bench(

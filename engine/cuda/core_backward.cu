@@ -90,15 +90,7 @@ __global__ void __launch_bounds__(1024)
     // R rows and their scores loaded before any is used (loads in flight).
     float xv[R][E], z[R];
     bool on[R];
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      const std::int64_t t = t0 + (it + r) * p.rows + ln.y;
-      on[r] = ln.active && t < t1 && mask[b * s.T + t];
-      const S* row = on[r] ? row_ptr<S>(x, b, t) : nullptr;
-#pragma unroll
-      for (int e = 0; e < E; ++e) xv[r][e] = on[r] ? to_float(row[ln.col(e)]) : 0.f;
-      z[r] = on[r] ? scores[(b * s.T + t) * H + ln.h] : 0.f;
-    }
+    load_rows<S, DH, R>(ln, x, mask, b, s.T, t0 + it * p.rows + ln.y, p.rows, t1, xv, on, scores, z);
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       float dot = 0.f;  // gs·(X_t − mean) for head h

@@ -33,8 +33,9 @@ struct Lanes {
   static constexpr int G = DH < 32 ? DH : 32;  // lanes per head
   static constexpr int E = DH / G;             // elements per lane
   int y, h, g;                                 // row in the block, head, lane
+  std::int64_t heads;                          // H
   bool active;                                 // false for the padding threads of the last warp
-  __device__ Lanes(std::int64_t H, int rows) {
+  __device__ Lanes(std::int64_t H, int rows) : heads(H) {
     const int per_row = static_cast<int>(H) * G;
     y = threadIdx.x / per_row;
     h = (threadIdx.x % per_row) / G;
@@ -80,6 +81,26 @@ __device__ __forceinline__ const S* row_ptr(const Rows& x, std::int64_t b, std::
 template <typename S>
 __device__ __forceinline__ S* row_ptr(const OutRows& x, std::int64_t b, std::int64_t t) {
   return static_cast<S*>(x.data) + b * x.sb + t * x.st;
+}
+
+// One thread's share of R token rows of x, loaded before any is used: rows
+// t = first + r·stride (r < R); on[r] is false and the values 0 past t1, on padding, and for
+// the idle threads of the last warp. With `scores` (B,T,H), z[r] gets the row's score of the
+// thread's head (0 where on[r] is false).
+template <typename S, int DH, int R>
+__device__ __forceinline__ void load_rows(const Lanes<DH>& ln, const Rows& x, const bool* mask, std::int64_t b,
+                                          std::int64_t T, std::int64_t first, std::int64_t stride, std::int64_t t1,
+                                          float (&xv)[R][Lanes<DH>::E], bool (&on)[R],
+                                          const float* scores = nullptr, float* z = nullptr) {
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    const std::int64_t t = first + r * stride;
+    on[r] = ln.active && t < t1 && mask[b * T + t];
+    const S* row = on[r] ? row_ptr<S>(x, b, t) : nullptr;
+#pragma unroll
+    for (int e = 0; e < Lanes<DH>::E; ++e) xv[r][e] = on[r] ? to_float(row[ln.col(e)]) : 0.f;
+    if (scores) z[r] = on[r] ? scores[(b * T + t) * ln.heads + ln.h] : 0.f;
+  }
 }
 
 // Calls f(S{}, integral_constant<int, Dh>{}) for the supported storage types and head sizes.

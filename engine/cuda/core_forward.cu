@@ -42,14 +42,7 @@ __global__ void __launch_bounds__(1024)
     // Load R rows before using any, so each thread has that many loads in flight.
     float xv[R][E];
     bool on[R];
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      const std::int64_t t = t0 + (it + r) * p.rows + ln.y;
-      on[r] = ln.active && t < t1 && mask[b * s.T + t];
-      const S* row = on[r] ? row_ptr<S>(x, b, t) : nullptr;
-#pragma unroll
-      for (int e = 0; e < E; ++e) xv[r][e] = on[r] ? to_float(row[ln.col(e)]) : 0.f;
-    }
+    load_rows<S, DH, R>(ln, x, mask, b, s.T, t0 + it * p.rows + ln.y, p.rows, t1, xv, on);
 #pragma unroll
     for (int r = 0; r < R; ++r) {
       float dot = 0.f;

@@ -205,8 +205,9 @@ std::shared_ptr<Communicator> connect_gloo(const DistributedConfig& config) {
 bool distributed_available() { return false; }
 
 std::shared_ptr<Communicator> connect_gloo(const DistributedConfig&) {
-  throw Error("this build has no distributed training (c10d with Gloo was not found at build time)", "",
-              "install libgloo-dev (scripts/setup) and rebuild");
+  throw Error("this build has no distributed training (built with -DFF_DISTRIBUTED=OFF, or c10d with Gloo was not "
+              "found)",
+              "", "install libgloo-dev (scripts/setup) and rebuild with FF_DISTRIBUTED on");
 }
 
 #endif

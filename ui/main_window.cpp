@@ -2,16 +2,16 @@
 // run is training.
 #include "main_window.h"
 
-#include "config_form.h"
-#include "dataset_panel.h"
-#include "inspect_workspace.h"
-#include "learn_workspace.h"
-#include "metric_chart.h"
-#include "run_store.h"
-#include "run_summary_table.h"
-#include "scale_workspace.h"
-#include "train_workspace.h"
-#include "training_worker.h"
+#include "train/config_form.h"
+#include "train/dataset_panel.h"
+#include "inspect/inspect_workspace.h"
+#include "learn/learn_workspace.h"
+#include "common/metric_chart.h"
+#include "train/run_store.h"
+#include "train/run_summary_table.h"
+#include "scale/scale_workspace.h"
+#include "train/train_workspace.h"
+#include "train/training_worker.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -32,11 +32,7 @@
 
 #include <exception>
 
-// The engine's runtime header reaches torch headers, which Qt's `slots` macro breaks.
-#pragma push_macro("slots")
-#undef slots
 #include "fastformer/runtime.h"
-#pragma pop_macro("slots")
 
 namespace fastformer::ui {
 namespace {

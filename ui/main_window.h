@@ -37,7 +37,7 @@ class MainWindow : public QMainWindow {
   // Without confirmation, closing during training stops it and closes once it has saved.
   void setConfirmClose(bool on) { confirmClose_ = on; }
 
- public slots:
+ public Q_SLOTS:
   void appendLog(const QString& line);
   void openRun();           // a run directory from disk, overlaid on the charts
   void exportChart();       // the chart chosen in a dialog, as PNG/SVG/PDF/CSV

@@ -1,12 +1,12 @@
 // fastformer-studio: the desktop application. With --screenshot it renders the window
 // offscreen-capable, saves a PNG and exits (after --demo has trained two short runs).
 #include "demo_runner.h"
-#include "dataset_panel.h"
-#include "inspect_workspace.h"
-#include "learn_workspace.h"
+#include "train/dataset_panel.h"
+#include "inspect/inspect_workspace.h"
+#include "learn/learn_workspace.h"
 #include "main_window.h"
-#include "scale_workspace.h"
-#include "train_workspace.h"
+#include "scale/scale_workspace.h"
+#include "train/train_workspace.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -14,10 +14,7 @@
 
 #include <cstdio>
 
-#pragma push_macro("slots")
-#undef slots
 #include "fastformer/runtime.h"
-#pragma pop_macro("slots")
 
 int main(int argc, char** argv) {
   fastformer::apply_process_policies(argv);

@@ -1,6 +1,6 @@
 // Host entry points of the fused CUDA kernels of the additive core (paper Eq. 3–6): plain
 // pointers, strides and a stream, no LibTorch, so that nvcc compiles them alone. The engine's
-// autograd function (engine/src/additive_core_cuda.cpp) chains them into forward and backward.
+// autograd function (engine/kernels/additive_core_cuda.cpp) chains them into forward and backward.
 #pragma once
 
 #include <cuda_runtime_api.h>

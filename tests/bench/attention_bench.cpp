@@ -5,7 +5,7 @@
 #include "fastformer/additive_core.h"
 #include "fastformer/fastformer_attention.h"
 #include "fastformer/runtime.h"
-#include "fastformer/softmax_attention.h"
+#include "model/softmax_attention.h"
 
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
@@ -67,7 +67,7 @@ void core(benchmark::State& state, bool fused, bool backward) {
     } else {
       const auto parts = qkv.split(D, -1);
       const auto heads = [&](const torch::Tensor& t) { return t.view({1, n, 16, 16}); };  // (B,T,H,Dh)
-      u = additive_core_reference(heads(parts[0]), heads(parts[1]), heads(parts[2]), mask, wq, wk, 0.25).u;
+      u = additive_core_aten(heads(parts[0]), heads(parts[1]), heads(parts[2]), mask, wq, wk, 0.25).u;
     }
     if (backward) u.backward(du);
     benchmark::DoNotOptimize(u.data_ptr());

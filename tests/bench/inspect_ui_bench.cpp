@@ -5,13 +5,10 @@
 //   inspect_ui_bench --checkpoint RUN [--document FILE] [--tokens 20000] [--switches 24]
 // The document is repeated until it holds at least --tokens tokens. Prints one line per
 // figure; medians and maxima of the switches.
-#pragma push_macro("slots")
-#undef slots
 #include "fastformer/inspect.h"
 #include "fastformer/runtime.h"
-#pragma pop_macro("slots")
 
-#include "inspect_workspace.h"
+#include "inspect/inspect_workspace.h"
 
 #include <QApplication>
 #include <QComboBox>

@@ -1,5 +1,5 @@
 // The fused additive core's CUDA kernels (engine/cuda), called through their host entry points
-// and run on the CPU by emulated_cuda.h, chained as engine/src/additive_core_cuda.cpp chains
+// and run on the CPU by emulated_cuda.h, chained as engine/kernels/additive_core_cuda.cpp chains
 // them, against the additive core (paper Eq. 3–6) in float64 autograd: U, α, β, q, k and the
 // gradients of Q, K, V, w_q and w_k, with padding, an all-padding sequence, strided and shared
 // Q/V rows, float32, float16 and bfloat16, and chunk plans with ragged ends. On a GPU the same

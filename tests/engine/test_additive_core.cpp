@@ -177,7 +177,7 @@ TEST(AdditiveCore, StridedSharedAndExtremeInputsMatchReferencePath) {
       const torch::Tensor w = w32.to(dtype).requires_grad_(true);
       const torch::Tensor Q = proj.narrow(2, 0, D).view({B, T, H, Dh});  // strided rows
       const torch::Tensor K = proj.narrow(2, D, D).view({B, T, H, Dh});
-      const auto f = fused ? additive_core : additive_core_reference;
+      const auto f = fused ? additive_core : additive_core_aten;
       const AdditiveCoreOutput out = f(Q, K, Q, mask, w[0], w[1], 0.25);
       const torch::Tensor g = torch::cos(torch::arange(out.u.numel()).to(dtype)).view_as(out.u);
       const auto grads = torch::autograd::grad({(out.u * g).sum()}, {proj, w});
@@ -216,7 +216,7 @@ TEST(AdditiveCore, PackedFormMatchesReferencePathWithResidual) {
     const PackedCoreOutput packed = additive_core_packed(proj, D, 0, shared ? D : v_offset, H, mask, wq, wk, bias, 0.3);
     const auto got = torch::autograd::grad({(packed.core.u * gu).sum() + (packed.residual * gr).sum()}, {proj, wq, wk, bias});
     const auto block = [&](std::int64_t o) { return proj.narrow(2, o, D).view({B, T, H, Dh}); };
-    const AdditiveCoreOutput ref = additive_core_reference(block(D), block(0), block(shared ? D : v_offset), mask, wq, wk, 0.3);
+    const AdditiveCoreOutput ref = additive_core_aten(block(D), block(0), block(shared ? D : v_offset), mask, wq, wk, 0.3);
     const torch::Tensor residual = block(D).flatten(2) + bias;
     const auto want = torch::autograd::grad({(ref.u * gu).sum() + (residual * gr).sum()}, {proj, wq, wk, bias});
     EXPECT_TRUE(torch::allclose(packed.core.u, ref.u, 1e-10, 1e-12));
@@ -242,7 +242,7 @@ TEST(AdditiveCore, PackedFormWithoutBiasOrResidualGradient) {
   const torch::Tensor got = torch::autograd::grad({out.core.u.sum()}, {proj})[0];
   const auto block = [&](std::int64_t o) { return proj.narrow(2, o, D).view({B, T, H, Dh}); };
   const torch::Tensor want =
-      torch::autograd::grad({additive_core_reference(block(0), block(D), block(2 * D), mask, w[0], w[1], 0.25).u.sum()}, {proj})[0];
+      torch::autograd::grad({additive_core_aten(block(0), block(D), block(2 * D), mask, w[0], w[1], 0.25).u.sum()}, {proj})[0];
   EXPECT_TRUE(torch::allclose(got, want, 1e-4, 1e-5)) << (got - want).abs().max().item<double>();
 }
 

@@ -4,9 +4,9 @@
 #include "fastformer/batching.h"
 #include "fastformer/data_splits.h"
 #include "fastformer/error.h"
-#include "fastformer/lr_schedule.h"
+#include "train/lr_schedule.h"
 #include "fastformer/metrics.h"
-#include "fastformer/synthetic.h"
+#include "data/synthetic.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // roofline fraction, a cancelled sweep, and the CSV/JSON round trips of points and settings.
 #include "fastformer/bench.h"
 
-#include "fastformer/bench_work.h"
+#include "bench/bench_work.h"
 #include "fastformer/error.h"
 #include "fastformer/roofline.h"
 

@@ -3,13 +3,13 @@
 // optimizer step touches from the gradients a real backward fills, the additive core's
 // FLOPs from an operation-by-operation loop over every element, and its bytes from the
 // sizes of the tensors additive_core really takes and returns.
-#include "fastformer/bench_work.h"
+#include "bench/bench_work.h"
 
 #include "fastformer/additive_core.h"
-#include "fastformer/encoder_layer.h"
+#include "model/encoder_layer.h"
 #include "fastformer/error.h"
 #include "fastformer/fastformer_attention.h"
-#include "fastformer/softmax_attention.h"
+#include "model/softmax_attention.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -113,7 +113,7 @@ void expect_matches_reference(const Case& c) {
 
   ASSERT_TRUE(fused_cuda_core_applies(f.q, f.k, f.v, mask, f.wq, f.wk));
   const AdditiveCoreOutput got = additive_core(f.q, f.k, f.v, mask, f.wq, f.wk, scale);
-  const AdditiveCoreOutput want = additive_core_reference(r.q, r.k, r.v, mask, r.wq, r.wk, scale);
+  const AdditiveCoreOutput want = additive_core_aten(r.q, r.k, r.v, mask, r.wq, r.wk, scale);
   EXPECT_EQ(got.u.scalar_type(), c.type);
   EXPECT_LE(rel_err(got.u, want.u), c.tol) << "U";
   EXPECT_LE(rel_err(got.alpha, want.alpha), c.tol) << "alpha";
@@ -201,7 +201,7 @@ TEST(CudaCore, PackedEntryPointMatchesReference) {
   const auto leaf = [](const at::Tensor& x) { return x.detach().to(torch::kDouble).requires_grad_(); };
   const at::Tensor proj_r = leaf(proj), wq_r = leaf(wq), wk_r = leaf(wk), bias_r = leaf(bias);
   const at::Tensor q_r = proj_r.narrow(2, 0, D).view({B, T, H, Dh}), k_r = proj_r.narrow(2, D, D).view({B, T, H, Dh});
-  const AdditiveCoreOutput want = additive_core_reference(q_r, k_r, q_r, mask, wq_r, wk_r, scale);
+  const AdditiveCoreOutput want = additive_core_aten(q_r, k_r, q_r, mask, wq_r, wk_r, scale);
   const at::Tensor residual_r = q_r.flatten(2) + bias_r;  // (B,T,D)
   EXPECT_LE(rel_err(got.core.u, want.u), 1e-5);
   EXPECT_LE(rel_err(got.residual, residual_r), 1e-6);
@@ -225,7 +225,7 @@ TEST(CudaCore, SwitchAndUnsupportedShapesTakeTheAtenPath) {
     const bool fused = fused_cuda_core_applies(Q, K, Q, mask, wq, wk);
     const AdditiveCoreOutput got = additive_core(Q, K, Q, mask, wq, wk, 0.3);
     const auto d = [](const at::Tensor& x) { return x.to(torch::kDouble); };
-    const AdditiveCoreOutput want = additive_core_reference(d(Q), d(K), d(Q), mask, d(wq), d(wk), 0.3);
+    const AdditiveCoreOutput want = additive_core_aten(d(Q), d(K), d(Q), mask, d(wq), d(wk), 0.3);
     EXPECT_LE(rel_err(got.u, want.u), type == torch::kDouble ? 1e-12 : 1e-5);
     return fused;
   };

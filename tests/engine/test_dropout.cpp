@@ -1,6 +1,6 @@
 // Counter-based dropout: the keep rate, the 1/(1-p) scale, reproducibility from the torch
 // seed (whatever the thread count), eval mode, and the gradient.
-#include "fastformer/dropout.h"
+#include "model/dropout.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

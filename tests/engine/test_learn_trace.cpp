@@ -3,9 +3,9 @@
 // and the step counts against their formulas written out again and the benchmark's work.
 #include "fastformer/learn_trace.h"
 
-#include "fastformer/bench_work.h"
+#include "bench/bench_work.h"
 #include "fastformer/error.h"
-#include "fastformer/softmax_attention.h"
+#include "model/softmax_attention.h"
 #include "test_helpers.h"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // Synthetic datasets: spec parsing, determinism, word counts, and labels recomputed from
 // the text independently of the generator.
 #include "fastformer/error.h"
-#include "fastformer/synthetic.h"
+#include "data/synthetic.h"
 
 #include "error_text.h"
 

@@ -2,7 +2,7 @@
 // setting the sweep form's lengths.
 #pragma once
 
-#include "sweep_form.h"
+#include "scale/sweep_form.h"
 
 #include <QFileInfo>
 #include <QSpinBox>

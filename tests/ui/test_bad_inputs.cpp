@@ -1,13 +1,10 @@
 // The bad-input corpus (tests/data/bad) and damaged checkpoints through the Studio: every
 // file gives a message in the workspace that names it, and nothing crashes.
-#pragma push_macro("slots")
-#undef slots
 #include "fastformer/checkpoint.h"
 #include "fastformer/model.h"
-#pragma pop_macro("slots")
 
-#include "dataset_panel.h"
-#include "inspect_workspace.h"
+#include "train/dataset_panel.h"
+#include "inspect/inspect_workspace.h"
 #include "ui_test_registry.h"
 
 #include <QDir>
@@ -54,7 +51,7 @@ class BadInputsTest : public QObject {
     return path;
   }
 
- private slots:
+ private Q_SLOTS:
   void datasetsGiveMessages_data() {
     QTest::addColumn<QString>("file");
     QTest::addColumn<QString>("shown");  // a part of what the panel says

@@ -2,10 +2,10 @@
 // switches, replot throttling, export to PNG/SVG/PDF/CSV, the confusion heat map and bars.
 #include "ui_test_registry.h"
 
-#include "bar_chart.h"
-#include "confusion_heatmap.h"
+#include "common/bar_chart.h"
+#include "train/confusion_heatmap.h"
 #include "fastformer/error.h"
-#include "metric_chart.h"
+#include "common/metric_chart.h"
 
 #include <qcustomplot.h>
 
@@ -79,7 +79,7 @@ class ChartsTest : public QObject {
   RunRecord a_ = fakeRun(QStringLiteral("run-1"), QStringLiteral("Fastformer · spam"), 50, 0.2);
   RunRecord b_ = fakeRun(QStringLiteral("run-2"), QStringLiteral("Softmax, baseline"), 40, 0.3);
 
- private slots:
+ private Q_SLOTS:
   void dashboardShowsEveryMetricOfBothRuns() {
     MetricsDashboard dashboard;
     dashboard.setRuns({a_, b_});

@@ -2,10 +2,10 @@
 // `fastformer` program for rank 1. Its reported losses (the global batch's, combined over
 // the ranks) equal those of the same run in one process, it finishes with checkpoints and
 // rank 1's log, and the form offers the setting.
-#include "config_form.h"
-#include "run_store.h"
+#include "train/config_form.h"
+#include "train/run_store.h"
 #include "scale_test_helpers.h"
-#include "training_worker.h"
+#include "train/training_worker.h"
 #include "ui_test_registry.h"
 
 #include <QComboBox>
@@ -56,7 +56,7 @@ Outcome runToEnd(const TrainRequest& request) {
 class DistributedTrainingTest : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void twoProcessesReportTheSameLossesAsOne() {
     if (!QFileInfo(cliBinary()).isExecutable()) QSKIP("the fastformer program is not built");
     QTemporaryDir tmp;

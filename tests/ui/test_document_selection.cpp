@@ -2,8 +2,8 @@
 // token, drawn as a bar under each selected token) and its stretched colour scale.
 #include "ui_test_registry.h"
 
-#include "document_view.h"
-#include "weight_colors.h"
+#include "inspect/document_view.h"
+#include "common/weight_colors.h"
 
 #include <QApplication>
 #include <QMouseEvent>
@@ -45,7 +45,7 @@ int bluePixelsUnder(const QImage& image, const QRect& rect) {
 class DocumentSelectionTest : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void dragSelectsTheTokensBetween() {
     const QString text = "one two three four five six seven";
     DocumentView view;

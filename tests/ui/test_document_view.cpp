@@ -2,8 +2,8 @@
 // painting only visible lines of a 20k-token document, hover/pin/scroll, HTML and PNG export.
 #include "ui_test_registry.h"
 
-#include "document_view.h"
-#include "weight_colors.h"
+#include "inspect/document_view.h"
+#include "common/weight_colors.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -95,7 +95,7 @@ std::vector<float> randomWeights(std::size_t n, unsigned seed) {
 class DocumentViewTest : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void utf8SpansMatchDecodedBytes() {
     const QByteArray utf8 = QStringLiteral("naïve café 東京 😀 ok").toUtf8();
     const QString text = QString::fromUtf8(utf8);

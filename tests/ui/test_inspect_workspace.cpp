@@ -1,22 +1,19 @@
 // The Inspect workspace on a checkpoint trained in the test: what the views show is the
 // engine's inspection of the same text, mean/head switching changes only the weights, and
 // unreadable documents and checkpoints are messages, not crashes.
-#pragma push_macro("slots")
-#undef slots
 #include "fastformer/inspect.h"
-#pragma pop_macro("slots")
 
-#include "attention_map.h"
-#include "chart_export.h"
-#include "contribution_panel.h"
-#include "document_view.h"
-#include "global_vector_panel.h"
-#include "inspect_workspace.h"
-#include "top_tokens_table.h"
-#include "training_worker.h"
+#include "inspect/attention_map.h"
+#include "common/chart_export.h"
+#include "inspect/contribution_panel.h"
+#include "inspect/document_view.h"
+#include "inspect/global_vector_panel.h"
+#include "inspect/inspect_workspace.h"
+#include "inspect/top_tokens_table.h"
+#include "train/training_worker.h"
 #include "ui_test_registry.h"
-#include "weight_colors.h"
-#include "weight_strip_chart.h"
+#include "common/weight_colors.h"
+#include "inspect/weight_strip_chart.h"
 
 #include <qcustomplot.h>
 
@@ -39,7 +36,7 @@ class InspectWorkspaceTest : public QObject {
   QTemporaryDir dir_;
   QString run_;
 
- private slots:
+ private Q_SLOTS:
   // One tiny Fastformer trained for a few steps, shared by the tests below.
   void initTestCase() {
     TrainingWorker worker;

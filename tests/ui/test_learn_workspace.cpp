@@ -2,18 +2,15 @@
 // seed and sentence, Previous/Next/Play move through the steps and stop at the ends, the
 // counters are the closed-form counts written out again here, the last sweep's points
 // reach the chart, and a checkpoint's first layer is walked while a bad path is a message.
-#pragma push_macro("slots")
-#undef slots
 #include "fastformer/checkpoint.h"
 #include "fastformer/learn_trace.h"
 #include "fastformer/tokenizer.h"
-#pragma pop_macro("slots")
 
-#include "learn_cost_chart.h"
-#include "learn_heatmap.h"
-#include "learn_softmax_view.h"
-#include "learn_step_view.h"
-#include "learn_workspace.h"
+#include "learn/learn_cost_chart.h"
+#include "learn/learn_heatmap.h"
+#include "learn/learn_softmax_view.h"
+#include "learn/learn_step_view.h"
+#include "learn/learn_workspace.h"
 #include "ui_test_registry.h"
 
 #include <qcustomplot.h>
@@ -56,7 +53,7 @@ bool holds(QCPColorMap* map, const at::Tensor& tensor) {
 class LearnWorkspaceTest : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void heatMapsHoldTheTraceAtEveryStep() {
     LearnWorkspace workspace;
     workspace.useRandomLayer(5);

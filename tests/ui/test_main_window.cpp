@@ -1,13 +1,13 @@
 // The main window as a user meets it: four workspaces, a form that refuses invalid
 // settings, a training run started and stopped with the buttons, a broken dataset shown
 // as an error, and the --screenshot mode of the application.
-#include "config_form.h"
-#include "dataset_panel.h"
+#include "train/config_form.h"
+#include "train/dataset_panel.h"
 #include "main_window.h"
-#include "metric_chart.h"
-#include "run_store.h"
-#include "train_workspace.h"
-#include "training_worker.h"
+#include "common/metric_chart.h"
+#include "train/run_store.h"
+#include "train/train_workspace.h"
+#include "train/training_worker.h"
 #include "ui_test_registry.h"
 
 #include <QComboBox>
@@ -49,7 +49,7 @@ class MainWindowTest : public QObject {
     train.form()->setConfig(model, config);
   }
 
- private slots:
+ private Q_SLOTS:
   void init() { QSettings().clear(); }
 
   void opensWithFourWorkspaces() {

@@ -3,9 +3,9 @@
 // selection, zoom and panning that follow the text view.
 #include "ui_test_registry.h"
 
-#include "document_minimap.h"
-#include "weight_colors.h"
-#include "weight_strip_chart.h"
+#include "inspect/document_minimap.h"
+#include "common/weight_colors.h"
+#include "inspect/weight_strip_chart.h"
 
 #include <qcustomplot.h>
 
@@ -69,7 +69,7 @@ QString shotPath(const QString& name) {
 class MinimapTest : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void rowColoursAreRowMaxima() {
     DocumentMinimap map;
     const std::vector<float> w = spiky(1000, 700);

@@ -1,6 +1,6 @@
 // RunStore as a list model (rows, display text, signals), bestValid and toString, and
 // loadRun on hand-written run directories: values, resumed runs, and every kind of bad input.
-#include "run_store.h"
+#include "train/run_store.h"
 #include "ui_test_registry.h"
 
 #include "fastformer/error.h"
@@ -74,7 +74,7 @@ EvalPoint eval(const QString& split, std::int64_t step, double accuracy, double 
 class RunStoreTest : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void statusNames() {
     QCOMPARE(toString(RunStatus::running), QString("running"));
     QCOMPARE(toString(RunStatus::paused), QString("paused"));

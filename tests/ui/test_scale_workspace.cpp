@@ -5,11 +5,11 @@
 // the same points, and a garbage file is a message.
 #include "fastformer/bench.h"
 #include "fastformer/error.h"
-#include "scale_charts.h"
-#include "scale_plot.h"
-#include "scale_workspace.h"
-#include "sweep_form.h"
-#include "sweep_list.h"
+#include "scale/scale_charts.h"
+#include "scale/scale_plot.h"
+#include "scale/scale_workspace.h"
+#include "scale/sweep_form.h"
+#include "scale/sweep_list.h"
 #include "scale_test_helpers.h"
 #include "ui_test_registry.h"
 
@@ -115,7 +115,7 @@ class ScaleWorkspaceTest : public QObject {
     return ws.isRunning() && finished.wait(timeoutMs);
   }
 
- private slots:
+ private Q_SLOTS:
   void tinyRealSweepDrawsBothKindsWithTheirSlopes() {
     if (!QFileInfo(cliBinary()).isExecutable()) QSKIP("the fastformer program is not built");
     ScaleWorkspace ws;

@@ -2,8 +2,8 @@
 // sweep` for the same settings, through JSON and through the command line it shows.
 #include "fastformer/bench.h"
 #include "scale_test_helpers.h"
-#include "scale_workspace.h"
-#include "sweep_form.h"
+#include "scale/scale_workspace.h"
+#include "scale/sweep_form.h"
 #include "ui_test_registry.h"
 
 #include <nlohmann/json.hpp>
@@ -45,7 +45,7 @@ class SweepFormTest : public QObject {
     return bench_config_from_json(nlohmann::json::parse(file.readAll().toStdString()).at("config"));
   }
 
- private slots:
+ private Q_SLOTS:
   void formRoundTripsThroughJson() {
     SweepForm form;
     form.preset()->setCurrentIndex(1);  // the reference layer

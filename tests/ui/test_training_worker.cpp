@@ -1,8 +1,8 @@
 // TrainingWorker: tiny synthetic trainings on the worker thread — signal order and
 // content, checkpoints on disk, stop, pause/resume, failures as signals, destruction
 // mid-run — and RunStore::loadRun reproducing what the signals reported.
-#include "run_store.h"
-#include "training_worker.h"
+#include "train/run_store.h"
+#include "train/training_worker.h"
 #include "ui_test_registry.h"
 
 #include "fastformer/error.h"
@@ -57,7 +57,7 @@ bool hasCheckpoint(const QString& dir) {
 class TrainingWorkerTest : public QObject {
   Q_OBJECT
 
- private slots:
+ private Q_SLOTS:
   void shortRunReportsAndWritesCheckpoints() {
     QTemporaryDir tmp;
     QVERIFY(tmp.isValid());

@@ -1,8 +1,6 @@
 // Runs every registered Qt Test class (tests/ui/test_*.cpp) in one QApplication; the
 // process fails if any class fails. Use QT_QPA_PLATFORM=offscreen without a display;
 // FF_UI_TESTS=ClassA,ClassB runs only those classes (Qt Test's own arguments still apply).
-// The engine's runtime header reaches torch headers, which Qt's `slots` macro breaks:
-// it comes before any Qt header.
 #include "fastformer/runtime.h"
 
 #include "ui_test_registry.h"

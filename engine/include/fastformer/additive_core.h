@@ -49,10 +49,10 @@ AdditiveCoreOutput additive_core_generic(const at::Tensor& Q, const at::Tensor& 
                                          const at::Tensor& mask, const HeadScorer& query_score,
                                          const HeadScorer& key_score, double scale);
 
-// additive_core_generic with the per-head scores w_q·Q_i and w_k·p_i (the reference the
-// fused kernels are tested against).
-AdditiveCoreOutput additive_core_reference(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
-                                           const at::Tensor& mask, const at::Tensor& wq,
-                                           const at::Tensor& wk, double scale);
+// additive_core_generic with the per-head scores w_q·Q_i and w_k·p_i: the ATen path that
+// additive_core() takes where no fused kernel applies (and the fused kernels' test oracle).
+AdditiveCoreOutput additive_core_aten(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
+                                      const at::Tensor& mask, const at::Tensor& wq, const at::Tensor& wk,
+                                      double scale);
 
 }  // namespace fastformer

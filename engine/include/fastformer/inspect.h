@@ -3,6 +3,7 @@
 // prediction, over the original text's byte spans. Plain vectors only, no torch types.
 #pragma once
 
+#include "fastformer/document.h"
 #include "fastformer/training_data.h"
 
 #include <nlohmann/json.hpp>
@@ -16,17 +17,6 @@ namespace fastformer {
 
 // Shape letters: N tokens of the document *including* [CLS] (token 0, empty span at 0),
 // L layers (applications), H heads, Dh head width, W windows, C classes.
-
-struct Document {
-  std::string text;    // valid UTF-8 (invalid bytes replaced by U+FFFD)
-  std::string source;  // the path it was read from
-};
-
-// .txt/.md as is; .html/.htm with tags stripped (script/style content dropped, entities
-// &amp; &lt; &gt; &quot; &apos; &nbsp; &#NN; &#xNN; decoded); .eml the raw mail text;
-// .json/.jsonl the "text" field of the (first) object. Throws fastformer::Error naming the
-// file for a missing, empty or binary (NUL bytes) file, or JSON without a "text" string.
-Document read_document(const std::string& path);
 
 struct InspectOptions {
   // A document longer than the model's max_len is either split into overlapping windows

@@ -4,19 +4,22 @@
 #pragma once
 
 #include "fastformer/attention_trace.h"
-#include "fastformer/embeddings.h"
-#include "fastformer/encoder_layer.h"
 #include "fastformer/model_config.h"
-#include "fastformer/pooler.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <memory>
 #include <optional>
 
 namespace fastformer {
+
+// The parts are private to the engine (engine/model/): held by pointer so that this header
+// does not need their definitions.
+class EmbeddingsImpl;
+class PoolerImpl;
 
 struct ModelOutput {
   torch::Tensor logits;                 // (B,C)
@@ -33,9 +36,9 @@ class ModelImpl : public torch::nn::Module {
 
   const ModelConfig& config() const { return config_; }
 
-  Embeddings embeddings{nullptr};
-  torch::nn::ModuleList layers{nullptr};  // stored_layers() entries
-  Pooler pooler{nullptr};
+  std::shared_ptr<EmbeddingsImpl> embeddings;
+  torch::nn::ModuleList layers{nullptr};  // stored_layers() entries, each an EncoderLayer
+  std::shared_ptr<PoolerImpl> pooler;
   torch::nn::Linear classifier{nullptr};
 
  private:

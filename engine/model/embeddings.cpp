@@ -1,0 +1,27 @@
+// Token and position embeddings with LayerNorm and dropout (BERT style).
+#include "model/embeddings.h"
+
+#include "model/dropout.h"
+
+#include <torch/torch.h>
+
+namespace fastformer {
+
+EmbeddingsImpl::EmbeddingsImpl(const ModelConfig& c) : dropout_(c.dropout) {
+  token = register_module("token", torch::nn::Embedding(c.vocab_size, c.hidden));
+  if (c.position_embedding) position = register_module("position", torch::nn::Embedding(c.max_len, c.hidden));
+  norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden}).eps(c.layer_norm_eps)));
+  torch::NoGradGuard no_grad;
+  token->weight.normal_(0.0, c.init_std);
+  if (!position.is_empty()) position->weight.normal_(0.0, c.init_std);
+}
+
+torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& ids) {
+  torch::Tensor x = token(ids);  // (B,T,D)
+  if (!position.is_empty()) {
+    x = x + position->weight.narrow(0, 0, ids.size(1)).unsqueeze(0);  // + (1,T,D)
+  }
+  return fast_dropout(norm(x), dropout_, is_training());  // (B,T,D)
+}
+
+}  // namespace fastformer

@@ -1,0 +1,40 @@
+// Transformer block: post-LN  X' = LN(X + Drop(Attn(X))),  Y = LN(X' + Drop(FFN(X')))
+//                    pre-LN   X' = X + Drop(Attn(LN(X))),  Y = X' + Drop(FFN(LN(X')))
+#include "model/encoder_layer.h"
+
+#include "model/dropout.h"
+
+#include <torch/torch.h>
+
+namespace fastformer {
+
+EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c) : norm_(c.norm), dropout_(c.dropout) {
+  if (c.attention == AttentionKind::additive) {
+    additive = register_module("attention", FastformerAttention(c));
+  } else {
+    softmax = register_module("attention", SoftmaxAttention(c));
+  }
+  const auto norm_options = torch::nn::LayerNormOptions({c.hidden}).eps(c.layer_norm_eps);
+  norm1 = register_module("norm1", torch::nn::LayerNorm(norm_options));
+  ffn = register_module("ffn", FeedForward(c.hidden, c.ffn, c.init_std));
+  norm2 = register_module("norm2", torch::nn::LayerNorm(norm_options));
+}
+
+torch::Tensor EncoderLayerImpl::attend(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
+                                       std::int64_t max_trace_values) {
+  return additive.is_empty() ? softmax->forward(x, mask, trace, max_trace_values)
+                             : additive->forward(x, mask, trace);
+}
+
+torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
+                                        std::int64_t max_trace_values) {
+  const auto drop = [&](const torch::Tensor& t) { return fast_dropout(t, dropout_, is_training()); };
+  if (norm_ == NormPlacement::post) {
+    const torch::Tensor h = norm1(x + drop(attend(x, mask, trace, max_trace_values)));  // (B,T,D)
+    return norm2(h + drop(ffn(h)));                                                     // (B,T,D)
+  }
+  const torch::Tensor h = x + drop(attend(norm1(x), mask, trace, max_trace_values));  // (B,T,D)
+  return h + drop(ffn(norm2(h)));                                                     // (B,T,D)
+}
+
+}  // namespace fastformer

@@ -1,0 +1,40 @@
+// One Transformer block around either attention: residuals, LayerNorm (post or pre),
+// dropout and the feed-forward network.
+#pragma once
+
+#include "fastformer/attention_trace.h"
+#include "fastformer/fastformer_attention.h"
+#include "model/feed_forward.h"
+#include "fastformer/model_config.h"
+#include "model/softmax_attention.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/pimpl.h>
+
+namespace fastformer {
+
+class EncoderLayerImpl : public torch::nn::Module {
+ public:
+  explicit EncoderLayerImpl(const ModelConfig& config);
+
+  // x (B,T,D), mask (B,T) bool → (B,T,D).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace = nullptr,
+                        std::int64_t max_trace_values = TraceRequest{}.max_softmax_weights);
+
+  // Exactly one of the two is set, registered as "attention".
+  FastformerAttention additive{nullptr};
+  SoftmaxAttention softmax{nullptr};
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  FeedForward ffn{nullptr};
+
+ private:
+  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
+                       std::int64_t max_trace_values);
+
+  NormPlacement norm_;
+  double dropout_;
+};
+TORCH_MODULE(EncoderLayer);
+
+}  // namespace fastformer

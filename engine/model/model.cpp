@@ -1,0 +1,79 @@
+// The classifier model: input checks, the layer stack (shared or separate weights) and
+// the optional attention trace.
+#include "fastformer/model.h"
+
+#include "model/embeddings.h"
+#include "model/encoder_layer.h"
+#include "model/pooler.h"
+
+#include "fastformer/error.h"
+#include "model/initialization.h"
+#include "fastformer/memory_estimate.h"
+
+#include <torch/torch.h>
+
+namespace fastformer {
+
+ModelImpl::ModelImpl(const ModelConfig& c) : config_(c) {
+  c.validate();
+  embeddings = register_module("embeddings", Embeddings(c)).ptr();
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (std::int64_t l = 0; l < c.stored_layers(); ++l) layers->push_back(EncoderLayer(c));
+  pooler = register_module("pooler", Pooler(c)).ptr();
+  classifier = register_module("classifier", torch::nn::Linear(c.hidden, c.classes));
+  init_linear(classifier, c.init_std);
+}
+
+void ModelImpl::check_inputs(const torch::Tensor& ids, const torch::Tensor& mask) const {
+  const std::string where = "model input";
+  if (ids.dim() != 2) throw Error("ids must be (batch, tokens), got " + std::to_string(ids.dim()) + " dimensions", where);
+  if (ids.scalar_type() != torch::kLong) throw Error("ids must be int64", where);
+  if (mask.sizes() != ids.sizes() || mask.scalar_type() != torch::kBool) {
+    throw Error("mask must be a bool tensor of the same shape as ids", where);
+  }
+  if (ids.size(1) > config_.max_len) {
+    throw Error("sequence of " + std::to_string(ids.size(1)) + " tokens is longer than max_len " +
+                    std::to_string(config_.max_len),
+                where, "truncate the input, or use a model with a larger max_len");
+  }
+  // Refuse what would not fit in RAM rather than be killed by the kernel (CPU only: CUDA
+  // reports its own out-of-memory error).
+  const std::int64_t needed = estimate_activation_bytes(config_, ids.size(0), ids.size(1), is_training());
+  if (ids.is_cpu() && needed > (std::int64_t{512} << 20)) {
+    const std::int64_t free = available_memory_bytes();
+    if (free > 0 && needed > free) {
+      throw Error("this batch of " + std::to_string(ids.size(0)) + " × " + std::to_string(ids.size(1)) +
+                      " tokens needs about " + format_bytes(needed) + " of activations, " + format_bytes(free) +
+                      " is free",
+                  where, "use a smaller batch or shorter sequences");
+    }
+  }
+  if (ids.numel() > 0) {
+    const auto lo = ids.min().item<std::int64_t>(), hi = ids.max().item<std::int64_t>();
+    if (lo < 0 || hi >= config_.vocab_size) {
+      throw Error("token id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary [0, " +
+                      std::to_string(config_.vocab_size) + ")",
+                  where);
+    }
+  }
+}
+
+ModelOutput ModelImpl::forward(const torch::Tensor& ids, const torch::Tensor& mask, const TraceRequest& request) {
+  check_inputs(ids, mask);
+  std::optional<AttentionTrace> trace;
+  if (request.enabled) trace.emplace();
+
+  torch::Tensor h = embeddings->forward(ids);  // (B,T,D)
+  if (trace) trace->hidden.push_back(h.detach());
+  for (std::int64_t l = 0; l < config_.layers; ++l) {
+    auto* layer = layers[config_.share_layers ? 0 : l]->as<EncoderLayer>();  // shared: one module, L times
+    LayerTrace* layer_trace = trace ? &trace->layers.emplace_back() : nullptr;
+    h = layer->forward(h, mask, layer_trace, request.max_softmax_weights);  // (B,T,D)
+    if (trace) trace->hidden.push_back(h.detach());
+  }
+  auto [pooled, gamma] = pooler->forward(h, mask);  // (B,D), (B,T)
+  if (trace) trace->pooling = gamma.detach();
+  return {classifier(pooled), std::move(trace)};  // logits (B,C)
+}
+
+}  // namespace fastformer

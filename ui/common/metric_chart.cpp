@@ -1,0 +1,410 @@
+// MetricChart: one training metric of several runs as live QCustomPlot curves (appends only
+// new points, replots at most ~30 times a second). MetricsDashboard is in metrics_dashboard.cpp.
+#include "common/metric_chart.h"
+
+#include "common/chart_export.h"
+
+#include <qcustomplot.h>
+
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace fastformer::ui {
+namespace {
+
+constexpr qint64 kMinReplotMs = 33;  // ≤ 30 replots a second
+constexpr double kEmaBeta = 0.9;     // train-loss smoothing
+constexpr int kLegendSamples = 600;  // points per graph tested when placing the legend
+
+bool fromSteps(Metric m) { return m == Metric::train_loss || m == Metric::learning_rate || m == Metric::tokens_per_s; }
+
+double stepValue(Metric m, const StepPoint& p) {
+  if (m == Metric::learning_rate) return p.lr;
+  if (m == Metric::tokens_per_s) return p.tokens_per_s;
+  return p.loss;
+}
+
+double evalValue(Metric m, const EvalPoint& p) {
+  if (m == Metric::valid_accuracy) return p.accuracy;
+  if (m == Metric::valid_macro_f1) return p.macro_f1;
+  return p.loss;
+}
+
+template <typename Point>
+double keyOf(XAxis axis, const Point& p) {
+  if (axis == XAxis::tokens) return p.tokens_seen;
+  if (axis == XAxis::wall) return p.wall_s;
+  return static_cast<double>(p.step);
+}
+
+QString valueLabel(Metric m) {
+  switch (m) {
+    case Metric::train_loss:
+    case Metric::valid_loss: return QStringLiteral("loss");
+    case Metric::valid_accuracy: return QStringLiteral("accuracy");
+    case Metric::valid_macro_f1: return QStringLiteral("macro-F1");
+    case Metric::learning_rate: return QStringLiteral("learning rate");
+    case Metric::tokens_per_s: return QStringLiteral("tokens / s");
+  }
+  return {};
+}
+
+// Compact tick labels for large counts: 12k, 1.5M.
+class SiTicker : public QCPAxisTicker {
+ protected:
+  QString getTickLabel(double tick, const QLocale& locale, QChar format, int precision) override {
+    const double a = std::abs(tick);
+    if (a >= 1e9) return QString::number(tick / 1e9, 'g', 3) + 'G';
+    if (a >= 1e6) return QString::number(tick / 1e6, 'g', 3) + 'M';
+    if (a >= 1e4) return QString::number(tick / 1e3, 'g', 3) + 'k';
+    return QCPAxisTicker::getTickLabel(tick, locale, format, precision);
+  }
+};
+
+QSharedPointer<QCPAxisTicker> xTicker(XAxis axis) {
+  if (axis != XAxis::wall) return QSharedPointer<QCPAxisTicker>(new SiTicker);
+  QSharedPointer<QCPAxisTickerTime> time(new QCPAxisTickerTime);
+  time->setTimeFormat(QStringLiteral("%m:%s"));  // minutes are not wrapped at 60
+  return time;
+}
+
+// Fits both axes to the visible data, with a little room around it (markers are not cut).
+void fitAxes(QCustomPlot& plot) {
+  plot.rescaleAxes(true);
+  const QCPRange k = plot.xAxis->range();
+  const double kpad = k.size() > 0 ? 0.025 * k.size() : 1;
+  plot.xAxis->setRange(k.lower - kpad, k.upper + kpad);
+  QCPAxis* y = plot.yAxis;
+  const QCPRange r = y->range();
+  if (y->scaleType() == QCPAxis::stLogarithmic) {
+    y->setRange(r.lower / 1.15, r.upper * 1.15);
+  } else {
+    const double pad = r.size() > 0 ? 0.06 * r.size() : std::max(1e-3, 0.05 * std::abs(r.lower));
+    y->setRange(r.lower - pad, r.upper + pad);
+  }
+}
+
+// Puts the legend in the corner of the axis rect that hides the fewest data points.
+void placeLegend(QCustomPlot& plot) {
+  QCPLegend* legend = plot.legend;
+  QCPAxisRect* rect = plot.axisRect();
+  if (!legend->visible() || legend->itemCount() == 0 || rect->width() < 20) return;
+  const QSize size = legend->minimumOuterSizeHint() + QSize(12, 12);  // the inset's margins
+  const QRect area = rect->rect();
+  const Qt::Alignment corners[] = {Qt::AlignTop | Qt::AlignRight, Qt::AlignTop | Qt::AlignLeft,
+                                   Qt::AlignBottom | Qt::AlignRight, Qt::AlignBottom | Qt::AlignLeft};
+  QVector<QPointF> points;
+  for (int g = 0; g < plot.graphCount(); ++g) {
+    const QCPGraph* graph = plot.graph(g);
+    const auto data = graph->data();
+    const int n = data->size();
+    const int stride = std::max(1, n / kLegendSamples);
+    QPointF last(qQNaN(), qQNaN());
+    for (int i = 0; i < n; i += stride) {
+      const auto it = data->at(i);
+      if (!std::isfinite(it->value)) continue;
+      const QPointF p(plot.xAxis->coordToPixel(it->key), plot.yAxis->coordToPixel(it->value));
+      if (stride == 1 && !qIsNaN(last.x()))  // sparse curves: the line between points counts too
+        for (double t : {0.25, 0.5, 0.75}) points.push_back(last + t * (p - last));
+      points.push_back(p);
+      last = p;
+    }
+  }
+  Qt::Alignment best = corners[0];
+  int fewest = std::numeric_limits<int>::max();
+  for (Qt::Alignment corner : corners) {
+    const int x = corner.testFlag(Qt::AlignRight) ? area.right() - size.width() : area.left();
+    const int y = corner.testFlag(Qt::AlignBottom) ? area.bottom() - size.height() : area.top();
+    const QRectF box(x, y, size.width(), size.height());
+    const int hidden = static_cast<int>(
+        std::count_if(points.begin(), points.end(), [&](const QPointF& p) { return box.contains(p); }));
+    if (hidden < fewest) {
+      fewest = hidden;
+      best = corner;
+    }
+  }
+  rect->insetLayout()->setInsetAlignment(0, best);
+}
+
+}  // namespace
+
+QString title(Metric metric) {
+  switch (metric) {
+    case Metric::train_loss: return QStringLiteral("Training loss");
+    case Metric::valid_loss: return QStringLiteral("Validation loss");
+    case Metric::valid_accuracy: return QStringLiteral("Validation accuracy");
+    case Metric::valid_macro_f1: return QStringLiteral("Validation macro-F1");
+    case Metric::learning_rate: return QStringLiteral("Learning rate");
+    case Metric::tokens_per_s: return QStringLiteral("Throughput");
+  }
+  return {};
+}
+
+QString title(XAxis axis) {
+  switch (axis) {
+    case XAxis::step: return QStringLiteral("Step");
+    case XAxis::tokens: return QStringLiteral("Tokens seen");
+    case XAxis::wall: return QStringLiteral("Wall time");
+  }
+  return {};
+}
+
+QColor runColor(int index) {
+  // Tableau 10 (classic): distinct hues, all dark enough for thin lines on white.
+  static const QColor palette[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
+                                   QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b),
+                                   QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22),
+                                   QColor(0x17, 0xbe, 0xcf)};
+  constexpr int n = sizeof(palette) / sizeof(palette[0]);
+  return palette[((index % n) + n) % n];
+}
+
+MetricChart::MetricChart(Metric metric, QWidget* parent)
+    : QWidget(parent), metric_(metric), plot_(new QCustomPlot(this)) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(plot_);
+  setMinimumSize(230, 170);  // three across still fit a 1366-pixel-wide screen next to the form
+
+  plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  plot_->setNoAntialiasingOnDrag(true);
+  plot_->plotLayout()->insertRow(0);
+  QFont titleFont = font();
+  titleFont.setPointSizeF(titleFont.pointSizeF() + 0.5);
+  titleFont.setBold(true);
+  plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, title(metric), titleFont));
+
+  QFont small = font();
+  small.setPointSizeF(std::max(7.0, small.pointSizeF() - 1.5));
+  plot_->legend->setVisible(true);
+  plot_->legend->setFont(small);
+  plot_->legend->setBrush(QColor(255, 255, 255, 215));
+  plot_->legend->setBorderPen(QPen(QColor(200, 200, 200)));
+  plot_->legend->setRowSpacing(-2);
+  plot_->legend->setIconSize(18, 8);
+
+  empty_ = new QCPItemText(plot_);
+  empty_->position->setType(QCPItemPosition::ptAxisRectRatio);
+  empty_->position->setCoords(0.5, 0.5);
+  empty_->setPositionAlignment(Qt::AlignCenter);
+  empty_->setText(fromSteps(metric) ? QStringLiteral("no steps yet") : QStringLiteral("no evaluation yet"));
+  empty_->setColor(QColor(130, 130, 130));
+  styleAxes();
+
+  connect(plot_, &QCustomPlot::afterReplot, this, [this] { ++replots_; });
+  // Dragging or zooming by hand freezes the view until a double-click resets it.
+  connect(plot_, &QCustomPlot::mouseWheel, this, [this] { userZoomed_ = true; });
+  connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+    if (e->buttons() != Qt::NoButton) userZoomed_ = true;
+  });
+  connect(plot_, &QCustomPlot::mouseDoubleClick, this, &MetricChart::resetZoom);
+  scheduleReplot();
+}
+
+MetricChart::~MetricChart() = default;
+
+void MetricChart::styleAxes() {
+  QFont tickFont = font();
+  tickFont.setPointSizeF(std::max(7.0, tickFont.pointSizeF() - 1));
+  for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) {
+    axis->setTickLabelFont(tickFont);
+    axis->setLabelFont(font());
+    axis->setLabelPadding(3);
+    axis->grid()->setPen(QPen(QColor(225, 225, 225), 0, Qt::DotLine));
+  }
+  plot_->xAxis->setLabel(axis_ == XAxis::wall ? title(axis_) + QStringLiteral(" (min:s)") : title(axis_));
+  plot_->xAxis->setTicker(xTicker(axis_));
+  plot_->yAxis->setLabel(valueLabel(metric_));
+  if (logY_) {
+    plot_->yAxis->setScaleType(QCPAxis::stLogarithmic);
+    plot_->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+  } else {
+    plot_->yAxis->setScaleType(QCPAxis::stLinear);
+    plot_->yAxis->setTicker(metric_ == Metric::tokens_per_s ? QSharedPointer<QCPAxisTicker>(new SiTicker)
+                                                            : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+  }
+}
+
+void MetricChart::setRuns(const std::vector<RunRecord>& runs) {
+  runs_ = runs;
+  rebuild();
+}
+
+void MetricChart::rebuild() {
+  plot_->clearGraphs();
+  graphs_.clear();
+  for (std::size_t i = 0; i < runs_.size(); ++i) addGraphs(i);
+  userZoomed_ = false;
+  scheduleReplot();
+}
+
+void MetricChart::addGraphs(std::size_t index) {
+  const RunRecord& run = runs_[index];
+  const QColor color = runColor(static_cast<int>(index));
+  Graphs g;
+  g.raw = plot_->addGraph();
+  if (metric_ == Metric::train_loss) {
+    // Raw batch losses are noisy: a thin light line under the thick smoothed one.
+    QColor light = color;
+    light.setAlpha(70);
+    g.raw->setPen(QPen(light, 1));
+    g.raw->setName(run.name + QStringLiteral(" (raw)"));
+    g.raw->removeFromLegend();
+    g.smooth = plot_->addGraph();
+    g.smooth->setPen(QPen(color, 2.2));
+    g.smooth->setName(run.name);
+  } else {
+    g.raw->setName(run.name);
+    g.raw->setPen(QPen(color, 1.8));
+    if (!fromSteps(metric_)) g.raw->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, color, color, 5));
+  }
+  append(g, run);
+  graphs_.push_back(g);
+}
+
+void MetricChart::append(Graphs& g, const RunRecord& run) {
+  const auto shown = [this](double v) { return logY_ && !(v > 0) ? qQNaN() : v; };  // log: a gap, not a plunge
+  QVector<double> keys, values, smooth;
+  if (fromSteps(metric_)) {
+    for (std::size_t i = g.shown; i < run.steps.size(); ++i) {
+      const StepPoint& p = run.steps[i];
+      const double v = stepValue(metric_, p);
+      keys.push_back(keyOf(axis_, p));
+      values.push_back(shown(v));
+      if (g.smooth) {
+        if (std::isfinite(v)) {
+          g.ema = kEmaBeta * g.ema + (1 - kEmaBeta) * v;
+          g.decay *= kEmaBeta;
+        }
+        // Bias-corrected: divides out the weight the zero start still holds.
+        smooth.push_back(g.decay < 1 ? shown(g.ema / (1 - g.decay)) : qQNaN());
+      }
+    }
+    g.shown = run.steps.size();
+  } else {
+    for (std::size_t i = g.shown; i < run.evals.size(); ++i) {
+      const EvalPoint& p = run.evals[i];
+      if (p.split != QLatin1String("valid")) continue;
+      keys.push_back(keyOf(axis_, p));
+      values.push_back(shown(evalValue(metric_, p)));
+    }
+    g.shown = run.evals.size();
+  }
+  if (keys.isEmpty()) return;
+  g.raw->addData(keys, values);
+  if (g.smooth) g.smooth->addData(keys, smooth);
+}
+
+void MetricChart::refill() {
+  for (std::size_t i = 0; i < graphs_.size(); ++i) {
+    Graphs& g = graphs_[i];
+    g.raw->data()->clear();
+    if (g.smooth) g.smooth->data()->clear();
+    g.shown = 0;
+    g.ema = 0;
+    g.decay = 1;
+    append(g, runs_[i]);
+  }
+}
+
+void MetricChart::updateRun(const RunRecord& run) {
+  const auto it = std::find_if(runs_.begin(), runs_.end(), [&](const RunRecord& r) { return r.id == run.id; });
+  if (it == runs_.end()) {
+    runs_.push_back(run);
+    addGraphs(runs_.size() - 1);
+    scheduleReplot();
+    return;
+  }
+  const std::size_t index = static_cast<std::size_t>(it - runs_.begin());
+  RunRecord& mine = *it;
+  Graphs& g = graphs_[index];
+  // Appended only when every point held is still there unchanged (the usual live case).
+  const bool grew = run.steps.size() >= mine.steps.size() && run.evals.size() >= mine.evals.size() &&
+                    (mine.steps.empty() || run.steps[mine.steps.size() - 1].step == mine.steps.back().step) &&
+                    (mine.evals.empty() || run.evals[mine.evals.size() - 1].step == mine.evals.back().step);
+  if (grew) {
+    mine.steps.insert(mine.steps.end(), run.steps.begin() + static_cast<std::ptrdiff_t>(mine.steps.size()),
+                      run.steps.end());
+    mine.evals.insert(mine.evals.end(), run.evals.begin() + static_cast<std::ptrdiff_t>(mine.evals.size()),
+                      run.evals.end());
+    append(g, mine);
+  } else {
+    mine.steps = run.steps;
+    mine.evals = run.evals;
+    g.raw->data()->clear();
+    if (g.smooth) g.smooth->data()->clear();
+    g = Graphs{g.raw, g.smooth};
+    append(g, mine);
+  }
+  if (run.name != mine.name) {
+    mine.name = run.name;
+    if (g.smooth) {
+      g.smooth->setName(run.name);
+      g.raw->setName(run.name + QStringLiteral(" (raw)"));
+    } else {
+      g.raw->setName(run.name);
+    }
+  }
+  mine.status = run.status;
+  scheduleReplot();
+}
+
+void MetricChart::setXAxis(XAxis axis) {
+  axis_ = axis;
+  styleAxes();
+  refill();
+  userZoomed_ = false;
+  scheduleReplot();
+}
+
+void MetricChart::setLogY(bool on) {
+  if (on == logY_) return;
+  logY_ = on;
+  styleAxes();
+  refill();
+  userZoomed_ = false;
+  scheduleReplot();
+}
+
+bool MetricChart::logY() const { return logY_; }
+
+void MetricChart::resetZoom() {
+  userZoomed_ = false;
+  replotNow();
+}
+
+int MetricChart::pointCount(const QString& runId) const {
+  for (std::size_t i = 0; i < runs_.size(); ++i)
+    if (runs_[i].id == runId) return graphs_[i].raw->dataCount();
+  return 0;
+}
+
+void MetricChart::scheduleReplot() {
+  if (pending_) return;
+  pending_ = true;
+  const qint64 wait = sinceReplot_.isValid() ? std::max<qint64>(0, kMinReplotMs - sinceReplot_.elapsed()) : 0;
+  QTimer::singleShot(static_cast<int>(wait), this, [this] { replotNow(); });
+}
+
+void MetricChart::replotNow() {
+  pending_ = false;
+  bool any = false;
+  for (const Graphs& g : graphs_) any = any || g.raw->dataCount() > 0;
+  empty_->setVisible(!any);
+  if (!userZoomed_ && any) fitAxes(*plot_);
+  placeLegend(*plot_);
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+  sinceReplot_.restart();
+}
+
+void MetricChart::exportTo(const QString& path) const {
+  // A replot may still be pending: fit the axes so the file shows all the data.
+  if (!userZoomed_) fitAxes(*plot_);
+  exportChart(*plot_, path);
+}
+
+}  // namespace fastformer::ui

@@ -1,0 +1,197 @@
+// LearnCostChart: the closed-form counts of attention_cost.h at the sliders' N and d, and
+// the same counts over N as two curves on log–log axes.
+#include "learn/learn_cost_chart.h"
+
+#include "common/chart_export.h"
+#include "learn/learn_format.h"
+#include "common/metric_chart.h"
+
+#include <qcustomplot.h>
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSlider>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fastformer::ui {
+namespace {
+
+constexpr int kFirstLength = 12, kLastLength = 64;  // N = 2^(v/4): 8 … 65,536
+constexpr int kFirstHidden = 4, kLastHidden = 10;   // d = 2^v: 16 … 1024
+
+QColor additiveColor() { return runColor(0); }
+QColor softmaxColor() { return runColor(3); }
+
+QCPGraph* curve(QCustomPlot* plot, QCPAxis* y, const QColor& color, const QString& name) {
+  QCPGraph* g = plot->addGraph(plot->xAxis, y);
+  g->setPen(QPen(color, 2));
+  g->setName(name);
+  return g;
+}
+
+QCPGraph* measured(QCustomPlot* plot, const QColor& color, const QString& name) {
+  QCPGraph* g = plot->addGraph(plot->xAxis, plot->yAxis2);
+  g->setLineStyle(QCPGraph::lsNone);
+  g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, color, color.lighter(140), 8));
+  g->setName(name);
+  return g;
+}
+
+void makeLog(QCPAxis* axis) {
+  axis->setScaleType(QCPAxis::stLogarithmic);
+  QSharedPointer<QCPAxisTickerLog> ticker(new QCPAxisTickerLog);
+  ticker->setSubTickCount(0);
+  axis->setTicker(ticker);
+  axis->setNumberFormat("eb");
+  axis->setNumberPrecision(0);
+}
+
+}  // namespace
+
+LearnCostChart::LearnCostChart(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+  length_ = new QSlider(Qt::Horizontal);
+  length_->setRange(kFirstLength, kLastLength);
+  length_->setValue(40);  // N = 1024
+  hidden_ = new QSlider(Qt::Horizontal);
+  hidden_->setRange(kFirstHidden, kLastHidden);
+  hidden_->setValue(8);  // d = 256, the paper's
+  lengthLabel_ = new QLabel;
+  hiddenLabel_ = new QLabel;
+  for (QLabel* label : {lengthLabel_, hiddenLabel_}) label->setMinimumWidth(label->fontMetrics().horizontalAdvance("N = 65,536 tokens "));
+  counters_ = new QLabel;
+  counters_->setWordWrap(true);
+  counters_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  curve_ = new QComboBox;
+  curve_->addItems({"multiply-adds", "activation memory"});
+  curve_->setToolTip("What the two curves show over N");
+
+  additiveCurve_ = curve(plot_, plot_->yAxis, additiveColor(), "Fastformer");
+  softmaxCurve_ = curve(plot_, plot_->yAxis, softmaxColor(), "Softmax");
+  measuredAdditive_ = measured(plot_, additiveColor(), "Fastformer, measured ms (right axis)");
+  measuredSoftmax_ = measured(plot_, softmaxColor(), "Softmax, measured ms (right axis)");
+  makeLog(plot_->xAxis);
+  makeLog(plot_->yAxis);
+  makeLog(plot_->yAxis2);
+  plot_->xAxis->setLabel("tokens N");
+  plot_->yAxis2->setLabel("measured median (ms)");
+  plot_->xAxis->setRange(lengthAt(kFirstLength), lengthAt(kLastLength));
+  marker_ = new QCPItemStraightLine(plot_);
+  marker_->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));
+  // The legend in a row under the axes, two entries a row, so that it hides no curve.
+  plot_->legend->setVisible(true);
+  plot_->legend->setFont(QFont(font().family(), 8));
+  plot_->legend->setBorderPen(Qt::NoPen);
+  plot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  plot_->legend->setWrap(2);
+  plot_->axisRect()->insetLayout()->take(plot_->legend);
+  plot_->plotLayout()->addElement(1, 0, plot_->legend);
+  plot_->plotLayout()->setRowStretchFactor(1, 0.001);
+  plot_->setMinimumHeight(200);
+  addExportMenu(*plot_, "attention_cost");
+  setMeasuredPoints({});  // none until a sweep is given
+
+  auto* sliders = new QHBoxLayout;
+  sliders->addWidget(new QLabel("Length"));
+  sliders->addWidget(length_, 3);
+  sliders->addWidget(lengthLabel_);
+  sliders->addSpacing(12);
+  sliders->addWidget(new QLabel("Width"));
+  sliders->addWidget(hidden_, 1);
+  sliders->addWidget(hiddenLabel_);
+  sliders->addSpacing(12);
+  sliders->addWidget(new QLabel("Chart"));
+  sliders->addWidget(curve_);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addLayout(sliders);
+  layout->addWidget(counters_);
+  layout->addWidget(plot_, 1);
+
+  connect(length_, &QSlider::valueChanged, this, &LearnCostChart::refresh);
+  connect(hidden_, &QSlider::valueChanged, this, &LearnCostChart::refresh);
+  connect(curve_, &QComboBox::currentIndexChanged, this, &LearnCostChart::refresh);
+  refresh();
+}
+
+std::int64_t LearnCostChart::lengthAt(int position) { return std::llround(std::pow(2.0, position / 4.0)); }
+
+std::int64_t LearnCostChart::hiddenAt(int position) const {
+  const std::int64_t d = std::int64_t{1} << position;
+  return (d + heads_ - 1) / heads_ * heads_;
+}
+
+std::int64_t LearnCostChart::length() const { return lengthAt(length_->value()); }
+
+std::int64_t LearnCostChart::hidden() const { return hiddenAt(hidden_->value()); }
+
+void LearnCostChart::setLayerShape(int heads, bool sharedValues, ScoreKind score) {
+  heads_ = std::max(1, heads);
+  sharedValues_ = sharedValues;
+  score_ = score;
+  refresh();
+}
+
+void LearnCostChart::setMeasuredPoints(const std::vector<BenchPoint>& points) {
+  measuredAdditive_->data()->clear();
+  measuredSoftmax_->data()->clear();
+  double low = 0, high = 0;
+  for (const BenchPoint& p : points) {
+    if (p.status != "ok" || p.median_ms <= 0 || p.n <= 0) continue;
+    (p.kind == "softmax" ? measuredSoftmax_ : measuredAdditive_)->addData(static_cast<double>(p.n), p.median_ms);
+    low = low > 0 ? std::min(low, p.median_ms) : p.median_ms;
+    high = std::max(high, p.median_ms);
+  }
+  plot_->yAxis2->setVisible(high > 0);
+  if (high > 0) plot_->yAxis2->setRange(low / 2, high * 2);
+  for (QCPGraph* g : {measuredAdditive_, measuredSoftmax_}) g->setVisible(!g->data()->isEmpty());
+  for (QCPGraph* g : {measuredAdditive_, measuredSoftmax_}) {
+    if (g->visible()) {
+      g->addToLegend();
+    } else {
+      g->removeFromLegend();
+    }
+  }
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void LearnCostChart::refresh() {
+  const std::int64_t n = length(), d = hidden();
+  additive_ = additive_costs(n, d, heads_, sharedValues_, score_).total;
+  softmax_ = softmax_costs(n, d, heads_).total;
+  lengthLabel_->setText(QString("N = %1 tokens").arg(countText(static_cast<double>(n))));
+  hiddenLabel_->setText(QString("d = %1, H = %2").arg(d).arg(heads_));
+  counters_->setText(
+      QString("<b><span style='color:%1'>Fastformer</span></b>: %2 multiply-adds, %3 · "
+              "<b><span style='color:%4'>Softmax</span></b>: %5 multiply-adds (%6× Fastformer's), %7 (%8×)")
+          .arg(additiveColor().name(), countText(additive_.multiply_adds), bytesText(additive_.bytes),
+               softmaxColor().name(), countText(softmax_.multiply_adds))
+          .arg(softmax_.multiply_adds / additive_.multiply_adds, 0, 'f', 1)
+          .arg(bytesText(softmax_.bytes))
+          .arg(softmax_.bytes / additive_.bytes, 0, 'f', 1));
+
+  // Both curves over the slider's whole range at this d, a point per quarter octave.
+  const bool memory = curve_->currentIndex() == 1;
+  QVector<double> xs, fast, slow;
+  for (int v = kFirstLength; v <= kLastLength; ++v) {
+    const std::int64_t at = lengthAt(v);
+    const OpCount a = additive_costs(at, d, heads_, sharedValues_, score_).total, s = softmax_costs(at, d, heads_).total;
+    xs << static_cast<double>(at);
+    fast << (memory ? a.bytes : a.multiply_adds);
+    slow << (memory ? s.bytes : s.multiply_adds);
+  }
+  additiveCurve_->setData(xs, fast, true);
+  softmaxCurve_->setData(xs, slow, true);
+  additiveCurve_->setName(QString("Fastformer %1, grows ∝ N").arg(memory ? "memory" : "multiply-adds"));
+  softmaxCurve_->setName(QString("Softmax %1, grows ∝ N² for long N").arg(memory ? "memory" : "multiply-adds"));
+  plot_->yAxis->setLabel(memory ? "activation bytes (float32)" : "multiply-adds");
+  plot_->yAxis->setRange(std::min(fast.front(), slow.front()) / 2, std::max(fast.back(), slow.back()) * 2);
+  marker_->point1->setCoords(static_cast<double>(n), 1);
+  marker_->point2->setCoords(static_cast<double>(n), 10);
+  plot_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+}  // namespace fastformer::ui

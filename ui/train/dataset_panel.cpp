@@ -1,0 +1,205 @@
+// DatasetPanel: the spec, its background preview, and the two preview charts.
+#include "train/dataset_panel.h"
+
+#include "common/bar_chart.h"
+#include "fastformer/data_splits.h"
+#include "fastformer/error.h"
+
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <map>
+
+namespace fastformer::ui {
+namespace {
+
+// data/spamassassin next to the build (build/app/… → repository root), else the working
+// directory's.
+QString spamAssassinPath() {
+  QDir dir(QCoreApplication::applicationDirPath());
+  for (int up = 0; up < 4; ++up) {
+    if (QFileInfo::exists(dir.filePath("data/spamassassin"))) return dir.filePath("data/spamassassin");
+    if (!dir.cdUp()) break;
+  }
+  return QDir::current().filePath("data/spamassassin");
+}
+
+int words(const std::string& text) {
+  int count = 0;
+  bool inside = false;
+  for (const unsigned char c : text) {
+    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (!space && !inside) ++count;
+    inside = !space;
+  }
+  return count;
+}
+
+}  // namespace
+
+DatasetPreview previewDataset(const QString& spec) {
+  DatasetPreview p;
+  p.spec = spec;
+  try {
+    const DataSplits splits = load_splits(spec.toStdString(), ReadOptions{}, SplitOptions{});
+    p.description = QString::fromStdString(splits.description);
+    p.train = static_cast<int>(splits.train.size());
+    p.valid = static_cast<int>(splits.valid.size());
+    p.test = static_cast<int>(splits.test.size());
+    p.badRows = static_cast<int>(splits.report.bad_rows);
+    if (!splits.report.problems.empty()) p.firstProblem = QString::fromStdString(splits.report.problems.front());
+    std::map<std::string, double> counts;
+    for (const auto* split : {&splits.train, &splits.valid, &splits.test}) {
+      for (const Example& e : *split) {
+        counts[e.label] += 1;
+        p.lengths.push_back(words(e.text));
+      }
+    }
+    for (const auto& label : splits.labels) {
+      p.labels << QString::fromStdString(label);
+      p.labelCounts.push_back(counts[label]);
+    }
+  } catch (const Error& e) {
+    p.error = QString::fromStdString(e.problem());
+    if (!e.where().empty()) p.error += " (" + QString::fromStdString(e.where()) + ")";
+    if (!e.hint().empty()) p.error += ": " + QString::fromStdString(e.hint());
+  } catch (const std::exception& e) {
+    p.error = QString::fromStdString(e.what());
+  }
+  return p;
+}
+
+std::vector<std::pair<QString, QString>> DatasetPanel::builtIns() {
+  return {{"SpamAssassin e-mails (ham/spam)", spamAssassinPath()},
+          {"Synthetic: needle in 512 words", "synthetic:needle?length=512&examples=3000"},
+          {"Synthetic: majority word, 256 words", "synthetic:majority?length=256&examples=3000"},
+          {"Synthetic: needle in 4,096 words", "synthetic:needle?length=4096&examples=1500"}};
+}
+
+DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
+  choices_ = new QComboBox;
+  for (const auto& [name, spec] : builtIns()) choices_->addItem(name, spec);
+  choices_->addItem("Custom (file, folder or spec)", QString());
+  specEdit_ = new QLineEdit;
+  specEdit_->setPlaceholderText("file.tsv, folder/ or synthetic:needle?length=1024");
+  auto* file = new QPushButton("File…");
+  auto* folder = new QPushButton("Folder…");
+  summary_ = new QLabel;
+  summary_->setWordWrap(true);
+  error_ = new QLabel;
+  error_->setWordWrap(true);
+  error_->setStyleSheet("color: #b00020;");
+  error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  balance_ = new BarChart("Label balance");
+  lengths_ = new BarChart("Document length");
+  balance_->setMinimumHeight(130);
+  lengths_->setMinimumHeight(130);
+
+  auto* box = new QGroupBox("Dataset");
+  auto* layout = new QVBoxLayout(box);
+  layout->addWidget(choices_);
+  auto* row = new QHBoxLayout;
+  row->addWidget(specEdit_, 1);
+  row->addWidget(file);
+  row->addWidget(folder);
+  layout->addLayout(row);
+  layout->addWidget(summary_);
+  layout->addWidget(error_);
+  layout->addWidget(balance_);
+  layout->addWidget(lengths_);
+  auto* outer = new QVBoxLayout(this);
+  outer->setContentsMargins(0, 0, 0, 0);
+  outer->addWidget(box);
+
+  connect(choices_, &QComboBox::activated, this, [this](int index) {
+    const QString spec = choices_->itemData(index).toString();
+    if (!spec.isEmpty()) setSpec(spec);
+  });
+  connect(specEdit_, &QLineEdit::editingFinished, this, [this] {
+    if (specEdit_->text() != preview_.spec) load();
+  });
+  connect(file, &QPushButton::clicked, this, &DatasetPanel::browseFile);
+  connect(folder, &QPushButton::clicked, this, &DatasetPanel::browseFolder);
+  connect(&watcher_, &QFutureWatcher<DatasetPreview>::finished, this, [this] { show(watcher_.result()); });
+}
+
+QString DatasetPanel::spec() const { return specEdit_->text().trimmed(); }
+
+bool DatasetPanel::isLoading() const { return watcher_.isRunning(); }
+
+void DatasetPanel::setSpec(const QString& spec) {
+  specEdit_->setText(spec);
+  specEdit_->setCursorPosition(0);
+  int match = choices_->count() - 1;
+  for (int i = 0; i < choices_->count(); ++i) {
+    if (choices_->itemData(i).toString() == spec) match = i;
+  }
+  choices_->setCurrentIndex(match);
+  load();
+}
+
+void DatasetPanel::browseFile() {
+  const QString path = QFileDialog::getOpenFileName(this, "Open dataset", QString(),
+                                                    "Datasets (*.tsv *.csv *.jsonl *.json);;All files (*)");
+  if (!path.isEmpty()) setSpec(path);
+}
+
+void DatasetPanel::browseFolder() {
+  const QString path = QFileDialog::getExistingDirectory(this, "Open dataset folder");
+  if (!path.isEmpty()) setSpec(path);
+}
+
+void DatasetPanel::load() {
+  const QString spec = this->spec();
+  if (spec.isEmpty()) return;
+  summary_->setText("Loading " + spec + " …");
+  error_->clear();
+  if (watcher_.isRunning()) watcher_.waitForFinished();  // a preview takes seconds at most
+  watcher_.setFuture(QtConcurrent::run(previewDataset, spec));
+}
+
+void DatasetPanel::show(const DatasetPreview& p) {
+  preview_ = p;
+  if (!p.error.isEmpty()) {
+    summary_->setText(p.spec);
+    error_->setText("Could not load the dataset: " + p.error);
+    balance_->setCategories({}, {}, "examples");
+    lengths_->setHistogram({}, 20, "words");
+  } else {
+    error_->clear();
+    summary_->setText(QString("%1 train · %2 valid · %3 test examples, %4 labels%5")
+                          .arg(p.train)
+                          .arg(p.valid)
+                          .arg(p.test)
+                          .arg(p.labels.size())
+                          .arg(p.badRows > 0 ? QString(" · %1 bad rows skipped, first: %2").arg(p.badRows).arg(p.firstProblem)
+                                             : QString()));
+    balance_->setCategories(p.labels, p.labelCounts, "examples");
+    // A few very long documents would squeeze every other bar into one: values above the
+    // 99th percentile go into the last bar.
+    std::vector<double> clipped = p.lengths;
+    if (!clipped.empty()) {
+      std::vector<double> sorted = clipped;
+      const auto rank = static_cast<std::ptrdiff_t>(0.99 * static_cast<double>(sorted.size() - 1));
+      std::nth_element(sorted.begin(), sorted.begin() + rank, sorted.end());
+      const double cap = sorted[static_cast<std::size_t>(rank)];
+      for (double& v : clipped) v = std::min(v, cap);
+    }
+    lengths_->setHistogram(clipped, 20, "words per document");
+    lengths_->setToolTip("The longest 1% of the documents are counted in the last bar.");
+  }
+  Q_EMIT previewReady(p);
+}
+
+}  // namespace fastformer::ui

@@ -1,0 +1,29 @@
+// The run summary table: one row per run with its model, status, steps, best validation
+// accuracy and macro-F1, test accuracy, time and parameter count, plus a column for every
+// configuration value that differs between the runs (highlighted), so two runs on the
+// same data are compared at a glance.
+#pragma once
+
+#include "train/run_record.h"
+
+#include <QTableWidget>
+
+namespace fastformer::ui {
+
+class RunSummaryTable : public QTableWidget {
+  Q_OBJECT
+ public:
+  explicit RunSummaryTable(QWidget* parent = nullptr);
+  void setRuns(const std::vector<RunRecord>& runs);
+  QString selectedRunId() const;  // empty when none
+  QStringList differingKeys() const { return differing_; }
+
+ Q_SIGNALS:
+  void runSelected(const QString& id);
+
+ private:
+  QStringList ids_;
+  QStringList differing_;
+};
+
+}  // namespace fastformer::ui

@@ -6,6 +6,7 @@
 #include "train/dataset_panel.h"
 #include "inspect/inspect_workspace.h"
 #include "learn/learn_workspace.h"
+#include "common/describe_exception.h"
 #include "common/metric_chart.h"
 #include "train/run_store.h"
 #include "train/run_summary_table.h"
@@ -177,7 +178,7 @@ void MainWindow::openRun() {
     store_->add(run);
     appendLog("Loaded " + run.name + " from " + dir);
   } catch (const std::exception& e) {
-    QMessageBox::warning(this, "Open run", QString("Could not open %1:\n%2").arg(dir, e.what()));
+    QMessageBox::warning(this, "Open run", QString("Could not open %1:\n%2").arg(dir, describeException(e)));
   }
 }
 
@@ -194,7 +195,7 @@ void MainWindow::exportChart() {
     train_->dashboard()->charts().at(names.indexOf(chosen))->exportTo(path);
     appendLog("Exported " + chosen + " to " + path);
   } catch (const std::exception& e) {
-    QMessageBox::warning(this, "Export chart", e.what());
+    QMessageBox::warning(this, "Export chart", describeException(e));
   }
 }
 

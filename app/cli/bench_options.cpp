@@ -8,6 +8,12 @@ namespace fastformer::cli {
 
 std::vector<std::string> bench_preset_names() { return {"paper-fig2", "layer"}; }
 
+std::vector<std::string> attention_kind_choices() {
+  std::vector<std::string> names;
+  for (const auto& [name, kind] : attention_kind_names()) names.emplace_back(name);
+  return names;
+}
+
 void add_bench_point_options(CLI::App& cmd, BenchOptions& o) {
   cmd.add_option("--scope", o.scope,
                  "stack: L encoder layers | layer: one attention layer as the PyTorch reference "

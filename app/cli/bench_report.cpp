@@ -19,7 +19,7 @@ void print_roofline(const Roofline& r) {
 
 void print_point(const BenchPoint& p, bool with_roofline) {
   std::printf("%-9s %-10s N=%-7lld B=%-4lld %-8s median %10.3f ms  p10 %10.3f  p90 %10.3f  %12.0f tokens/s",
-              p.kind.c_str(), p.pass.c_str(), static_cast<long long>(p.n), static_cast<long long>(p.batch),
+              to_string(p.kind).c_str(), p.pass.c_str(), static_cast<long long>(p.n), static_cast<long long>(p.batch),
               p.status.c_str(), p.median_ms, p.p10_ms, p.p90_ms, p.tokens_per_s);
   if (p.status == "ok") {
     if (p.memory_method != kMemoryNone) std::printf("  mem %9.2f MiB", static_cast<double>(p.peak_bytes) / (1 << 20));
@@ -34,11 +34,11 @@ void print_scaling(const std::vector<BenchPoint>& points, double fit_from) {
   std::vector<ScalingPoint> additive, softmax;
   for (const auto& p : points) {
     if (p.status != "ok") continue;
-    (p.kind == "softmax" ? softmax : additive).push_back({static_cast<double>(p.n), p.median_ms / static_cast<double>(p.batch)});
+    (p.kind == AttentionKind::softmax ? softmax : additive).push_back({static_cast<double>(p.n), p.median_ms / static_cast<double>(p.batch)});
   }
-  for (const auto& [name, series] : {std::pair{"additive", &additive}, std::pair{"softmax", &softmax}}) {
+  for (const auto& [kind, series] : {std::pair{AttentionKind::additive, &additive}, std::pair{AttentionKind::softmax, &softmax}}) {
     if (const auto fit = fit_loglog_slope(*series, fit_from)) {
-      std::printf("%s: time ∝ N^%.2f over N = %.0f…%.0f (%lld points)\n", name, fit->slope, fit->min_n, fit->max_n,
+      std::printf("%s: time ∝ N^%.2f over N = %.0f…%.0f (%lld points)\n", to_string(kind).c_str(), fit->slope, fit->min_n, fit->max_n,
                   static_cast<long long>(fit->points));
     }
   }
@@ -50,7 +50,7 @@ void print_scaling(const std::vector<BenchPoint>& points, double fit_from) {
 }
 
 void print_memory_per_token(const std::vector<BenchPoint>& points) {
-  for (const char* kind : {"additive", "softmax"}) {
+  for (const AttentionKind kind : {AttentionKind::additive, AttentionKind::softmax}) {
     std::string line;
     double lo = 0, hi = 0;
     int long_points = 0;
@@ -65,8 +65,8 @@ void print_memory_per_token(const std::vector<BenchPoint>& points) {
       ++long_points;
     }
     if (line.empty()) continue;
-    std::printf("%s bytes/token:%s\n", kind, line.c_str());
-    if (std::string(kind) != "additive") continue;
+    std::printf("%s bytes/token:%s\n", to_string(kind).c_str(), line.c_str());
+    if (kind != AttentionKind::additive) continue;
     if (long_points < 2 || lo <= 0) {
       std::printf("additive bytes/token over N >= 1024: needs two measured points there\n");
     } else {

@@ -74,7 +74,7 @@ void run_inspect(const InspectCliOptions& o) {
   for (std::size_t c = 0; c < in.labels.size(); ++c) {
     std::cout << "  " << in.labels[c] << "=" << std::fixed << std::setprecision(4) << in.probabilities[c];
   }
-  std::cout << "\n" << in.size() - 1 << " tokens (+[CLS]), " << in.attention << " attention, " << in.windows.size()
+  std::cout << "\n" << in.size() - 1 << " tokens (+[CLS]), " << to_string(in.attention) << " attention, " << in.windows.size()
             << (in.windows.size() == 1 ? " window" : " windows") << (in.truncated ? ", truncated" : "") << "\n";
   const auto summaries = head_summaries(in);
   if (!summaries.empty()) {

@@ -110,7 +110,7 @@ ModelConfig bench_model_config(const BenchConfig& b, AttentionKind kind, std::in
 
 BenchPoint bench_point_header(const BenchConfig& b, AttentionKind kind, std::int64_t n) {
   BenchPoint p;
-  p.kind = to_string(kind);
+  p.kind = kind;
   p.pass = to_string(b.pass);
   p.n = n;
   p.batch = bench_batch(b, n);

@@ -119,7 +119,7 @@ BenchRunner child_process_runner(ChildRunnerOptions options) {
       point.status = "error";
       const std::string why =
           child.signal != 0 ? "ended by signal " + std::to_string(child.signal) : first_line(child.err);
-      if (o.warn) o.warn(point.kind + " N=" + std::to_string(n) + ": " + why);
+      if (o.warn) o.warn(to_string(point.kind) + " N=" + std::to_string(n) + ": " + why);
       return point;
     }
     const nlohmann::json j = nlohmann::json::parse(line);

@@ -49,6 +49,11 @@ Column column(const char* name, int BenchPoint::*m) {
   return {name, [m](const BenchPoint& p) { return std::to_string(p.*m); },
           [m](BenchPoint& p, const std::string& s) { p.*m = std::stoi(s); }};
 }
+// The kind by name; an unknown name throws fastformer::Error (given its place by the reader).
+Column column(const char* name, AttentionKind BenchPoint::*m) {
+  return {name, [m](const BenchPoint& p) { return to_string(p.*m); },
+          [m](BenchPoint& p, const std::string& s) { p.*m = parse_attention_kind(s, {}); }};
+}
 Column column(const char* name, double BenchPoint::*m) {
   return {name, [m](const BenchPoint& p) { return format_double(p.*m); },
           [m](BenchPoint& p, const std::string& s) { p.*m = std::stod(s); }};
@@ -86,8 +91,6 @@ const std::vector<Column>& columns() {
 constexpr std::size_t kRequiredColumns = 5;
 
 constexpr const char* kConfig = "bench config";
-const json_fields::EnumNames<AttentionKind, 2> kKindNames{{{"additive", AttentionKind::additive},
-                                                          {"softmax", AttentionKind::softmax}}};
 const json_fields::EnumNames<BenchScope, 3> kScopeNames{
     {{"stack", BenchScope::stack}, {"layer", BenchScope::layer}, {"core", BenchScope::core}}};
 const json_fields::EnumNames<BenchPass, 2> kPassNames{{{"forward", BenchPass::forward},
@@ -158,6 +161,8 @@ std::vector<BenchPoint> parse_bench_csv(const std::string& text) {
         reader[i]->set(p, fields[i]);
       } catch (const std::logic_error&) {  // std::stod and friends
         throw Error(std::string("'") + fields[i] + "' is not a number", where + " column " + header[i]);
+      } catch (const Error& e) {  // a name that is not one of its column's names
+        throw Error(e.problem(), where + " column " + header[i]);
       }
     }
     points.push_back(p);
@@ -166,7 +171,7 @@ std::vector<BenchPoint> parse_bench_csv(const std::string& text) {
 }
 
 nlohmann::json to_json(const BenchPoint& p) {
-  return {{"kind", p.kind},
+  return {{"kind", to_string(p.kind)},
           {"pass", p.pass},
           {"scope", p.scope},
           {"dtype", p.dtype},
@@ -194,7 +199,7 @@ nlohmann::json to_json(const BenchPoint& p) {
 BenchPoint bench_point_from_json(const nlohmann::json& j) {
   BenchPoint p;
   try {
-    p.kind = j.at("kind").get<std::string>();
+    p.kind = parse_attention_kind(j.at("kind").get<std::string>(), "bench point JSON");
     p.pass = j.at("pass").get<std::string>();
     p.n = j.at("n").get<std::int64_t>();
     p.batch = j.at("batch").get<std::int64_t>();
@@ -245,7 +250,7 @@ BenchConfig bench_config_from_json(const nlohmann::json& j) {
   for (const auto& [key, value] : j.items()) {
     if (key == "kinds") {
       c.kinds = read_list<AttentionKind>(value, key, [&](const nlohmann::json& v) {
-        return json_fields::parse_enum(v, kConfig, key, kKindNames);
+        return json_fields::parse_enum(v, kConfig, key, attention_kind_names());
       });
     } else if (key == "lengths") {
       c.lengths = read_list<std::int64_t>(value, key, [&](const nlohmann::json& v) { return get<std::int64_t>(v, kConfig, key); });

@@ -4,6 +4,7 @@
 #include "fastformer/inspect.h"
 
 #include "fastformer/error.h"
+#include "fastformer/model.h"
 
 #include <torch/torch.h>
 
@@ -104,6 +105,7 @@ WindowRun run_windows(const TrainedModel& model, const Plan& plan, std::int64_t 
   // The windows go to wherever the caller put the weights (CPU or a CUDA device).
   const torch::Device device = net->parameters().front().device();
   auto [host_ids, host_mask] = window_inputs(plan, hide_first, hide_last);  // (W,T)
+  validate_ids(host_ids, net->config().vocab_size, "inspect");  // a tokenizer that outgrew the model
   const torch::Tensor ids = host_ids.to(device), mask = host_mask.to(device);
   const std::int64_t per_batch = std::max<std::int64_t>(1, options.windows_per_batch);
   TraceRequest request;
@@ -167,7 +169,7 @@ Inspection inspect(const TrainedModel& model, const std::string& text, const Ins
   out.layers = config.layers;
   out.heads = config.heads;
   out.head_dim = config.head_dim();
-  out.attention = to_string(config.attention);
+  out.attention = config.attention;
   out.max_len = plan.max_len;
   out.windows = plan.windows;
   out.owner = plan.owner;

@@ -16,7 +16,7 @@ namespace {
 
 void check_head(const Inspection& in, std::int64_t layer, std::int64_t head, const char* where) {
   if (in.alpha.empty()) {
-    throw Error("this inspection has no additive attention weights (" + in.attention + " model)", where);
+    throw Error("this inspection has no additive attention weights (" + to_string(in.attention) + " model)", where);
   }
   if (layer < 0 || layer >= in.layers || head < 0 || head >= in.heads) {
     throw Error("layer " + std::to_string(layer) + " head " + std::to_string(head) + " is outside " +

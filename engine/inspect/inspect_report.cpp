@@ -60,7 +60,7 @@ nlohmann::json inspection_json(const Inspection& in) {
                          {"entropy", s.entropy}, {"max_weight", s.max_weight}, {"collapsed", s.collapsed},
                          {"uniform", s.uniform}});
   }
-  json out = {{"attention", in.attention},
+  json out = {{"attention", to_string(in.attention)},
               {"layers", L},
               {"heads", H},
               {"head_dim", Dh},

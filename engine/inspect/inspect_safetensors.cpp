@@ -80,7 +80,7 @@ void save_inspection_safetensors(const std::string& path, const Inspection& in) 
   std::map<std::string, std::string> metadata = {
       {"format", "fastformer-studio-trace"},
       {"format_version", "1"},
-      {"attention", in.attention},
+      {"attention", to_string(in.attention)},
       {"layers", std::to_string(L)},
       {"heads", std::to_string(H)},
       {"head_dim", std::to_string(Dh)},

@@ -48,13 +48,16 @@ void ModelImpl::check_inputs(const torch::Tensor& ids, const torch::Tensor& mask
                   where, "use a smaller batch or shorter sequences");
     }
   }
-  if (ids.numel() > 0) {
-    const auto lo = ids.min().item<std::int64_t>(), hi = ids.max().item<std::int64_t>();
-    if (lo < 0 || hi >= config_.vocab_size) {
-      throw Error("token id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary [0, " +
-                      std::to_string(config_.vocab_size) + ")",
-                  where);
-    }
+}
+
+void validate_ids(const torch::Tensor& ids, std::int64_t vocab_size, const std::string& where) {
+  if (ids.scalar_type() != torch::kLong) throw Error("ids must be int64", where);
+  if (ids.numel() == 0) return;
+  const auto lo = ids.min().item<std::int64_t>(), hi = ids.max().item<std::int64_t>();
+  if (lo < 0 || hi >= vocab_size) {
+    throw Error("token id " + std::to_string(lo < 0 ? lo : hi) + " is outside the vocabulary [0, " +
+                    std::to_string(vocab_size) + ")",
+                where);
   }
 }
 

@@ -106,6 +106,15 @@ void apply_override(ModelConfig& config, const std::string& assignment) {
 }
 
 std::string to_string(AttentionKind kind) { return enum_name(kind, kAttentionNames); }
+const EnumNames<AttentionKind, 2>& attention_kind_names() { return kAttentionNames; }
+AttentionKind parse_attention_kind(const std::string& name, const std::string& where) {
+  std::string allowed;
+  for (const auto& [text, kind] : kAttentionNames) {
+    if (name == text) return kind;
+    allowed += (allowed.empty() ? "" : "|") + std::string(text);
+  }
+  throw Error("'" + name + "' is not one of " + allowed, where);
+}
 std::string to_string(ScoreKind kind) { return enum_name(kind, kScoreNames); }
 std::string to_string(NormPlacement kind) { return enum_name(kind, kNormNames); }
 std::string to_string(PoolingKind kind) { return enum_name(kind, kPoolingNames); }

@@ -51,20 +51,23 @@ torch::Tensor SoftmaxAttentionImpl::forward(const torch::Tensor& x, const torch:
   // Only two (B,H,T,T) tensors are made, the scores and the weights: the scale goes on Q
   // before the product and the mask is written into the scores in place (the product's
   // backward does not need its output). Each extra T×T temporary would cost B·H·T² floats
-  // of memory traffic and, at long T, page faults.
+  // of memory traffic and, at long T, page faults. No branch asks the host whether the
+  // batch has padding: that read would stall a CUDA stream on every call.
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
   const torch::Tensor scores = torch::matmul(Q * scale, K.transpose(-2, -1));  // (B,H,T,T)
-  if (!mask.all().item<bool>()) {
-    const torch::Tensor padded_key = mask.logical_not().view({B, 1, 1, T});  // padded keys get no weight
-    scores.masked_fill_(padded_key, mask_fill_value(scores.scalar_type()));
-  }
-  torch::Tensor weights = torch::softmax(scores, -1);  // (B,H,T,T)
-  // A sequence without tokens would get uniform weights over its padding: zero them, as
-  // masked_softmax does.
-  if (!mask.any(1).all().item<bool>()) weights = weights * mask.any(1).to(weights.scalar_type()).view({B, 1, 1, 1});
-  const torch::Tensor context = torch::matmul(weights, V);  // (B,H,T,Dh)
+  const torch::Tensor padded_key = mask.logical_not().view({B, 1, 1, T});    // padded keys get no weight
+  scores.masked_fill_(padded_key, mask_fill_value(scores.scalar_type()));
+  // softmax(QKᵀ/√Dh) over real keys (Vaswani et al. 2017, Eq. 1); the fill is finite, so a
+  // row of padding alone comes out uniform, never NaN.
+  const torch::Tensor weights = torch::softmax(scores, -1);  // (B,H,T,T)
+  // A sequence without tokens gets uniform weights over its padding: 0 for it, 1 otherwise,
+  // applied to the (B,H,T,Dh) context rather than to the larger weights (as masked_softmax
+  // gives zeros there).
+  const torch::Tensor has_token = mask.any(1).view({B, 1, 1, 1});  // (B,1,1,1)
+  torch::Tensor context = torch::matmul(weights, V);  // (B,H,T,Dh)
+  context = context * has_token.to(context.scalar_type());
 
-  if (trace != nullptr) trace->weights = weights.detach();
+  if (trace != nullptr) trace->weights = (weights * has_token.to(weights.scalar_type())).detach();
   return output(context.transpose(1, 2).reshape({B, T, heads_ * head_dim_}));  // (B,T,D)
 }
 

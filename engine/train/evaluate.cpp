@@ -2,6 +2,7 @@
 #include "fastformer/evaluate.h"
 
 #include "fastformer/memory_estimate.h"
+#include "fastformer/model.h"
 
 #include <torch/torch.h>
 
@@ -50,6 +51,7 @@ ClassificationMetrics evaluate(Model& model, const EncodedSplit& split, std::int
   MetricsAccumulator metrics(model->config().classes);
   for (const auto& indices : memory_bounded_batches(model->config(), split, batch_size)) {
     const Batch batch = make_batch(split, indices);
+    validate_ids(batch.inputs.ids, model->config().vocab_size);  // on the host, before the device
     const torch::Tensor logits = model->forward(batch.inputs.ids.to(device), batch.inputs.mask.to(device)).logits;
     const torch::Tensor labels = batch.labels.to(device);
     const double loss_sum =
@@ -76,6 +78,7 @@ torch::Tensor predict_probabilities(Model& model, const std::vector<Sequence>& i
   split.labels.assign(ids.size(), 0);
   for (const auto& indices : memory_bounded_batches(model->config(), split, batch_size)) {
     const Batch batch = make_batch(split, indices);
+    validate_ids(batch.inputs.ids, model->config().vocab_size);  // on the host, before the device
     const torch::Tensor logits = model->forward(batch.inputs.ids.to(device), batch.inputs.mask.to(device)).logits;
     out.index_copy_(0, torch::tensor(indices, torch::kLong), torch::softmax(logits, 1).to(torch::kCPU));
   }

@@ -6,6 +6,7 @@
 #include "fastformer/evaluate.h"
 #include "train/lr_schedule.h"
 #include "fastformer/mixed_precision.h"
+#include "fastformer/model.h"
 #include "train/optimizer.h"
 #include "distributed/train_distributed.h"
 #include "train/train_state.h"
@@ -115,6 +116,7 @@ struct Trainer::State {
     const bool idle = mine.empty();
     if (idle) mine.push_back(indices.front());
     const Batch batch = make_batch(data.train, mine);
+    validate_ids(batch.inputs.ids, model->config().vocab_size);  // on the host, before the device
     set_learning_rate(*optimizer, config.optimizer, lr);
     torch::Tensor logits;  // (B,C)
     {

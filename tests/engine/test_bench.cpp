@@ -46,8 +46,8 @@ TEST(Bench, TinySweepGivesOrderedStatistics) {
       EXPECT_LE(p.median_ms, p.p90_ms);
       EXPECT_NEAR(p.tokens_per_s, p.batch * p.n / (p.median_ms / 1e3), 1e-6 * p.tokens_per_s);
     }
-    EXPECT_EQ(points[0].kind, "additive");
-    EXPECT_EQ(points[3].kind, "softmax");
+    EXPECT_EQ(points[0].kind, AttentionKind::additive);
+    EXPECT_EQ(points[3].kind, AttentionKind::softmax);
   }
 }
 
@@ -94,8 +94,8 @@ TEST(Bench, LayerAndCoreScopesRunInEveryPassAndDtype) {
         const auto points = run_bench(b);
         ASSERT_EQ(points.size(), 4u);
         for (const auto& p : points) {
-          const bool runs = scope != BenchScope::core || p.kind == "additive";
-          EXPECT_EQ(p.status, runs ? "ok" : "n/a") << to_string(scope) << " " << p.kind << " " << dtype;
+          const bool runs = scope != BenchScope::core || p.kind == AttentionKind::additive;
+          EXPECT_EQ(p.status, runs ? "ok" : "n/a") << to_string(scope) << " " << to_string(p.kind) << " " << dtype;
           EXPECT_EQ(p.scope, to_string(scope));
           EXPECT_EQ(p.dtype, dtype);
           EXPECT_EQ(p.device, "cpu");
@@ -141,7 +141,7 @@ TEST(Bench, APluggedInRunnerIsUsedAndItsPointsGetRates) {
   const auto points = run_bench(b, {}, runner, &roofline);
   ASSERT_EQ(asked.size(), 6u);
   for (const auto& p : points) {
-    const BenchWork work = bench_work(b, p.kind == "softmax" ? AttentionKind::softmax : AttentionKind::additive, p.n, p.batch);
+    const BenchWork work = bench_work(b, p.kind, p.n, p.batch);
     EXPECT_DOUBLE_EQ(p.flops, work.flops);
     EXPECT_DOUBLE_EQ(p.bytes, work.bytes);
     EXPECT_DOUBLE_EQ(p.gflops, work.flops / 2e-3 / 1e9);
@@ -165,7 +165,7 @@ TEST(Bench, RooflineRatesArePositive) {
 }
 
 TEST(Bench, CsvAndJsonRoundTrip) {
-  BenchPoint full{"additive", "train-step", 128, 2, "ok", 5, 1.5, 1.25, 1.3, 1.75, 85333.3};
+  BenchPoint full{AttentionKind::additive, "train-step", 128, 2, "ok", 5, 1.5, 1.25, 1.3, 1.75, 85333.3};
   full.scope = "layer";
   full.dtype = "bfloat16";
   full.device = "cuda:1";
@@ -178,7 +178,7 @@ TEST(Bench, CsvAndJsonRoundTrip) {
   full.memory_method = kMemoryChildRss;
   full.roofline_ms = 0.42;
   full.of_roofline = 0.28;
-  const std::vector<BenchPoint> points{full, {"softmax", "forward", 65536, 1, "oom", 0, 0, 0, 0, 0, 0}};
+  const std::vector<BenchPoint> points{full, {AttentionKind::softmax, "forward", 65536, 1, "oom", 0, 0, 0, 0, 0, 0}};
   const std::string csv = bench_csv(points);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "kind,pass,n,batch,status,scope,dtype,device,runs,median_ms,min_ms,p10_ms,p90_ms,tokens_per_s,flops,bytes,"
@@ -186,7 +186,7 @@ TEST(Bench, CsvAndJsonRoundTrip) {
   const auto back = parse_bench_csv(csv);
   ASSERT_EQ(back.size(), 2u);
   for (const BenchPoint& p : {back[0], bench_point_from_json(to_json(full))}) {
-    EXPECT_EQ(p.kind, "additive");
+    EXPECT_EQ(p.kind, AttentionKind::additive);
     EXPECT_EQ(p.pass, "train-step");
     EXPECT_EQ(p.n, 128);
     EXPECT_EQ(p.batch, 2);
@@ -216,7 +216,16 @@ TEST(Bench, CsvAndJsonRoundTrip) {
       "kind,pass,n,batch,status,runs,median_ms,min_ms,p10_ms,p90_ms,tokens_per_s\n"
       "softmax,forward,256,1,ok,5,2,1,1.5,3,128000\n");
   ASSERT_EQ(old.size(), 1u);
+  EXPECT_EQ(old[0].kind, AttentionKind::softmax);
   EXPECT_EQ(old[0].scope, "stack");
+  // The kind is written as the CLI spells it; a name that is no kind is an error saying where.
+  EXPECT_NE(csv.find("\nsoftmax,forward,65536,1,oom,"), std::string::npos);
+  EXPECT_EQ(to_json(full).at("kind"), "additive");
+  const std::string bad = testing::error_of([] { parse_bench_csv("kind,pass,n,batch,status\nlinear,forward,8,1,ok\n"); });
+  EXPECT_NE(bad.find("bench CSV:2 column kind: 'linear' is not one of additive|softmax"), std::string::npos) << bad;
+  nlohmann::json linear = to_json(full);
+  linear["kind"] = "linear";
+  EXPECT_NE(testing::error_of([&] { bench_point_from_json(linear); }).find("'linear'"), std::string::npos);
   EXPECT_DOUBLE_EQ(old[0].median_ms, 2);
 
   const Roofline roofline{"cpu", "float32", 2048, 120.5, 256 << 20, 40.25};

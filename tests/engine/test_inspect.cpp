@@ -157,7 +157,7 @@ TEST_F(InspectTest, SoftmaxCheckpointKeepsOneHeadsWeights) {
   options.softmax_layer = 1;
   options.softmax_head = 1;
   const Inspection in = inspect(m, "The cat sat on the mat.", options);
-  EXPECT_EQ(in.attention, "softmax");
+  EXPECT_EQ(in.attention, AttentionKind::softmax);
   EXPECT_TRUE(in.alpha.empty());
   ASSERT_EQ(in.softmax_weights.size(), static_cast<std::size_t>(in.size() * in.size()));
   for (std::int64_t r = 0; r < in.size(); ++r) {

@@ -68,7 +68,7 @@ void expect_round_trip(const Inspection& in, const std::string& path) {
   const auto& meta = file.metadata;
   EXPECT_EQ(meta.at("format"), "fastformer-studio-trace");
   EXPECT_EQ(meta.at("format_version"), "1");
-  EXPECT_EQ(meta.at("attention"), in.attention);
+  EXPECT_EQ(meta.at("attention"), to_string(in.attention));
   EXPECT_EQ(meta.at("layers"), std::to_string(L));
   EXPECT_EQ(meta.at("heads"), std::to_string(H));
   EXPECT_EQ(meta.at("head_dim"), std::to_string(Dh));

@@ -169,11 +169,11 @@ class LearnWorkspaceTest : public QObject {
     LearnWorkspace workspace;
     std::vector<fastformer::BenchPoint> points;
     for (const std::int64_t n : {128, 256, 512}) {
-      for (const char* kind : {"additive", "softmax"}) {
+      for (const auto kind : {fastformer::AttentionKind::additive, fastformer::AttentionKind::softmax}) {
         fastformer::BenchPoint p;
         p.kind = kind;
         p.n = n;
-        p.status = n == 512 && std::string(kind) == "softmax" ? "oom" : "ok";
+        p.status = n == 512 && kind == fastformer::AttentionKind::softmax ? "oom" : "ok";
         p.median_ms = static_cast<double>(n) / 100;
         points.push_back(p);
       }
@@ -241,12 +241,12 @@ class LearnWorkspaceTest : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&workspace));
     std::vector<fastformer::BenchPoint> points;
     for (const std::int64_t n : {256, 512, 1024, 2048, 4096}) {
-      for (const char* kind : {"additive", "softmax"}) {
+      for (const auto kind : {fastformer::AttentionKind::additive, fastformer::AttentionKind::softmax}) {
         fastformer::BenchPoint p;
         p.kind = kind;
         p.n = n;
         p.status = "ok";
-        p.median_ms = std::string(kind) == "softmax" ? 1e-5 * static_cast<double>(n * n) : 4e-3 * static_cast<double>(n);
+        p.median_ms = kind == fastformer::AttentionKind::softmax ? 1e-5 * static_cast<double>(n * n) : 4e-3 * static_cast<double>(n);
         points.push_back(p);
       }
     }

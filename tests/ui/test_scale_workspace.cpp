@@ -71,7 +71,7 @@ bool hasText(QCustomPlot* plot, const QString& part) {
 double ownSlope(const std::vector<BenchPoint>& points, const std::string& kind, double from) {
   double sx = 0, sy = 0, sxx = 0, sxy = 0, k = 0;
   for (const auto& p : points) {
-    if (p.kind != kind || p.status != "ok" || static_cast<double>(p.n) < from) continue;
+    if (to_string(p.kind) != kind || p.status != "ok" || static_cast<double>(p.n) < from) continue;
     const double x = std::log(static_cast<double>(p.n)), y = std::log(p.median_ms / static_cast<double>(p.batch));
     sx += x, sy += y, sxx += x * x, sxy += x * y, k += 1;
   }
@@ -84,7 +84,7 @@ SweepRunnerFactory fakeRunner(std::map<std::pair<std::string, std::int64_t>, std
   return [status](const SweepRunContext&) -> BenchRunner {
     return [status](const BenchConfig& b, AttentionKind kind, std::int64_t n) {
       BenchPoint p = bench_point_header(b, kind, n);
-      const auto found = status.find({p.kind, n});
+      const auto found = status.find({to_string(p.kind), n});
       p.status = found == status.end() ? "ok" : found->second;
       if (p.status != "ok") return p;
       const double N = static_cast<double>(n);
@@ -147,7 +147,7 @@ class ScaleWorkspaceTest : public QObject {
       const auto data = dataOf(graph);
       QCOMPARE(data.size(), std::size_t{3});
       for (const auto& p : points)
-        if (p.kind == kind) QCOMPARE(data.at(static_cast<double>(p.n)), p.median_ms / static_cast<double>(p.batch));
+        if (to_string(p.kind) == kind) QCOMPARE(data.at(static_cast<double>(p.n)), p.median_ms / static_cast<double>(p.batch));
     }
     QVERIFY(graphNamed(time, "∝ N (reference)") && graphNamed(time, "∝ N² (reference)"));
     QVERIFY(graphStarting(ws.charts()->throughputPlot(), "softmax") != nullptr);
@@ -298,7 +298,7 @@ class ScaleWorkspaceTest : public QObject {
       // JSON keeps every digit; CSV writes 9 significant digits.
       const double tolerance = i == 1 ? 0.0 : 1e-8;
       for (std::size_t k = 0; k < points.size(); ++k) {
-        QCOMPARE(back.points[k].kind, points[k].kind);
+        QVERIFY(back.points[k].kind == points[k].kind);
         QCOMPARE(back.points[k].n, points[k].n);
         QCOMPARE(back.points[k].status, points[k].status);
         QVERIFY(std::abs(back.points[k].median_ms - points[k].median_ms) <= tolerance * points[k].median_ms);

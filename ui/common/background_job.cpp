@@ -1,5 +1,4 @@
 // Background jobs' shared parts.
-#include "fastformer/error.h"
 #include "fastformer/training_data.h"
 
 #include "common/background_job.h"
@@ -9,22 +8,12 @@
 
 namespace fastformer::ui {
 
-QString describeError(const std::exception& e) {
-  if (const auto* error = dynamic_cast<const Error*>(&e)) {
-    QString text = QString::fromStdString(error->problem());
-    if (!error->where().empty()) text += " (" + QString::fromStdString(error->where()) + ")";
-    if (!error->hint().empty()) text += ": " + QString::fromStdString(error->hint());
-    return text;
-  }
-  return QString::fromStdString(e.what());
-}
-
 QFuture<Outcome<TrainedModel>> loadTrainedModelAsync(const QString& path) {
   return QtConcurrent::run([path]() -> Outcome<TrainedModel> {
     try {
       return {std::make_shared<const TrainedModel>(load_trained_model(path.toStdString())), {}};
-    } catch (const std::exception& e) {
-      return {nullptr, describeError(e)};
+    } catch (...) {
+      return {nullptr, describeException()};
     }
   });
 }

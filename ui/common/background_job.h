@@ -1,6 +1,8 @@
 // What the workspaces run off the GUI thread: a value or the one-line reason it failed,
-// the message for an engine error, and loading a trained checkpoint in the background.
+// and loading a trained checkpoint in the background.
 #pragma once
+
+#include "common/describe_exception.h"
 
 #include <QFuture>
 #include <QString>
@@ -23,8 +25,8 @@ struct Outcome {
   QString error;
 };
 
-// "problem (where): hint" for a fastformer::Error, what() for anything else.
-QString describeError(const std::exception& e);
+// The former name of describeException, still called by the Inspect workspace.
+inline QString describeError(const std::exception& e) { return describeException(e); }
 
 // load_trained_model(path) on a worker thread; errors come back as Outcome::error.
 QFuture<Outcome<TrainedModel>> loadTrainedModelAsync(const QString& path);

@@ -1,6 +1,7 @@
 // Writes a QCustomPlot chart to a file chosen by extension: PNG and PDF through QCustomPlot,
 // SVG through Qt SVG's generator, CSV of the graphs' points.
 #include "common/chart_export.h"
+#include "common/describe_exception.h"
 
 #include "fastformer/error.h"
 
@@ -102,7 +103,7 @@ void exportChartWithDialog(QWidget* parent, QCustomPlot& plot, const QString& su
   try {
     exportChart(plot, path);
   } catch (const fastformer::Error& e) {
-    QMessageBox::warning(parent, QObject::tr("Export failed"), QString::fromUtf8(e.what()));
+    QMessageBox::warning(parent, QObject::tr("Export failed"), describeException(e));
   }
 }
 

@@ -26,7 +26,7 @@ void InspectWorkspace::refreshWeights() {
   const auto N = static_cast<std::size_t>(in.size());
   const int layer = std::max(0, layer_->currentIndex());
   const int mode = std::max(0, head_->currentIndex());  // 0 mean, 1 max, 2+ head
-  const bool additive = in.attention == "additive" && !in.alpha.empty();
+  const bool additive = in.attention == AttentionKind::additive && !in.alpha.empty();
   const int kind = additive ? weight_->currentIndex() : 2;
   const int scale = scale_->currentIndex();  // 0 relative, 1 relative stretched, 2 raw
   std::vector<float> shown(N, 0.0f);
@@ -137,7 +137,7 @@ void InspectWorkspace::refreshVectors(int layer, bool key, int head) {
 void InspectWorkspace::refreshAttentionMap(int layer, int head) {
   const Inspection& in = *inspection_;
   const int n = static_cast<int>(in.size());
-  if (in.attention != "softmax") {
+  if (in.attention != AttentionKind::softmax) {
     attention_->setWeights({}, n, static_cast<int>(in.layers), static_cast<int>(in.heads), {},
                            "A Fastformer has no T×T attention map: its attention is α and β");
     return;

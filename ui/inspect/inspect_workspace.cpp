@@ -37,7 +37,7 @@ QPushButton* button(const QString& text, QWidget* parent) { return new QPushButt
 QString tokenLabel(const Inspection& in, int i) {
   const InspectToken& token = in.tokens[static_cast<std::size_t>(i)];
   QString label = QString("'%1' · id %2 · position %3").arg(QString::fromStdString(token.piece)).arg(token.id).arg(i);
-  if (in.attention != "additive" || in.alpha.empty()) return label;
+  if (in.attention != AttentionKind::additive || in.alpha.empty()) return label;
   const std::int64_t l = in.layers - 1, N = in.size();
   QStringList heads;
   for (std::int64_t h = 0; h < in.heads; ++h) {
@@ -307,7 +307,7 @@ void InspectWorkspace::showInspection() {
                            .arg(in.truncated ? " · truncated to the model's max_len" : "");
   prediction_->setPrediction(labels, probabilities, note);
   std::vector<HeadEntropy> rows;
-  if (in.attention == "additive") {
+  if (in.attention == AttentionKind::additive) {
     for (const HeadSummary& s : head_summaries(in)) {
       if (s.which == Pooling::alpha) {
         rows.push_back({static_cast<int>(s.layer), static_cast<int>(s.head), s.entropy, 0.0, {}});
@@ -330,7 +330,7 @@ void InspectWorkspace::showInspection() {
   selection_ = {0, 0};
   pieces_.clear();
   for (const auto& t : in.tokens) pieces_ << QString::fromStdString(t.piece);
-  setMessage(in.attention == "additive" ? QString() : "A Transformer checkpoint has no α or β: shading by γ.", false);
+  setMessage(in.attention == AttentionKind::additive ? QString() : "A Transformer checkpoint has no α or β: shading by γ.", false);
   refreshWeights();
   Q_EMIT inspected();
 }

@@ -141,7 +141,7 @@ void LearnCostChart::setMeasuredPoints(const std::vector<BenchPoint>& points) {
   double low = 0, high = 0;
   for (const BenchPoint& p : points) {
     if (p.status != "ok" || p.median_ms <= 0 || p.n <= 0) continue;
-    (p.kind == "softmax" ? measuredSoftmax_ : measuredAdditive_)->addData(static_cast<double>(p.n), p.median_ms);
+    (p.kind == AttentionKind::softmax ? measuredSoftmax_ : measuredAdditive_)->addData(static_cast<double>(p.n), p.median_ms);
     low = low > 0 ? std::min(low, p.median_ms) : p.median_ms;
     high = std::max(high, p.median_ms);
   }

@@ -5,6 +5,7 @@
 
 #include "learn/learn_workspace.h"
 
+#include "common/describe_exception.h"
 #include "learn/learn_cost_chart.h"
 #include "learn/learn_softmax_view.h"
 #include "learn/learn_step_view.h"
@@ -162,7 +163,7 @@ LearnWorkspace::LearnWorkspace(QWidget* parent) : QWidget(parent), layer_(std::m
       layer_->attention = first_additive_layer(*model);
       layer_->model = outcome.value;
     } catch (const std::exception& e) {
-      setMessage("Could not use the checkpoint: " + QString::fromStdString(e.what()), true);
+      setMessage("Could not use the checkpoint: " + describeException(e), true);
       return;
     }
     const auto& c = outcome.value->checkpoint.contents.config;
@@ -236,7 +237,7 @@ void LearnWorkspace::retrace() {
     }
     trace_ = std::make_shared<const LearnTrace>(learn_trace(*layer_->attention, input));
   } catch (const std::exception& e) {
-    setMessage("Could not trace the sentence: " + QString::fromStdString(e.what()), true);
+    setMessage("Could not trace the sentence: " + describeException(e), true);
     return;
   }
   const LearnTrace& t = *trace_;

@@ -23,7 +23,9 @@ double pointValue(const BenchPoint& p, ScaleValue value) {
   return 0;
 }
 
-std::vector<ScalingPoint> kindSeries(const std::vector<BenchPoint>& points, const std::string& kind, ScaleValue value) {
+QString kindName(AttentionKind kind) { return QString::fromStdString(to_string(kind)); }
+
+std::vector<ScalingPoint> kindSeries(const std::vector<BenchPoint>& points, AttentionKind kind, ScaleValue value) {
   std::vector<ScalingPoint> out;
   for (const auto& p : points) {
     const double v = pointValue(p, value);
@@ -32,7 +34,7 @@ std::vector<ScalingPoint> kindSeries(const std::vector<BenchPoint>& points, cons
   return out;
 }
 
-std::vector<ScalingPoint> memorySeries(const std::vector<BenchPoint>& points, const std::string& kind) {
+std::vector<ScalingPoint> memorySeries(const std::vector<BenchPoint>& points, AttentionKind kind) {
   std::vector<ScalingPoint> out;
   for (const auto& p : points) {
     if (p.kind == kind && p.status == "ok" && p.memory_method != kMemoryNone && p.peak_bytes > 0)
@@ -62,15 +64,15 @@ QString slopeLabel(const QString& kind, const std::optional<SlopeFit>& fit) {
 }
 
 std::optional<double> additiveCrossover(const std::vector<BenchPoint>& points, ScaleValue value) {
-  const auto additive = kindSeries(points, "additive", value);
-  const auto softmax = kindSeries(points, "softmax", value);
+  const auto additive = kindSeries(points, AttentionKind::additive, value);
+  const auto softmax = kindSeries(points, AttentionKind::softmax, value);
   if (additive.empty() || softmax.empty()) return std::nullopt;
   return crossover_length(additive, softmax);
 }
 
 std::optional<MemoryForecast> softmaxMemoryForecast(const std::vector<BenchPoint>& points, double from,
                                                     double limitBytes) {
-  const auto fit = fitSlope(memorySeries(points, "softmax"), from);
+  const auto fit = fitSlope(memorySeries(points, AttentionKind::softmax), from);
   if (!fit || fit->slope < 0.2 || !(limitBytes > 0)) return std::nullopt;
   MemoryForecast f;
   f.fit = *fit;

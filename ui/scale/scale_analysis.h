@@ -20,12 +20,18 @@ enum class ScaleValue { time, flops, bytes };
 // The shown value of an `ok` point: ms, FLOPs or bytes of one sequence (a run over its batch).
 double pointValue(const fastformer::BenchPoint& point, ScaleValue value);
 
+// Both kinds in the order the charts draw them.
+inline constexpr fastformer::AttentionKind kKinds[] = {fastformer::AttentionKind::additive,
+                                                       fastformer::AttentionKind::softmax};
+// "additive" | "softmax": a kind as legends and status lines name it.
+QString kindName(fastformer::AttentionKind kind);
+
 // The ok points of one kind with a positive value, in measured order.
 std::vector<fastformer::ScalingPoint> kindSeries(const std::vector<fastformer::BenchPoint>& points,
-                                                 const std::string& kind, ScaleValue value);
+                                                 fastformer::AttentionKind kind, ScaleValue value);
 // Peak memory (bytes) of the ok points of one kind whose memory was measured.
 std::vector<fastformer::ScalingPoint> memorySeries(const std::vector<fastformer::BenchPoint>& points,
-                                                   const std::string& kind);
+                                                   fastformer::AttentionKind kind);
 
 // Where `fastformer bench sweep` starts its fits: the middle of the lengths, upper half
 // (lengths[size / 2]); `lengths` empty: the distinct lengths of the points.

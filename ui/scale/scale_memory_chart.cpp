@@ -64,7 +64,7 @@ std::optional<MemoryForecast> drawMemoryChart(QCustomPlot& plot, const std::vect
   QColor forecastColor;
   for (const SweepRecord* s : sweeps) {
     const double from = fitFrom(s->config ? s->config->lengths : std::vector<std::int64_t>{}, s->points);
-    for (const char* kind : {"additive", "softmax"}) {
+    for (const AttentionKind kind : kKinds) {
       const auto series = memorySeries(s->points, kind);
       for (const auto& p : s->points) {
         if (p.kind != kind) continue;
@@ -74,7 +74,7 @@ std::optional<MemoryForecast> drawMemoryChart(QCustomPlot& plot, const std::vect
       if (series.empty()) continue;
       anyMemory = true;
       const QColor color = sweepKindColor(s->colorSlot, kind);
-      addSeries(plot, slopeLabel(seriesName(QString::fromLatin1(kind), *s, several), fitSlope(series, from)), color,
+      addSeries(plot, slopeLabel(seriesName(kind, *s, several), fitSlope(series, from)), color,
                 s->colorSlot, series);
       for (const auto& p : series) extent.add(p.n, p.value);
     }
@@ -84,7 +84,7 @@ std::optional<MemoryForecast> drawMemoryChart(QCustomPlot& plot, const std::vect
       if (auto f = softmaxMemoryForecast(s->points, from, availableBytes)) {
         forecast = f;
         forecastLive = s->live;
-        forecastColor = sweepKindColor(s->colorSlot, "softmax");
+        forecastColor = sweepKindColor(s->colorSlot, AttentionKind::softmax);
       }
     }
   }
@@ -117,7 +117,7 @@ void drawThroughputChart(QCustomPlot& plot, const std::vector<const SweepRecord*
   const bool several = sweeps.size() > 1;
   Extent extent;
   for (const SweepRecord* s : sweeps) {
-    for (const char* kind : {"additive", "softmax"}) {
+    for (const AttentionKind kind : kKinds) {
       std::vector<ScalingPoint> series;
       for (const auto& p : s->points) {
         if (p.kind != kind) continue;
@@ -125,7 +125,7 @@ void drawThroughputChart(QCustomPlot& plot, const std::vector<const SweepRecord*
         if (p.status == "ok" && p.tokens_per_s > 0) series.push_back({static_cast<double>(p.n), p.tokens_per_s});
       }
       if (series.empty()) continue;
-      addSeries(plot, seriesName(QString::fromLatin1(kind), *s, several), sweepKindColor(s->colorSlot, kind),
+      addSeries(plot, seriesName(kind, *s, several), sweepKindColor(s->colorSlot, kind),
                 s->colorSlot, series);
       for (const auto& p : series) extent.add(p.n, p.value);
     }

@@ -107,7 +107,7 @@ void setLogAxis(QCPAxis* axis, TickStyle style, const QString& label) {
   axis->setLabel(label);
 }
 
-QColor sweepKindColor(int slot, const std::string& kind) {
+QColor sweepKindColor(int slot, AttentionKind kind) {
   // Tableau 10 pairs: blue/orange, green/purple, brown/pink, olive/cyan, grey/…; red is
   // kept for out-of-memory markers.
   static const QColor pairs[][2] = {{QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e)},
@@ -115,7 +115,7 @@ QColor sweepKindColor(int slot, const std::string& kind) {
                                     {QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2)},
                                     {QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf)}};
   constexpr int n = sizeof(pairs) / sizeof(pairs[0]);
-  return pairs[((slot % n) + n) % n][kind == "softmax" ? 1 : 0];
+  return pairs[((slot % n) + n) % n][kind == AttentionKind::softmax ? 1 : 0];
 }
 
 QCPGraph* addSeries(QCustomPlot& plot, const QString& name, const QColor& color, int slot,

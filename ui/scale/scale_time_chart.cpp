@@ -66,8 +66,8 @@ void addCrossover(QCustomPlot& plot, double n, const QString& text) {
 
 }  // namespace
 
-QString seriesName(const QString& kind, const SweepRecord& sweep, bool several) {
-  return several ? QStringLiteral("%1 (%2)").arg(kind, sweep.label) : kind;
+QString seriesName(AttentionKind kind, const SweepRecord& sweep, bool several) {
+  return several ? QStringLiteral("%1 (%2)").arg(kindName(kind), sweep.label) : kindName(kind);
 }
 
 std::vector<FailedPoint> failedPoints(const std::vector<const SweepRecord*>& sweeps) {
@@ -97,20 +97,20 @@ TimeChartFacts drawTimeChart(QCustomPlot& plot, const std::vector<const SweepRec
     const SweepRecord& s = *sweeps[i];
     const double from = fitFrom(s.config ? s.config->lengths : std::vector<std::int64_t>{}, s.points);
     if (i == 0) facts.fitFrom = from;
-    for (const char* kind : {"additive", "softmax"}) {
+    for (const AttentionKind kind : kKinds) {
       const auto series = kindSeries(s.points, kind, value);
       for (const auto& p : s.points)
         if (p.kind == kind) extent.addX(static_cast<double>(p.n));
       if (series.empty()) continue;
       const auto fit = fitSlope(series, from);
-      const QString name = slopeLabel(seriesName(QString::fromLatin1(kind), s, several), fit);
+      const QString name = slopeLabel(seriesName(kind, s, several), fit);
       addSeries(plot, name, sweepKindColor(s.colorSlot, kind), s.colorSlot, series);
       if (fit) {
         facts.slopes << name;
-        ranges << QStringLiteral("%1…%2 (%3)").arg(formatLength(fit->min_n), formatLength(fit->max_n), kind);
+        ranges << QStringLiteral("%1…%2 (%3)").arg(formatLength(fit->min_n), formatLength(fit->max_n), kindName(kind));
       }
       for (const auto& p : series) extent.add(p.n, p.value);
-      auto& anchor = std::string(kind) == "additive" ? firstAdditive : firstSoftmax;
+      auto& anchor = kind == AttentionKind::additive ? firstAdditive : firstSoftmax;
       if (i == 0) anchor = *std::min_element(series.begin(), series.end(), [](auto& a, auto& b) { return a.n < b.n; });
     }
     const auto crossover = additiveCrossover(s.points, value);

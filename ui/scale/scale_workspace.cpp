@@ -32,7 +32,7 @@ namespace {
 QString pointLine(const BenchPoint& p) {
   QString line =
       QStringLiteral("%1 %2 N=%3 B=%4: ")
-          .arg(QString::fromStdString(p.kind), QString::fromStdString(p.pass), formatLength(static_cast<double>(p.n)))
+          .arg(kindName(p.kind), QString::fromStdString(p.pass), formatLength(static_cast<double>(p.n)))
           .arg(p.batch);
   if (p.status != "ok") return line + QString::fromStdString(p.status);
   line += QStringLiteral("%1 ms, %2 tokens/s").arg(p.median_ms, 0, 'g', 4).arg(formatLength(p.tokens_per_s, true));
@@ -229,7 +229,7 @@ bool ScaleWorkspace::openSweep(const QString& path, QString* error) {
     sweep.colorSlot = nextSlot_++;
     sweeps_.push_back(std::move(sweep));
   } catch (const Error& e) {
-    const QString text = QStringLiteral("Cannot open %1: %2").arg(QFileInfo(path).fileName(), describeError(e));
+    const QString text = QStringLiteral("Cannot open %1: %2").arg(QFileInfo(path).fileName(), describeException(e));
     showMessage(text);
     if (error) *error = text;
     return false;
@@ -250,7 +250,7 @@ bool ScaleWorkspace::saveSweep(const QString& path, QString* error, int index) {
     try {
       ::fastformer::ui::saveSweep(sweeps_[static_cast<std::size_t>(index)], path);
     } catch (const Error& e) {
-      text = QStringLiteral("Cannot save: ") + describeError(e);
+      text = QStringLiteral("Cannot save: ") + describeException(e);
     }
   }
   if (error) *error = text;

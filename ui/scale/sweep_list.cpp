@@ -18,8 +18,8 @@ QIcon sweepIcon(int slot) {
   QPixmap pixmap(24, 12);
   pixmap.fill(Qt::transparent);
   QPainter painter(&pixmap);
-  painter.fillRect(QRect(0, 1, 10, 10), sweepKindColor(slot, "additive"));
-  painter.fillRect(QRect(13, 1, 10, 10), sweepKindColor(slot, "softmax"));
+  painter.fillRect(QRect(0, 1, 10, 10), sweepKindColor(slot, AttentionKind::additive));
+  painter.fillRect(QRect(13, 1, 10, 10), sweepKindColor(slot, AttentionKind::softmax));
   return QIcon(pixmap);
 }
 

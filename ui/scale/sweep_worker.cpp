@@ -2,26 +2,16 @@
 // worker's thread as value types, and a cancel flag that Stop sets.
 #include "fastformer/bench_child.h"
 #include "fastformer/bench_measure.h"
-#include "fastformer/error.h"
 #include "fastformer/runtime.h"
 
 #include "scale/sweep_worker.h"
 
+#include "common/describe_exception.h"
+
 #include <QFileInfo>
 #include <QThread>
 
-#include <exception>
-#include <new>
-
 namespace fastformer::ui {
-namespace {
-
-QString oneLine(const std::string& text) {
-  const QString line = QString::fromStdString(text).section(QLatin1Char('\n'), 0, 0).trimmed();
-  return line.isEmpty() ? QStringLiteral("unknown error") : line;
-}
-
-}  // namespace
 
 SweepRunnerFactory childRunnerFactory(const QString& executable) {
   // Read here, on the GUI thread: OpenMP keeps the thread count per thread.
@@ -72,15 +62,8 @@ bool SweepWorker::start(const BenchConfig& config, const SweepRunnerFactory& fac
       run_bench(
           config, [this, post](const BenchPoint& p) { post([this, p] { Q_EMIT pointMeasured(p); }); }, runner, nullptr,
           &cancel_);
-    } catch (const Error& e) {
-      error_ = QString::fromStdString(e.problem()) +
-               (e.where().empty() ? QString() : " (" + QString::fromStdString(e.where()) + ")");
-    } catch (const std::bad_alloc&) {
-      error_ = QStringLiteral("out of memory");
-    } catch (const std::exception& e) {
-      error_ = oneLine(e.what());
     } catch (...) {
-      error_ = QStringLiteral("unknown error");
+      error_ = describeException();
     }
   });
   thread_->setParent(this);

@@ -4,6 +4,8 @@
 
 #include "train/config_form.h"
 
+#include "common/describe_exception.h"
+
 #include "fastformer/error.h"
 #include "fastformer/model_config.h"
 #include "fastformer/train_config.h"
@@ -255,10 +257,10 @@ void ConfigForm::revalidate() {
     train.validate();
     check_precision(torch::Device(device().toStdString()), train.precision);  // fp16 needs CUDA
   } catch (const Error& e) {
-    error = QString::fromStdString(e.what());
+    error = describeException(e);
     key = QString::fromStdString(e.where());
   } catch (const std::exception& e) {
-    error = QString::fromStdString(e.what());
+    error = describeException(e);
   }
   // Marks the field the engine names (hidden and heads together for divisibility).
   const std::map<QString, QWidget*> fields{{"heads", heads_},     {"hidden", hidden_},   {"layers", layers_},

@@ -2,6 +2,7 @@
 #include "train/dataset_panel.h"
 
 #include "common/bar_chart.h"
+#include "common/describe_exception.h"
 #include "fastformer/data_splits.h"
 #include "fastformer/error.h"
 
@@ -70,12 +71,8 @@ DatasetPreview previewDataset(const QString& spec) {
       p.labels << QString::fromStdString(label);
       p.labelCounts.push_back(counts[label]);
     }
-  } catch (const Error& e) {
-    p.error = QString::fromStdString(e.problem());
-    if (!e.where().empty()) p.error += " (" + QString::fromStdString(e.where()) + ")";
-    if (!e.hint().empty()) p.error += ": " + QString::fromStdString(e.hint());
-  } catch (const std::exception& e) {
-    p.error = QString::fromStdString(e.what());
+  } catch (...) {
+    p.error = describeException();
   }
   return p;
 }

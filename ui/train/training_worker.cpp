@@ -9,11 +9,12 @@
 #include "fastformer/training_data.h"
 #include "fastformer/worker_group.h"
 
-#include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "train/training_worker.h"
+
+#include "common/describe_exception.h"
 
 #include <QJsonDocument>
 #include <QThread>
@@ -35,12 +36,6 @@ nlohmann::json toNlohmann(const QJsonObject& object) {
 
 QJsonObject toQt(const nlohmann::json& json) {
   return QJsonDocument::fromJson(QByteArray::fromStdString(json.dump())).object();
-}
-
-// The first line only: c10 errors carry a multi-line context, the GUI shows one line.
-QString oneLine(const std::string& text) {
-  const QString line = QString::fromStdString(text).section(QLatin1Char('\n'), 0, 0).trimmed();
-  return line.isEmpty() ? QStringLiteral("unknown error") : line;
 }
 
 // The last non-empty line of a rank's log: usually its error.
@@ -191,21 +186,12 @@ void TrainingWorker::Impl::train(const TrainRequest& request, const QString& id)
   } restore{threadsBefore};
   try {
     runTrainer(request, id);
-  } catch (const Error& e) {
-    endStatus = RunStatus::failed;
-    endMessage = oneLine(e.what());
-  } catch (const c10::Error& e) {
-    endStatus = RunStatus::failed;
-    endMessage = oneLine(e.what_without_backtrace());
   } catch (const std::bad_alloc&) {
     endStatus = RunStatus::failed;
-    endMessage = QStringLiteral("out of memory (try a smaller batch_size, max_len or model)");
-  } catch (const std::exception& e) {
-    endStatus = RunStatus::failed;
-    endMessage = oneLine(e.what());
+    endMessage = describeException() + QStringLiteral(" (try a smaller batch_size, max_len or model)");
   } catch (...) {
     endStatus = RunStatus::failed;
-    endMessage = QStringLiteral("unknown error");
+    endMessage = describeException();
   }
 }
 

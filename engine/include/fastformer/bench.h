@@ -52,7 +52,7 @@ inline constexpr const char* kMemoryChildRss = "child-rss";           // peak RS
 inline constexpr const char* kMemoryCudaAllocator = "cuda-allocator";  // CUDA caching allocator peak
 
 struct BenchPoint {
-  std::string kind;    // additive | softmax
+  AttentionKind kind = AttentionKind::additive;
   std::string pass;    // forward | train-step
   std::int64_t n = 0;  // tokens per sequence
   std::int64_t batch = 0;
@@ -103,7 +103,7 @@ BenchPoint bench_point_header(const BenchConfig& config, AttentionKind kind, std
 nlohmann::json to_json(const BenchConfig& config);
 BenchConfig bench_config_from_json(const nlohmann::json& j);
 
-// CSV with a header row; JSON {"config", "machine", "memory_method", "roofline", "points"}.
+// CSV with a header row (kind spelt as to_string(AttentionKind)); JSON {"config", "machine", "memory_method", "roofline", "points"}.
 std::string bench_csv(const std::vector<BenchPoint>& points);
 std::vector<BenchPoint> parse_bench_csv(const std::string& text);
 nlohmann::json bench_json(const BenchConfig& config, const std::vector<BenchPoint>& points,

@@ -10,7 +10,8 @@
 
 namespace fastformer {
 
-// Eval mode, no gradients; restores the model's training flag afterwards.
+// Eval mode, no gradients; restores the model's training flag afterwards. Both check the
+// ids on the host (validate_ids): one outside the vocabulary throws fastformer::Error.
 ClassificationMetrics evaluate(Model& model, const EncodedSplit& split, std::int64_t batch_size,
                                torch::Device device);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "fastformer/document.h"
+#include "fastformer/model_config.h"
 #include "fastformer/training_data.h"
 
 #include <nlohmann/json.hpp>
@@ -46,7 +47,7 @@ struct TokenWindow {
 struct Inspection {
   std::vector<InspectToken> tokens;  // N
   std::int64_t layers = 0, heads = 0, head_dim = 0;
-  std::string attention;             // "additive" | "softmax"
+  AttentionKind attention = AttentionKind::additive;
   std::int64_t max_len = 0;          // tokens per window, [CLS] included
   std::vector<TokenWindow> windows;  // W ≥ 1
   // Which window each token's weights come from (N): the window where the token is

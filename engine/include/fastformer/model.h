@@ -11,8 +11,10 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace fastformer {
 
@@ -31,7 +33,9 @@ class ModelImpl : public torch::nn::Module {
   explicit ModelImpl(const ModelConfig& config);  // validates the config
 
   // ids (B,T) int64 in [0, vocab_size), mask (B,T) bool (true = real token), T ≤ max_len.
-  // Throws fastformer::Error for wrong shapes, dtypes, lengths or ids.
+  // Throws fastformer::Error for wrong shapes, dtypes or lengths. The ids' values are not
+  // checked here (that would read them back from the device on every call): ids from outside
+  // the engine go through validate_ids first.
   ModelOutput forward(const torch::Tensor& ids, const torch::Tensor& mask, const TraceRequest& request = {});
 
   const ModelConfig& config() const { return config_; }
@@ -47,5 +51,11 @@ class ModelImpl : public torch::nn::Module {
   ModelConfig config_;
 };
 TORCH_MODULE(Model);
+
+// Throws fastformer::Error naming an id of `ids` (any shape, int64) outside [0, vocab_size).
+// The check of every public entry point that takes ids from outside (evaluate, predict,
+// inspect, training batches, id files): call it on the host tensor, before it moves to a
+// device, so that it never waits for one.
+void validate_ids(const torch::Tensor& ids, std::int64_t vocab_size, const std::string& where = "model input");
 
 }  // namespace fastformer

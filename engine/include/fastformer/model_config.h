@@ -4,8 +4,10 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fastformer {
@@ -61,6 +63,11 @@ ModelConfig model_config_from_json(const nlohmann::json& j, const ModelConfig& b
 void apply_override(ModelConfig& config, const std::string& assignment);
 
 std::string to_string(AttentionKind kind);
+// The name of each AttentionKind in files (JSON, CSV) and on command lines, in declaration
+// order: the one table that to_string, parse_attention_kind and option checks read.
+const std::array<std::pair<const char*, AttentionKind>, 2>& attention_kind_names();
+// The kind called `name`; any other name throws fastformer::Error at `where`.
+AttentionKind parse_attention_kind(const std::string& name, const std::string& where = "attention kind");
 std::string to_string(ScoreKind kind);
 std::string to_string(NormPlacement kind);
 std::string to_string(PoolingKind kind);

@@ -307,23 +307,9 @@ void InspectWorkspace::showInspection() {
                            .arg(in.truncated ? " · truncated to the model's max_len" : "");
   prediction_->setPrediction(labels, probabilities, note);
   std::vector<HeadEntropy> rows;
-  if (in.attention == "additive") {
-    for (const HeadSummary& s : head_summaries(in)) {
-      if (s.which == Pooling::alpha) {
-        rows.push_back({static_cast<int>(s.layer), static_cast<int>(s.head), s.entropy, 0.0, {}});
-      } else {
-        for (auto& r : rows) {
-          if (r.layer == s.layer && r.head == s.head) r.beta = s.entropy;
-        }
-      }
-      if (s.collapsed || s.uniform) {
-        for (auto& r : rows) {
-          if (r.layer == s.layer && r.head == s.head && r.flag.isEmpty()) {
-            r.flag = QString("%1 %2").arg(s.which == Pooling::alpha ? "α" : "β").arg(s.collapsed ? "collapsed" : "uniform");
-          }
-        }
-      }
-    }
+  for (const HeadSummaries& s : head_summaries(in)) {
+    rows.push_back({static_cast<int>(s.layer), static_cast<int>(s.head), s.alpha.entropy, s.beta.entropy,
+                    QString::fromStdString(s.flag())});
   }
   prediction_->setEntropies(rows, std::log(std::max<double>(2, static_cast<double>(in.size()))));
   sentences_ = sentence_ranges(text_.toStdString(), in.tokens);

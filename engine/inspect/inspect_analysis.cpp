@@ -4,6 +4,7 @@
 #include "fastformer/inspect.h"
 
 #include "fastformer/error.h"
+#include "model/embeddings.h"
 
 #include <torch/torch.h>
 

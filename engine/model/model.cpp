@@ -16,10 +16,10 @@ namespace fastformer {
 
 ModelImpl::ModelImpl(const ModelConfig& c) : config_(c) {
   c.validate();
-  embeddings = register_module("embeddings", Embeddings(c)).ptr();
+  embeddings = register_module("embeddings", Embeddings(c));
   layers = register_module("layers", torch::nn::ModuleList());
   for (std::int64_t l = 0; l < c.stored_layers(); ++l) layers->push_back(EncoderLayer(c));
-  pooler = register_module("pooler", Pooler(c)).ptr();
+  pooler = register_module("pooler", Pooler(c));
   classifier = register_module("classifier", torch::nn::Linear(c.hidden, c.classes));
   init_linear(classifier, c.init_std);
 }

@@ -5,6 +5,8 @@
 #include "fastformer/error.h"
 #include "fastformer/utf8.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>

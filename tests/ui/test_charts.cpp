@@ -7,7 +7,7 @@
 #include "fastformer/error.h"
 #include "common/metric_chart.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QCheckBox>
 #include <QComboBox>

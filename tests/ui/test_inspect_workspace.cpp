@@ -16,7 +16,7 @@
 #include "common/weight_colors.h"
 #include "inspect/weight_strip_chart.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QComboBox>
 #include <QFile>

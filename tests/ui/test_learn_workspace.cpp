@@ -13,7 +13,7 @@
 #include "learn/learn_workspace.h"
 #include "ui_test_registry.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QComboBox>
 #include <QLabel>

@@ -7,7 +7,7 @@
 #include "common/weight_colors.h"
 #include "inspect/weight_strip_chart.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -14,7 +14,7 @@
 #include "ui_test_registry.h"
 
 #include <nlohmann/json.hpp>
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QCheckBox>
 #include <QComboBox>

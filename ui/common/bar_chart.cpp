@@ -3,7 +3,7 @@
 
 #include "common/metric_chart.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QVBoxLayout>
 

@@ -4,7 +4,7 @@
 
 #include "fastformer/error.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QFileDialog>
 #include <QFileInfo>

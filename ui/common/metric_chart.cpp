@@ -4,7 +4,7 @@
 
 #include "common/chart_export.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QTimer>
 #include <QVBoxLayout>

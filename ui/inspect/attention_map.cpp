@@ -4,7 +4,7 @@
 #include "common/chart_export.h"
 #include "common/weight_colors.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QLabel>
 #include <QVBoxLayout>

@@ -4,7 +4,7 @@
 #include "common/bar_chart.h"
 #include "common/chart_export.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QLabel>
 #include <QVBoxLayout>

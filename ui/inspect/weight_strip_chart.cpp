@@ -5,7 +5,7 @@
 #include "common/chart_export.h"
 #include "common/metric_chart.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QMenu>
 #include <QVBoxLayout>

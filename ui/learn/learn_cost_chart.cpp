@@ -6,7 +6,7 @@
 #include "learn/learn_format.h"
 #include "common/metric_chart.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>

@@ -5,7 +5,7 @@
 #include "common/chart_export.h"
 #include "common/weight_colors.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QMouseEvent>
 #include <QToolTip>

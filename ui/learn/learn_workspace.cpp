@@ -10,7 +10,7 @@
 #include "learn/learn_step_view.h"
 #include "learn/learn_text.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QComboBox>
 #include <QFileDialog>

@@ -5,7 +5,7 @@
 #include "fastformer/memory_estimate.h"
 #include "scale/scale_plot.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>

@@ -2,7 +2,7 @@
 // throughput chart.
 #include "scale/scale_drawing.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <cmath>
 

@@ -4,7 +4,7 @@
 
 #include "scale/scale_analysis.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <algorithm>
 #include <cmath>

@@ -3,7 +3,7 @@
 // first measured points, the crossover length, and failed points marked at the top.
 #include "scale/scale_drawing.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <cmath>
 

@@ -2,7 +2,7 @@
 // each cell's count written in it (dark on light cells, white on dark ones).
 #include "train/confusion_heatmap.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QVBoxLayout>
 

@@ -6,7 +6,7 @@
 
 #include "fastformer/error.h"
 
-#include <qcustomplot.h>
+#include "common/custom_plot.h"
 
 #include <QCheckBox>
 #include <QComboBox>

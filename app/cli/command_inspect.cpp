@@ -1,11 +1,12 @@
 // `fastformer inspect`: one document through a trained checkpoint with its attention
 // trace: the prediction, per-layer/head entropies of α and β, a JSON or safetensors trace
-// and an HTML report.
+// and an HTML report shaded as the Studio's Inspect view is (a ShadingSpec).
 #include "commands.h"
 
 #include "fastformer/error.h"
 #include "fastformer/inspect.h"
 #include "fastformer/runtime.h"
+#include "fastformer/shading.h"
 
 #include <algorithm>
 #include <cctype>
@@ -26,10 +27,30 @@ struct InspectCliOptions {
   std::string html;
   bool truncate = false;
   std::int64_t overlap = 64;
+  // The HTML report's shading, in the keys of the Studio's --inspect-view.
+  std::string shade = "alpha";
   std::int64_t layer = 0;
-  std::int64_t head = -1;  // -1: mean over heads in the HTML report
+  std::string heads = "mean";
+  std::string scale = "relative";
+  bool shade_given = false;
   std::string device = "cpu";
 };
+
+// Parsed before anything runs, so a typo costs no model run.
+ShadingSpec shading_spec(const InspectCliOptions& o) {
+  ShadingSpec spec;
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"shade", o.shade}, {"layer", std::to_string(o.layer)},
+                                   {"heads", o.heads}, {"scale", o.scale}}) {
+    try {
+      // One key at a time: a comma inside a value must not set another key.
+      if (value.find(',') != std::string::npos) throw Error("'" + value + "' holds a comma", "", "give one value");
+      spec = parse_shading_spec(key + "=" + value, spec);
+    } catch (const Error& e) {
+      throw Error(e.problem(), "--" + key, e.hint());
+    }
+  }
+  return spec;
+}
 
 void write_file(const std::string& path, const std::string& content) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
@@ -53,6 +74,7 @@ TraceFormat trace_format(const std::string& out) {
 
 void run_inspect(const InspectCliOptions& o) {
   const TraceFormat format = trace_format(o.out);
+  ShadingSpec spec = shading_spec(o);
   prepare_runtime();
   const torch::Device device = parse_device(o.device);
   const Document document = read_document(o.document);
@@ -61,13 +83,15 @@ void run_inspect(const InspectCliOptions& o) {
   InspectOptions options;
   options.long_mode = o.truncate ? InspectOptions::Long::truncate : InspectOptions::Long::windows;
   options.overlap = o.overlap;
-  options.softmax_layer = o.layer;
-  options.softmax_head = std::max<std::int64_t>(0, o.head);
+  options.softmax_layer = spec.layer;
+  options.softmax_head = spec.heads == ShadingSpec::Heads::one ? spec.head : 0;
   const Inspection in = inspect(trained, document.text, options);
-  if (o.layer < 0 || o.layer >= in.layers || o.head >= in.heads) {
-    throw Error("layer " + std::to_string(o.layer) + " head " + std::to_string(o.head) + " does not exist",
-                "--layer/--head", "the model has " + std::to_string(in.layers) + " layers and " +
-                                      std::to_string(in.heads) + " heads");
+  // A softmax checkpoint has no α or β: shaded by γ unless --shade asked for them.
+  if (!o.shade_given) spec = available_shading(in, spec);
+  try {
+    check_shading(in, spec);
+  } catch (const Error& e) {
+    throw Error(e.problem(), "--shade/--layer/--heads", e.hint());
   }
 
   std::cout << document.source << ": " << in.labels[static_cast<std::size_t>(in.predicted)];
@@ -83,19 +107,17 @@ void run_inspect(const InspectCliOptions& o) {
     const auto flag = [](const char* name, const HeadSummary& s) {
       return s.collapsed ? std::string(" ") + name + ":collapsed" : s.uniform ? std::string(" ") + name + ":uniform" : "";
     };
-    for (std::size_t i = 0; i + 1 < summaries.size(); i += 2) {
-      const HeadSummary& a = summaries[i];
-      const HeadSummary& b = summaries[i + 1];
-      std::cout << std::setw(5) << a.layer << std::setw(5) << a.head << std::setw(10) << a.entropy << std::setw(12)
-                << a.max_weight << std::setw(9) << b.entropy << std::setw(11) << b.max_weight << flag("alpha", a)
-                << flag("beta", b) << "\n";
+    for (const HeadSummaries& s : summaries) {
+      std::cout << std::setw(5) << s.layer << std::setw(5) << s.head << std::setw(10) << s.alpha.entropy
+                << std::setw(12) << s.alpha.max_weight << std::setw(9) << s.beta.entropy << std::setw(11)
+                << s.beta.max_weight << flag("alpha", s.alpha) << flag("beta", s.beta) << "\n";
     }
   }
   if (format == TraceFormat::json) write_file(o.out, inspection_json(in).dump() + "\n");
   if (format == TraceFormat::safetensors) save_inspection_safetensors(o.out, in);
   if (format != TraceFormat::none) std::cout << "trace: " << o.out << "\n";
   if (!o.html.empty()) {
-    write_file(o.html, inspection_html(in, document.text, o.layer, o.head));
+    write_file(o.html, inspection_html(in, document.text, spec));
     std::cout << "report: " << o.html << "\n";
   }
 }
@@ -110,11 +132,23 @@ void add_inspect_command(CLI::App& app) {
   cmd->add_option("--out", o->out,
                   "Write the full trace: FILE.json (nested arrays) or FILE.safetensors (typed tensors, "
                   "docs/checkpoint-format.md)");
-  cmd->add_option("--html", o->html, "Write a standalone HTML report shading the text by α");
+  cmd->add_option("--html", o->html,
+                  "Write a standalone HTML report: the text shaded as --shade, --layer, --heads and --scale say");
   cmd->add_flag("--truncate", o->truncate, "Inspect only the first max_len tokens instead of overlapping windows");
   cmd->add_option("--overlap", o->overlap, "Tokens shared by neighbouring windows")->capture_default_str();
-  cmd->add_option("--layer", o->layer, "Layer for the HTML report (and softmax weights)")->capture_default_str();
-  cmd->add_option("--head", o->head, "Head for the HTML report; -1 = mean over heads")->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--shade", [o](const std::string& v) { o->shade = v, o->shade_given = true; },
+         "Shade the HTML report by alpha | beta | gamma (default alpha; gamma for a softmax checkpoint)");
+  cmd->add_option("--layer", o->layer, "Layer to shade by (and of the softmax weights)")->capture_default_str();
+  auto* heads = cmd->add_option("--heads", o->heads, "mean | max over heads, or one head's number")->capture_default_str();
+  cmd->add_option_function<std::int64_t>(
+         "--head", [o](std::int64_t h) { o->heads = h < 0 ? "mean" : std::to_string(h); },
+         "The same as --heads H; -1 = mean over heads")
+      ->excludes(heads);
+  cmd->add_option("--scale", o->scale,
+                  "relative (× tokens in its window: 1 = the uniform share) | stretched (relative, the lightest "
+                  "shade at the smallest weight) | raw")
+      ->capture_default_str();
   cmd->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
   cmd->callback([o] { run_inspect(*o); });
 }

@@ -1,6 +1,6 @@
-// Reading an inspection: per-head entropies and collapse/uniform flags, exact span shares
-// of a head's weights, weights on one scale across windows, sentence ranges, and
-// vocabulary tokens near a global query.
+// Reading an inspection: per-head entropies of α and β with collapse/uniform flags, exact
+// span shares of a head's weights, weights on one scale across windows, sentence ranges,
+// and vocabulary tokens near a global query.
 #include "fastformer/inspect.h"
 
 #include "fastformer/error.h"
@@ -56,16 +56,21 @@ HeadSummary summarize_head(const std::vector<float>& weights) {
   return s;
 }
 
-std::vector<HeadSummary> head_summaries(const Inspection& in) {
-  std::vector<HeadSummary> out;
+std::string HeadSummaries::flag() const {
+  for (const auto& [name, s] : {std::pair<const char*, const HeadSummary&>{"α", alpha}, {"β", beta}}) {
+    if (s.collapsed) return std::string(name) + " collapsed";
+    if (s.uniform) return std::string(name) + " uniform";
+  }
+  return {};
+}
+
+std::vector<HeadSummaries> head_summaries(const Inspection& in) {
+  std::vector<HeadSummaries> out;
   if (in.alpha.empty()) return out;
   for (std::int64_t l = 0; l < in.layers; ++l) {
     for (std::int64_t h = 0; h < in.heads; ++h) {
-      for (Pooling which : {Pooling::alpha, Pooling::beta}) {
-        HeadSummary s = summarize_head(head_weights(in, l, h, which));
-        s.layer = l, s.head = h, s.which = which;
-        out.push_back(s);
-      }
+      out.push_back({l, h, summarize_head(head_weights(in, l, h, Pooling::alpha)),
+                     summarize_head(head_weights(in, l, h, Pooling::beta))});
     }
   }
   return out;

@@ -1,10 +1,9 @@
 // Writing an inspection out: JSON with every array (nested [L][H][N] etc.) and a
-// standalone HTML page shading the document's text by one head's α.
+// standalone HTML page shading the document's text as a ShadingSpec says.
 #include "fastformer/inspect.h"
 
-#include "fastformer/error.h"
+#include "fastformer/shading.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -55,10 +54,11 @@ nlohmann::json inspection_json(const Inspection& in) {
   json windows = json::array();
   for (const auto& w : in.windows) windows.push_back({w.first, w.last});
   json entropies = json::array();
-  for (const auto& s : head_summaries(in)) {
-    entropies.push_back({{"layer", s.layer}, {"head", s.head}, {"weights", s.which == Pooling::alpha ? "alpha" : "beta"},
-                         {"entropy", s.entropy}, {"max_weight", s.max_weight}, {"collapsed", s.collapsed},
-                         {"uniform", s.uniform}});
+  for (const auto& head : head_summaries(in)) {
+    for (const auto& [name, s] : {std::pair<const char*, const HeadSummary&>{"alpha", head.alpha}, {"beta", head.beta}}) {
+      entropies.push_back({{"layer", head.layer}, {"head", head.head}, {"weights", name}, {"entropy", s.entropy},
+                           {"max_weight", s.max_weight}, {"collapsed", s.collapsed}, {"uniform", s.uniform}});
+    }
   }
   json out = {{"attention", to_string(in.attention)},
               {"layers", L},
@@ -86,33 +86,27 @@ nlohmann::json inspection_json(const Inspection& in) {
   return out;
 }
 
-std::string inspection_html(const Inspection& in, const std::string& text, std::int64_t layer, std::int64_t head) {
-  std::vector<float> shade(static_cast<std::size_t>(in.size()), 0.0f);  // (N)
-  std::string what;
-  if (!in.alpha.empty()) {
-    if (layer < 0 || layer >= in.layers || head >= in.heads) {
-      throw Error("layer " + std::to_string(layer) + " head " + std::to_string(head) + " does not exist", "HTML report");
-    }
-    for (std::int64_t h = head < 0 ? 0 : head; h < (head < 0 ? in.heads : head + 1); ++h) {
-      const std::vector<float> w = head_weights(in, layer, h, Pooling::alpha);
-      for (std::size_t i = 0; i < w.size(); ++i) shade[i] += w[i];
-    }
-    what = "α of layer " + std::to_string(layer) + (head < 0 ? ", mean over heads" : ", head " + std::to_string(head));
-  } else {
-    shade = in.pooling;
-    what = "pooling weights γ (softmax attention has no α)";
-  }
-  // Each window's weights are a softmax over that window alone: × its token count puts the
-  // windows on one scale (1 = the uniform share), as the Studio shows by default.
-  shade = relative_weights(in, shade);
-  what += " × tokens in its window";
-  const float top = std::max(1e-12f, *std::max_element(shade.begin(), shade.end()));
+std::string inspection_html(const Inspection& in, const std::string& text, const ShadingSpec& spec) {
+  const Shading shading = compute_shading(in, spec);
+  const auto colour = [&](double t) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "#%06x", static_cast<unsigned>(shading_rgb(t)));
+    return std::string(hex);
+  };
+  const auto number = [](double v) {
+    char out[32];
+    std::snprintf(out, sizeof out, "%.4g", v);
+    return std::string(out);
+  };
+  static const char* scales[] = {"relative to uniform", "relative, stretched", "raw weights"};
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Fastformer inspection</title>\n"
        << "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
        << "#text{white-space:pre-wrap;line-height:1.6;font-family:serif}"
-       << ".t{border-radius:2px}.legend span{display:inline-block;width:2em}</style></head><body>\n"
-       << "<h1>Fastformer inspection</h1>\n<p>Prediction: <b>"
+       << ".t{border-radius:2px}.bar{display:inline-block;width:12em;height:0.9em;vertical-align:middle;"
+       << "border:1px solid #787878;background:linear-gradient(to right";
+  for (int i = 0; i <= 8; ++i) html << "," << colour(i / 8.0);
+  html << ")}</style></head><body>\n<h1>Fastformer inspection</h1>\n<p>Prediction: <b>"
        << escape_html(in.labels.empty() ? std::to_string(in.predicted) : in.labels[static_cast<std::size_t>(in.predicted)])
        << "</b>";
   for (std::size_t c = 0; c < in.probabilities.size() && c < in.labels.size(); ++c) {
@@ -120,22 +114,21 @@ std::string inspection_html(const Inspection& in, const std::string& text, std::
     std::snprintf(p, sizeof p, "%.4f", in.probabilities[c]);
     html << " &middot; " << escape_html(in.labels[c]) << " " << p;
   }
-  html << "</p>\n<p class=\"legend\">Shading: " << escape_html(what) << ", relative to the largest weight "
-       << "(" << top << "). <span style=\"background:rgba(255,140,0,0.05)\">&nbsp;</span> low "
-       << "<span style=\"background:rgba(255,140,0,0.9)\">&nbsp;</span> high";
+  html << "</p>\n<p class=\"legend\">Shading: <span class=\"what\">" << escape_html(shading.legend)
+       << "</span>; scale: " << scales[static_cast<int>(spec.scale)] << ", <span class=\"low\">" << number(shading.low)
+       << "</span> <span class=\"bar\"></span> <span class=\"high\">" << number(shading.high) << "</span>";
   if (in.windows.size() > 1) html << "; " << in.windows.size() << " windows, each token from one window";
   if (in.truncated) html << "; truncated to " << in.max_len << " tokens";
-  html << "</p>\n<div id=\"text\">";
+  html << "</p>\n<p class=\"view\">View: <code>" << format_shading_spec(spec) << "</code></p>\n<div id=\"text\">";
   std::int64_t pos = 0;
   const auto text_size = static_cast<std::int64_t>(text.size());
   for (std::int64_t i = 0; i < in.size(); ++i) {
     const InspectToken& t = in.tokens[static_cast<std::size_t>(i)];
     if (t.end <= t.begin || t.begin < pos || t.end > text_size) continue;
-    html << escape_html(std::string_view(text).substr(pos, t.begin - pos));
-    char style[96];
-    std::snprintf(style, sizeof style, "background:rgba(255,140,0,%.3f)", 0.9 * shade[static_cast<std::size_t>(i)] / top);
-    html << "<span class=\"t\" style=\"" << style << "\" title=\"" << escape_html(t.piece) << " "
-         << shade[static_cast<std::size_t>(i)] << "\">" << escape_html(std::string_view(text).substr(t.begin, t.end - t.begin))
+    const float v = shading.values[static_cast<std::size_t>(i)];
+    html << escape_html(std::string_view(text).substr(pos, t.begin - pos)) << "<span class=\"t\" data-token=\"" << i
+         << "\" style=\"background:" << colour(shading_position(shading, v)) << "\" title=\"" << escape_html(t.piece)
+         << " " << number(v) << "\">" << escape_html(std::string_view(text).substr(t.begin, t.end - t.begin))
          << "</span>";
     pos = t.end;
   }

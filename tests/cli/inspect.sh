@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `fastformer inspect` end to end: a tiny trained checkpoint, one document in, the printed
 # prediction and entropies, a JSON trace with the expected keys, the same trace as safetensors
-# and an HTML report; bad input (binary, empty, missing checkpoint, init checkpoint without
-# tokenizer, a device that is not there, an --out that is neither .json nor .safetensors)
-# fails in one line.
+# and HTML reports shaded by the given spec; bad input (binary, empty, missing checkpoint,
+# init checkpoint without tokenizer, a device that is not there, an --out that is neither
+# .json nor .safetensors, a shading spec that is misspelt or does not fit) fails in one line.
 set -uo pipefail
 work=$1
 rm -rf "$work" && mkdir -p "$work"
@@ -38,8 +38,23 @@ print(f"trace.json: {n} tokens, {len(t['windows'])} windows, predicted {t['predi
 PY
   grep -q '<!DOCTYPE html>' "$work/report.html" && grep -q '>&lt;</span>' "$work/report.html" \
     || fail "report.html missing or not escaped"
+  grep -q 'α, layer 1, head 0 × tokens in its window' "$work/report.html" \
+    && grep -q '<code>shade=alpha,layer=1,heads=0,scale=relative</code>' "$work/report.html" \
+    || fail "report.html: legend of --layer 1 --head 0"
 else
   fail "inspect exited non-zero: $(cat "$work/inspect.err")"
+fi
+
+# The Studio's shading keys as flags: β of layer 0, the max over heads, stretched.
+if "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --html "$work/beta.html" --overlap 4 \
+     --shade beta --layer 0 --heads max --scale stretched >/dev/null 2>"$work/beta.err"; then
+  grep -q 'β, layer 0, max over heads × tokens in its window (1 = uniform)</span>; scale: relative, stretched' \
+    "$work/beta.html" && grep -q '<code>shade=beta,layer=0,heads=max,scale=stretched</code>' "$work/beta.html" \
+    || fail "beta.html: legend"
+  cmp -s <(grep -o 'background:#[0-9a-f]*' "$work/beta.html") <(grep -o 'background:#[0-9a-f]*' "$work/report.html") \
+    && fail "beta.html is shaded as report.html"
+else
+  fail "inspect --shade beta exited non-zero: $(cat "$work/beta.err")"
 fi
 
 # The same trace as safetensors: an 8-byte little-endian header length, a JSON header, and
@@ -79,6 +94,13 @@ expect_error empty "empty\.txt: is empty" -- "${ff[@]}" inspect --checkpoint "$w
 expect_error no_checkpoint "config\.json" -- "${ff[@]}" inspect --checkpoint "$work/nope" "$work/doc.txt"
 expect_error no_tokenizer "no tokenizer" -- "${ff[@]}" inspect --checkpoint "$work/init" "$work/doc.txt"
 expect_error bad_head "head 5 does not exist" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --head 5
+expect_error bad_heads "head 2 does not exist" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --heads 2
+expect_error bad_layer "layer 2 does not exist" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --layer 2
+expect_error bad_shade "shade: 'shade=delta' is not alpha, beta or gamma" -- \
+  "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --shade delta
+expect_error bad_scale "scale: 'scale=log' is not relative, stretched or raw" -- \
+  "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --scale log
+expect_error head_and_heads "excludes" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --head 1 --heads 0
 expect_error no_device "CUDA|cuda:7" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --device cuda:7
 expect_error bad_device "unknown device 'gpu'" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --device gpu
 expect_error bad_out "out must end in \.json or \.safetensors" -- \

@@ -2,6 +2,7 @@
 // windows cover each token once, span shares sum to 1, occlusion, document reading.
 #include "fastformer/error.h"
 #include "fastformer/inspect.h"
+#include "fastformer/shading.h"
 #include "inspect_fixture.h"
 
 #include <gtest/gtest.h>
@@ -134,11 +135,23 @@ TEST_F(InspectTest, SpanSharesOverSentencesSumToOne) {
       }
     }
   }
+  // One row per (layer, head), layer-major, holding that head's α and β summaries.
   const auto summaries = head_summaries(in);
-  EXPECT_EQ(summaries.size(), static_cast<std::size_t>(in.layers * in.heads * 2));
-  for (const auto& s : summaries) EXPECT_LE(s.entropy, std::log(static_cast<double>(in.size())) + 1e-6);
-  EXPECT_TRUE(summarize_head({0.0f, 1.0f, 0.0f}).collapsed);
-  EXPECT_TRUE(summarize_head({0.25f, 0.25f, 0.25f, 0.25f}).uniform);
+  ASSERT_EQ(summaries.size(), static_cast<std::size_t>(in.layers * in.heads));
+  for (std::size_t k = 0; k < summaries.size(); ++k) {
+    const HeadSummaries& s = summaries[k];
+    EXPECT_EQ(s.layer * in.heads + s.head, static_cast<std::int64_t>(k));
+    EXPECT_EQ(s.alpha.entropy, summarize_head(head_weights(in, s.layer, s.head, Pooling::alpha)).entropy);
+    EXPECT_EQ(s.beta.entropy, summarize_head(head_weights(in, s.layer, s.head, Pooling::beta)).entropy);
+    EXPECT_LE(s.alpha.entropy, std::log(static_cast<double>(in.size())) + 1e-6);
+  }
+  const HeadSummary collapsed = summarize_head({0.0f, 1.0f, 0.0f});
+  const HeadSummary uniform = summarize_head({0.25f, 0.25f, 0.25f, 0.25f});
+  EXPECT_TRUE(collapsed.collapsed);
+  EXPECT_TRUE(uniform.uniform);
+  EXPECT_EQ((HeadSummaries{0, 0, uniform, collapsed}.flag()), "α uniform");
+  EXPECT_EQ((HeadSummaries{0, 0, summarize_head({0.2f, 0.8f}), collapsed}.flag()), "β collapsed");
+  EXPECT_EQ((HeadSummaries{0, 0, summarize_head({0.3f, 0.7f}), summarize_head({0.7f, 0.3f})}.flag()), "");
 }
 
 TEST_F(InspectTest, OcclusionOfNothingReproducesAndOfEverythingChanges) {
@@ -187,7 +200,7 @@ TEST_F(InspectTest, NearestTokensAndReports) {
   EXPECT_EQ(j["alpha"][0][0].size(), static_cast<std::size_t>(in.size()));
   EXPECT_EQ(j["global_query"][0][0][0].size(), static_cast<std::size_t>(in.head_dim));
 
-  const std::string html = inspection_html(in, text, 0, -1);
+  const std::string html = inspection_html(in, text, ShadingSpec{});
   EXPECT_NE(html.find("&lt;</span>"), std::string::npos);
   EXPECT_NE(html.find("&amp;</span>"), std::string::npos);
   EXPECT_EQ(html.find("<b>sat"), std::string::npos);

@@ -1,5 +1,5 @@
 // Tests of DocumentView's selected range (drag across tokens, shift-click from the pinned
-// token, drawn as a bar under each selected token) and its stretched colour scale.
+// token, drawn as a bar under each selected token) and a colour scale with a low end.
 #include "ui_test_registry.h"
 
 #include "inspect/document_view.h"
@@ -90,7 +90,7 @@ class DocumentSelectionTest : public QObject {
     QCOMPARE(view.selection(), qMakePair(-1, -1));
   }
 
-  void stretchedScaleStartsAtTheSmallestWeight() {
+  void aScaleWithALowEndStartsItsShadesThere() {
     const QString text = "a b c d";
     DocumentView view;
     view.resize(400, 120);
@@ -100,7 +100,8 @@ class DocumentSelectionTest : public QObject {
     // Plain scale: 0 is white, the largest weight the darkest shade.
     QCOMPARE(view.scaleMin(), 0.0);
     QCOMPARE(view.tokenColor(0).rgb(), weightRgb(0.9 / 1.3));
-    view.setStretched(true);
+    // A stretched shading's ends (fastformer::Shading's low and high).
+    view.setScale(0.9f, 1.3f);
     QVERIFY(qAbs(view.scaleMin() - 0.9) < 1e-6);
     QVERIFY(qAbs(view.scaleMax() - 1.3) < 1e-6);
     QCOMPARE(view.legend()->minValue(), view.scaleMin());
@@ -111,7 +112,8 @@ class DocumentSelectionTest : public QObject {
     }
     QCOMPARE(view.tokenColor(0).rgb(), weightRgb(0.0));
     QCOMPARE(view.tokenColor(2).rgb(), weightRgb(1.0));
-    // Equal weights have no range to stretch: the scale falls back to 0 … max.
+    // A low end at or above the top has no range: the scale falls back to 0 … max.
+    view.setScale(0.25, 0.25);
     view.setWeights({0.25f, 0.25f, 0.25f, 0.25f}, "uniform");
     QCOMPARE(view.scaleMin(), 0.0);
     QCOMPARE(view.tokenColor(1).rgb(), weightRgb(1.0));

@@ -166,7 +166,7 @@ class DocumentViewTest : public QObject {
     QCOMPARE(view.tokenAt(QPoint(gapX, line.center().y())), -1);
     // A fixed scale changes the shade without touching the layout.
     const int layouts = view.layoutCount();
-    view.setScaleMax(1.6);
+    view.setScale(0.0, 1.6);
     QCOMPARE(view.tokenColor(3), weightColor(0.5));
     QCOMPARE(view.layoutCount(), layouts);
   }

@@ -1,7 +1,8 @@
 // The Inspect workspace on a checkpoint trained in the test: what the views show is the
-// engine's inspection of the same text, mean/head switching changes only the weights, and
-// unreadable documents and checkpoints are messages, not crashes.
+// engine's inspection of the same text, mean/head switching changes only the weights, the
+// HTML export is shaded as the screen is, and unreadable inputs are messages, not crashes.
 #include "fastformer/inspect.h"
+#include "fastformer/shading.h"
 
 #include "inspect/attention_map.h"
 #include "common/chart_export.h"
@@ -22,10 +23,13 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <map>
 
 using namespace fastformer::ui;
 
@@ -192,6 +196,63 @@ class InspectWorkspaceTest : public QObject {
     QCOMPARE(workspace.scaleBox()->currentIndex(), 2);
     QCOMPARE(workspace.documentView()->selection(), qMakePair(3, 7));
     QCOMPARE(panel->selection().last, qint64{8});
+  }
+
+  // "Export HTML" writes the engine's report of the spec the controls choose: the same
+  // legend and, token by token, the colours the text view paints.
+  void exportedHtmlShowsWhatTheScreenShows() {
+    InspectWorkspace workspace;
+    workspace.resize(1200, 800);
+    workspace.show();
+    QSignalSpy inspected(&workspace, &InspectWorkspace::inspected);
+    QString text;
+    for (int i = 0; i < 30; ++i) text += QString("word%1 <filler%2> & more. ").arg(i % 7).arg(i % 3);
+    workspace.setText(text);
+    workspace.openCheckpoint(run_);
+    QVERIFY(inspected.wait(60000));
+    // The token colours of an exported file, by token index.
+    const auto exported = [&](const QString& name) {
+      const QString path = dir_.filePath(name);
+      std::map<int, QRgb> colours;
+      if (!workspace.exportHtmlTo(path)) return std::make_pair(QString(), colours);
+      QFile file(path);
+      if (!file.open(QIODevice::ReadOnly)) return std::make_pair(QString(), colours);
+      const QString html = QString::fromUtf8(file.readAll());
+      const QRegularExpression span(R"(<span class="t" data-token="(\d+)" style="background:#([0-9a-f]{6})")");
+      for (auto it = span.globalMatch(html); it.hasNext();) {
+        const QRegularExpressionMatch m = it.next();
+        colours[m.captured(1).toInt()] = qRgb(0, 0, 0) | m.captured(2).toUInt(nullptr, 16);
+      }
+      return std::make_pair(html, colours);
+    };
+    // β, layer 1, the mean of the heads, stretched.
+    workspace.weightBox()->setCurrentIndex(1);
+    workspace.layerBox()->setCurrentIndex(1);
+    workspace.headBox()->setCurrentIndex(0);
+    workspace.scaleBox()->setCurrentIndex(1);
+    const fastformer::ShadingSpec spec = workspace.shadingSpec();
+    QCOMPARE(QString::fromStdString(fastformer::format_shading_spec(spec)),
+             QString("shade=beta,layer=1,heads=mean,scale=stretched"));
+    const fastformer::Shading want = fastformer::compute_shading(*workspace.inspection(), spec);
+    const auto [html, colours] = exported("beta.html");
+    QVERIFY(html.contains("<code>shade=beta,layer=1,heads=mean,scale=stretched</code>"));
+    QVERIFY2(html.contains(QString::fromStdString(want.legend).toHtmlEscaped()), qPrintable(html.left(1500)));
+    QCOMPARE(workspace.documentView()->legend()->title(), QString::fromStdString(want.legend));
+    QVERIFY(qAbs(workspace.documentView()->scaleMin() - want.low) < 1e-9 && want.low > 0);
+    QCOMPARE(static_cast<std::int64_t>(colours.size()), workspace.inspection()->size() - 1);  // all but [CLS]
+    int shades = 0;
+    for (const auto& [i, rgb] : colours) {
+      QCOMPARE(rgb, workspace.documentView()->tokenColor(i).rgb());
+      QCOMPARE(rgb, weightRgb(fastformer::shading_position(want, want.values[static_cast<std::size_t>(i)])));
+      shades += rgb != qRgb(255, 255, 255);
+    }
+    QVERIFY(shades > 10);
+    // Back to the default α, layer 0, mean, relative: another file, still the screen's.
+    QCOMPARE(workspace.applyView("shade=alpha,layer=0,heads=mean,scale=relative"), QString());
+    const auto [alphaHtml, alphaColours] = exported("alpha.html");
+    QVERIFY(alphaHtml.contains("α, layer 0, mean over heads × tokens in its window"));
+    QVERIFY(alphaColours != colours);
+    for (const auto& [i, rgb] : alphaColours) QCOMPARE(rgb, workspace.documentView()->tokenColor(i).rgb());
   }
 
   void softmaxCheckpointShowsItsMap() {

@@ -1,43 +1,17 @@
-// Weight colour scale (OrRd-like, stopping short of dark red so black text stays legible)
-// and the legend painter shared by the widget and the PNG export.
+// Weight colours (the engine's shading_rgb, so the Studio and the HTML report agree) and
+// the legend painter shared by the widget and the PNG export.
 #include "common/weight_colors.h"
+
+#include "fastformer/shading.h"
 
 #include <QFontMetricsF>
 #include <QLinearGradient>
 #include <QPainter>
 
-#include <array>
 #include <cmath>
 
 namespace fastformer::ui {
 namespace {
-
-struct Stop {
-  double t;
-  int r, g, b;
-};
-// White, then cream, peach, orange, orange-red: the last stop keeps ≥ 4.5:1 contrast with
-// black text.
-constexpr std::array<Stop, 5> kStops = {{{0.0, 255, 255, 255},
-                                         {0.25, 254, 232, 200},
-                                         {0.5, 253, 187, 132},
-                                         {0.75, 252, 141, 89},
-                                         {1.0, 239, 101, 72}}};
-
-std::array<QRgb, 256> buildTable() {
-  std::array<QRgb, 256> table{};
-  for (int i = 0; i < 256; ++i) {
-    const double t = i / 255.0;
-    std::size_t s = 1;
-    while (s + 1 < kStops.size() && t > kStops[s].t) ++s;
-    const Stop& a = kStops[s - 1];
-    const Stop& b = kStops[s];
-    const double u = (t - a.t) / (b.t - a.t);
-    const auto mix = [u](int x, int y) { return static_cast<int>(std::lround(x + (y - x) * u)); };
-    table[i] = qRgb(mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b));
-  }
-  return table;
-}
 
 QString formatValue(double v) {
   if (v == 0.0) return QStringLiteral("0");
@@ -46,12 +20,7 @@ QString formatValue(double v) {
 
 }  // namespace
 
-QRgb weightRgb(double t) {
-  static const std::array<QRgb, 256> table = buildTable();
-  if (!(t > 0.0)) return table[0];  // also NaN
-  if (t >= 1.0) return table[255];
-  return table[static_cast<std::size_t>(std::lround(t * 255.0))];
-}
+QRgb weightRgb(double t) { return 0xff000000u | shading_rgb(t); }
 
 int weightLegendHeight(const QFont& font) { return static_cast<int>(std::ceil(QFontMetricsF(font).height())) + 10; }
 

@@ -9,8 +9,8 @@ class QPainter;
 
 namespace fastformer::ui {
 
-// Colour for a normalised weight t ∈ [0, 1] (clamped; NaN counts as 0). Quantised to 256
-// steps so repainting 20k tokens costs a table lookup each.
+// Colour for a normalised weight t ∈ [0, 1] (clamped; NaN counts as 0): the engine's
+// shading_rgb, quantised to 256 steps so repainting 20k tokens costs a table lookup each.
 QRgb weightRgb(double t);
 inline QColor weightColor(double t) { return QColor::fromRgb(weightRgb(t)); }
 

@@ -105,14 +105,9 @@ void DocumentView::setWeights(const std::vector<float>& weights, const QString& 
   viewport()->update();
 }
 
-void DocumentView::setScaleMax(double maxValue) {
-  fixedMax_ = maxValue;
-  recolor();
-  viewport()->update();
-}
-
-void DocumentView::setStretched(bool stretched) {
-  stretched_ = stretched;
+void DocumentView::setScale(double low, double high) {
+  fixedMin_ = low;
+  fixedMax_ = high;
   recolor();
   viewport()->update();
 }
@@ -121,16 +116,11 @@ void DocumentView::recolor() {
   const std::size_t n = layout_.spans().size();
   const std::size_t shaded = std::min(n, weights_.size());
   double maxWeight = 0.0;
-  double minWeight = HUGE_VAL;
-  // [CLS] (an empty span) is not shown, so it does not set the scale's minimum.
   for (std::size_t i = 0; i < shaded; ++i) {
-    const double w = weights_[i];
-    if (!std::isfinite(w)) continue;
-    maxWeight = std::max(maxWeight, w);
-    if (layout_.spans()[i].end > layout_.spans()[i].begin) minWeight = std::min(minWeight, w);
+    if (std::isfinite(weights_[i])) maxWeight = std::max(maxWeight, static_cast<double>(weights_[i]));
   }
   shownMax_ = fixedMax_ > 0 ? fixedMax_ : maxWeight;
-  shownMin_ = stretched_ && minWeight < shownMax_ ? std::max(0.0, minWeight) : 0.0;
+  shownMin_ = fixedMin_ > 0 && fixedMin_ < shownMax_ ? fixedMin_ : 0.0;
   colors_.assign(n, qRgb(255, 255, 255));
   const double range = shownMax_ - shownMin_;
   if (range > 0)

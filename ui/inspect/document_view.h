@@ -35,12 +35,12 @@ class DocumentView : public QAbstractScrollArea {
   void setLabelProvider(std::function<QString(int)> provider) { labelFor_ = std::move(provider); }
   QString tokenLabel(int index) const;
   // One weight per span; shades are normalised to [0, max] of these weights unless a fixed
-  // scale maximum is set. Only repaints: the text layout is kept.
+  // scale is set. Only repaints: the text layout is kept.
   void setWeights(const std::vector<float>& weights, const QString& legendTitle);
-  void setScaleMax(double maxValue);  // ≤ 0: the current weights' maximum
-  // Stretched: the lightest shade is the weights' minimum instead of 0, for heads whose
-  // weights differ only a little from uniform.
-  void setStretched(bool stretched);
+  // The colour scale's ends (e.g. a fastformer::Shading's low and high): `low` is white,
+  // `high` the darkest shade. high ≤ 0: the current weights' maximum; low is used only
+  // when it is below the maximum, else 0.
+  void setScale(double low, double high);
   double scaleMax() const { return shownMax_; }
   double scaleMin() const { return shownMin_; }
   QColor tokenColor(int index) const;  // the shade token `index` is painted with
@@ -97,10 +97,10 @@ class DocumentView : public QAbstractScrollArea {
   std::vector<float> weights_;
   std::vector<QRgb> colors_;
   QString legendTitle_;
+  double fixedMin_ = 0.0;
   double fixedMax_ = 0.0;
   double shownMax_ = 0.0;
   double shownMin_ = 0.0;
-  bool stretched_ = false;
   QPair<int, int> selection_{-1, -1};
   int pressed_ = -1;   // the token under the left button's press, while it is held
   bool dragged_ = false;

@@ -1,6 +1,7 @@
 // InspectWorkspace's actions: choosing a checkpoint or document, pasting text, exporting
 // the shaded document as HTML or PNG, and setting the controls from a text spec.
 #include "fastformer/inspect.h"
+#include "fastformer/shading.h"
 
 #include "inspect/inspect_workspace.h"
 
@@ -45,13 +46,21 @@ void InspectWorkspace::pasteText() {
 void InspectWorkspace::exportHtml() {
   if (!inspection_) return;
   const QString path = QFileDialog::getSaveFileName(this, "Export the shaded document", "document.html", "HTML (*.html)");
-  if (path.isEmpty()) return;
-  QFile file(path);
-  const int head = head_->currentIndex() >= 2 ? head_->currentIndex() - 2 : -1;
-  if (!file.open(QIODevice::WriteOnly) ||
-      file.write(QByteArray::fromStdString(inspection_html(*inspection_, text_.toStdString(), layer_->currentIndex(), head))) < 0) {
+  if (!path.isEmpty()) exportHtmlTo(path);
+}
+
+bool InspectWorkspace::exportHtmlTo(const QString& path) {
+  if (!inspection_) return false;
+  try {
+    // The spec the views show, so the file shows what the screen does.
+    const std::string html = inspection_html(*inspection_, text_.toStdString(), shadingSpec());
+    QFile file(path);
+    if (file.open(QIODevice::WriteOnly) && file.write(QByteArray::fromStdString(html)) >= 0 && file.flush()) return true;
     setMessage("Could not write " + path, true);
+  } catch (const std::exception& e) {
+    setMessage("Could not export the HTML report: " + describeException(e), true);
   }
+  return false;
 }
 
 void InspectWorkspace::exportPng() {
@@ -62,23 +71,27 @@ void InspectWorkspace::exportPng() {
 
 QString InspectWorkspace::applyView(const QString& spec) {
   QStringList problems;
-  const auto choose = [&](QComboBox* box, int index, const QString& item) {
-    if (index >= 0 && index < box->count()) box->setCurrentIndex(index);
+  const auto choose = [&](QComboBox* box, std::int64_t index, const QString& item) {
+    if (index >= 0 && index < box->count()) box->setCurrentIndex(static_cast<int>(index));
     else problems << item;
   };
   for (const QString& item : spec.split(',', Qt::SkipEmptyParts)) {
     const QString key = item.section('=', 0, 0).trimmed();
     const QString value = item.section('=', 1).trimmed();
-    bool number = false;
-    const int n = value.toInt(&number);
-    if (key == "layer" && number) {
-      choose(layer_, n, item);
-    } else if (key == "heads") {
-      choose(head_, value == "mean" ? 0 : value == "max" ? 1 : number ? n + 2 : -1, item);
-    } else if (key == "shade") {
-      choose(weight_, QStringList{"alpha", "beta", "gamma"}.indexOf(value), item);
-    } else if (key == "scale") {
-      choose(scale_, QStringList{"relative", "stretched", "raw"}.indexOf(value), item);
+    if (key == "layer" || key == "heads" || key == "shade" || key == "scale") {
+      // The engine's spelling of a shading spec; the boxes say what exists.
+      ShadingSpec shading;
+      try {
+        shading = parse_shading_spec(item.toStdString());
+      } catch (const std::exception&) {
+        problems << item;
+        continue;
+      }
+      using Heads = ShadingSpec::Heads;
+      if (key == "layer") choose(layer_, shading.layer, item);
+      else if (key == "heads") choose(head_, shading.heads == Heads::mean ? 0 : shading.heads == Heads::max ? 1 : shading.head + 2, item);
+      else if (key == "shade") choose(weight_, static_cast<int>(shading.weights), item);
+      else choose(scale_, static_cast<int>(shading.scale), item);
     } else if (key == "tab") {
       const int tab = QStringList{"prediction", "shares", "vectors", "top", "softmax"}.indexOf(value);
       if (tab >= 0) tabs_->setCurrentIndex(tab);

@@ -1,8 +1,8 @@
 // InspectWorkspace's views of one inspection for the chosen layer, heads, weights and
-// scale: the shading, minimap and strip chart, the sentence and selection shares, the
-// global vectors. The data is
-// already computed; these only select and reduce it.
+// scale: one ShadingSpec from the controls, and from the engine's Shading of it the text,
+// minimap and strip chart, the sentence and selection shares; the global vectors.
 #include "fastformer/inspect.h"
+#include "fastformer/shading.h"
 
 #include "inspect/inspect_workspace.h"
 
@@ -20,83 +20,48 @@
 
 namespace fastformer::ui {
 
+ShadingSpec InspectWorkspace::shadingSpec() const {
+  ShadingSpec spec;
+  spec.weights = static_cast<ShadingSpec::Weights>(std::max(0, weight_->currentIndex()));  // α, β, γ
+  spec.layer = std::max(0, layer_->currentIndex());
+  const int mode = std::max(0, head_->currentIndex());  // 0 mean, 1 max, 2+ head
+  spec.heads = mode == 0 ? ShadingSpec::Heads::mean : mode == 1 ? ShadingSpec::Heads::max : ShadingSpec::Heads::one;
+  spec.head = std::max(0, mode - 2);
+  spec.scale = static_cast<ShadingSpec::Scale>(std::max(0, scale_->currentIndex()));  // relative, stretched, raw
+  return inspection_ ? available_shading(*inspection_, spec) : spec;
+}
+
 void InspectWorkspace::refreshWeights() {
   if (!inspection_) return;
-  const Inspection& in = *inspection_;
-  const auto N = static_cast<std::size_t>(in.size());
-  const int layer = std::max(0, layer_->currentIndex());
-  const int mode = std::max(0, head_->currentIndex());  // 0 mean, 1 max, 2+ head
-  const bool additive = in.attention == AttentionKind::additive && !in.alpha.empty();
-  const int kind = additive ? weight_->currentIndex() : 2;
-  const int scale = scale_->currentIndex();  // 0 relative, 1 relative stretched, 2 raw
-  std::vector<float> shown(N, 0.0f);
-  rawPerHead_.clear();
-  if (kind == 2) {
-    shown = in.pooling;
-    rawPerHead_ = {in.pooling};
-  } else {
-    const Pooling which = kind == 0 ? Pooling::alpha : Pooling::beta;
-    for (std::int64_t h = 0; h < in.heads; ++h) rawPerHead_.push_back(head_weights(in, layer, h, which));
-    for (std::size_t i = 0; i < N; ++i) {
-      float sum = 0, top = 0;
-      for (const auto& w : rawPerHead_) {
-        sum += w[i];
-        top = std::max(top, w[i]);
-      }
-      shown[i] = mode == 0 ? sum / static_cast<float>(rawPerHead_.size()) : mode == 1 ? top : rawPerHead_[mode - 2][i];
-    }
+  const ShadingSpec spec = shadingSpec();
+  try {
+    shading_ = std::make_shared<const Shading>(compute_shading(*inspection_, spec));
+  } catch (const std::exception& e) {
+    setMessage("Cannot shade the document: " + describeException(e), true);
+    return;
   }
-  const QString symbol = kind == 0 ? "α" : kind == 1 ? "β" : "γ";
-  QString title = kind == 2 ? "γ (document pooling)" : QString("%1, layer %2, %3").arg(symbol).arg(layer).arg(head_->currentText());
-  shareHead_ = kind == 2 || mode < 2 ? -1 : mode - 2;
-  shareWhat_ = title;
+  const Shading& s = *shading_;
+  const bool one = spec.heads == ShadingSpec::Heads::one;
   refreshShares();
-  refreshVectors(layer, kind == 1, mode >= 2 ? mode - 2 : -1);
-  refreshAttentionMap(layer, mode >= 2 ? mode - 2 : 0);
-  top_->setWeights(shown, pieces_);
-  // Each window's weights are a softmax over that window alone: × its token count puts
-  // every window on one scale (a product per token, so it commutes with mean and max).
-  std::vector<std::vector<float>> perHead = rawPerHead_;
-  if (scale != 2) {
-    shown = relative_weights(in, shown);
-    for (auto& w : perHead) w = relative_weights(in, w);
-    title += " × tokens in its window (1 = uniform)";
-  }
-  view_->setStretched(scale == 1);
-  view_->setWeights(shown, title);
-  // The minimap uses the text's scale: shifted by the stretched minimum when there is one.
-  const double low = view_->scaleMin();
-  if (low > 0)
-    for (float& w : shown) w = std::max(0.0f, w - static_cast<float>(low));
-  minimap_->setWeights(shown, view_->scaleMax() - low);
-  strip_->setWeights(perHead, shareHead_, title + " over token position (drag: select a region, double-click: go there)");
+  refreshVectors(static_cast<int>(spec.layer), spec.weights == ShadingSpec::Weights::beta, one ? static_cast<int>(spec.head) : -1);
+  refreshAttentionMap(static_cast<int>(spec.layer), one ? static_cast<int>(spec.head) : 0);
+  top_->setWeights(s.raw, pieces_);
+  const QString legend = QString::fromStdString(s.legend);
+  view_->setScale(s.low, s.high);
+  view_->setWeights(s.values, legend);
+  // The minimap uses the text's scale: shifted by its low end.
+  std::vector<float> shifted = s.values;
+  if (s.low > 0)
+    for (float& w : shifted) w = std::max(0.0f, w - static_cast<float>(s.low));
+  minimap_->setWeights(shifted, s.high - s.low);
+  strip_->setWeights(s.per_head, static_cast<int>(s.selected),
+                     legend + " over token position (drag: select a region, double-click: go there)");
 }
 
 void InspectWorkspace::refreshShares() {
-  if (!inspection_ || rawPerHead_.empty()) return;
-  // Share of a range = Σ of its weights / Σ of all weights, per head; the mean and max
-  // views average the heads' shares (each head's shares sum to 1, so the average does too).
+  if (!inspection_ || !shading_) return;
   const std::string utf8 = text_.toStdString();
   const auto& tokens = inspection_->tokens;
-  std::vector<std::size_t> heads;
-  if (shareHead_ >= 0) {
-    heads.push_back(static_cast<std::size_t>(shareHead_));
-  } else {
-    for (std::size_t h = 0; h < rawPerHead_.size(); ++h) heads.push_back(h);
-  }
-  std::vector<double> totals(rawPerHead_.size(), 0.0);
-  for (std::size_t h : heads) {
-    for (float w : rawPerHead_[h]) totals[h] += w;
-  }
-  const auto share = [&](std::int64_t first, std::int64_t last) {
-    double mean = 0;
-    for (std::size_t h : heads) {
-      double sum = 0;
-      for (std::int64_t i = first; i < last; ++i) sum += rawPerHead_[h][static_cast<std::size_t>(i)];
-      mean += totals[h] > 0 ? sum / totals[h] : 0.0;
-    }
-    return mean / static_cast<double>(std::max<std::size_t>(1, heads.size()));
-  };
   // A range's text: from its first real token's start to its last token's end.
   const auto snippet = [&](std::int64_t first, std::int64_t last) {
     const std::int64_t from = tokens[static_cast<std::size_t>(std::max<std::int64_t>(first, 1))].begin;
@@ -104,12 +69,17 @@ void InspectWorkspace::refreshShares() {
     QString text = to > from ? QString::fromUtf8(utf8.data() + from, static_cast<int>(to - from)).simplified() : "[CLS]";
     return text.size() > 100 ? text.left(97) + "…" : text;
   };
+  const std::vector<double> shares = shading_shares(*inspection_, shading_->spec, sentences_);
   std::vector<SentenceShare> rows;
-  for (const auto& [first, last] : sentences_) rows.push_back({snippet(first, last), share(first, last), first, last});
-  contributions_->setSentences(rows, shareWhat_);
+  for (std::size_t r = 0; r < sentences_.size(); ++r) {
+    const auto [first, last] = sentences_[r];
+    rows.push_back({snippet(first, last), shares[r], first, last});
+  }
+  contributions_->setSentences(rows, QString::fromStdString(shading_->shares_title));
   const auto [first, last] = selection_;
-  contributions_->setSelection(first < last ? SentenceShare{snippet(first, last), share(first, last), first, last}
-                                            : SentenceShare{{}, 0.0, 0, 0});
+  contributions_->setSelection(
+      first < last ? SentenceShare{snippet(first, last), shading_shares(*inspection_, shading_->spec, {selection_})[0], first, last}
+                   : SentenceShare{{}, 0.0, 0, 0});
 }
 
 void InspectWorkspace::refreshVectors(int layer, bool key, int head) {

@@ -229,7 +229,7 @@ void InspectWorkspace::openDocument(const QString& path) {
     const Document document = read_document(path.toStdString());
     setText(QString::fromStdString(document.text), QFileInfo(path).fileName());
   } catch (const std::exception& e) {
-    setMessage("Could not read the document: " + describeError(e), true);
+    setMessage("Could not read the document: " + describeException(e), true);
   }
 }
 
@@ -267,7 +267,7 @@ void InspectWorkspace::run() {
     try {
       return {std::make_shared<const Inspection>(inspect(*model, text, options)), {}};
     } catch (const std::exception& e) {
-      return {nullptr, describeError(e)};
+      return {nullptr, describeException(e)};
     }
   }));
 }
@@ -307,23 +307,9 @@ void InspectWorkspace::showInspection() {
                            .arg(in.truncated ? " · truncated to the model's max_len" : "");
   prediction_->setPrediction(labels, probabilities, note);
   std::vector<HeadEntropy> rows;
-  if (in.attention == AttentionKind::additive) {
-    for (const HeadSummary& s : head_summaries(in)) {
-      if (s.which == Pooling::alpha) {
-        rows.push_back({static_cast<int>(s.layer), static_cast<int>(s.head), s.entropy, 0.0, {}});
-      } else {
-        for (auto& r : rows) {
-          if (r.layer == s.layer && r.head == s.head) r.beta = s.entropy;
-        }
-      }
-      if (s.collapsed || s.uniform) {
-        for (auto& r : rows) {
-          if (r.layer == s.layer && r.head == s.head && r.flag.isEmpty()) {
-            r.flag = QString("%1 %2").arg(s.which == Pooling::alpha ? "α" : "β").arg(s.collapsed ? "collapsed" : "uniform");
-          }
-        }
-      }
-    }
+  for (const HeadSummaries& s : head_summaries(in)) {
+    rows.push_back({static_cast<int>(s.layer), static_cast<int>(s.head), s.alpha.entropy, s.beta.entropy,
+                    QString::fromStdString(s.flag())});
   }
   prediction_->setEntropies(rows, std::log(std::max<double>(2, static_cast<double>(in.size()))));
   sentences_ = sentence_ranges(text_.toStdString(), in.tokens);
@@ -346,7 +332,7 @@ void InspectWorkspace::occlude(int row, qint64 first, qint64 last) {
     try {
       return {std::make_shared<const std::vector<float>>(fastformer::occlude(*model, text, first, last, options)), {}};
     } catch (const std::exception& e) {
-      return {nullptr, describeError(e)};
+      return {nullptr, describeException(e)};
     }
   }));
 }

@@ -26,6 +26,8 @@ class QSpinBox;
 namespace fastformer {
 struct Inspection;
 struct InspectOptions;
+struct Shading;
+struct ShadingSpec;
 struct TrainedModel;
 }  // namespace fastformer
 
@@ -70,7 +72,14 @@ class InspectWorkspace : public QWidget {
   QComboBox* scaleBox() const { return scale_; }
   DocumentMinimap* minimap() const { return minimap_; }
   const Inspection* inspection() const { return inspection_.get(); }
+  // What the controls choose (γ for a checkpoint without α and β): the text, minimap, strip
+  // chart, shares and the HTML export all follow it.
+  ShadingSpec shadingSpec() const;
+  const Shading* shading() const { return shading_.get(); }  // the shown one, or null
   QString status() const;
+  // Writes the shaded document as the engine's HTML report of shadingSpec(); false (and a
+  // message) when it cannot.
+  bool exportHtmlTo(const QString& path);
 
  public Q_SLOTS:
   void browseCheckpoint();
@@ -91,7 +100,7 @@ class InspectWorkspace : public QWidget {
   void showInspection();
   void refreshWeights();
   void setMessage(const QString& text, bool error);
-  void refreshShares();  // the sentences' and the selection's shares of rawPerHead_
+  void refreshShares();  // the sentences' and the selection's shares of shading_'s weights
   void occlude(int row, qint64 first, qint64 last);
   void refreshVectors(int layer, bool key, int head);
   void refreshAttentionMap(int layer, int head);
@@ -120,11 +129,7 @@ class InspectWorkspace : public QWidget {
   AttentionMap* attention_;
   QTabWidget* tabs_;
   QStringList pieces_;  // each token's text, for tables
-  // The shown layer's weights per head (raw softmax weights, [H][N]; γ: one row), which
-  // heads the shares average (mean/max view: all; else one) and what they are of.
-  std::vector<std::vector<float>> rawPerHead_;
-  int shareHead_ = -1;
-  QString shareWhat_;
+  std::shared_ptr<const Shading> shading_;  // what the views show now
 };
 
 }  // namespace fastformer::ui

@@ -16,6 +16,8 @@
 
 namespace fastformer {
 
+struct ShadingSpec;  // fastformer/shading.h
+
 // Shape letters: N tokens of the document *including* [CLS] (token 0, empty span at 0),
 // L layers (applications), H heads, Dh head width, W windows, C classes.
 
@@ -96,16 +98,21 @@ std::vector<float> head_weights(const Inspection& inspection, std::int64_t layer
 double head_entropy(const std::vector<float>& weights);
 
 struct HeadSummary {
-  std::int64_t layer = 0, head = 0;
-  Pooling which = Pooling::alpha;
   double entropy = 0;     // nats
   double max_weight = 0;  // of the normalised weights
   bool collapsed = false; // entropy < 0.1 nats or max weight > 0.9
   bool uniform = false;   // entropy > 0.95 · log N
 };
 HeadSummary summarize_head(const std::vector<float>& weights);
-// Every (layer, head, α|β) of an additive inspection, in that order.
-std::vector<HeadSummary> head_summaries(const Inspection& inspection);
+// One head's α and β summaries.
+struct HeadSummaries {
+  std::int64_t layer = 0, head = 0;
+  HeadSummary alpha, beta;
+  // "α collapsed", "α uniform", "β collapsed", "β uniform" (α's first), or "" when neither is flagged.
+  std::string flag() const;
+};
+// Every (layer, head) of an additive inspection, layer-major; empty without α and β.
+std::vector<HeadSummaries> head_summaries(const Inspection& inspection);
 
 // Each token range's share Σ_{i∈range} w_i of one head's weights, divided by Σ_all w_i
 // (one window: that sum is already 1; windows: each token's weight comes from its owner
@@ -146,9 +153,10 @@ nlohmann::json inspection_json(const Inspection& inspection);
 // and string metadata (names, shapes and keys in docs/checkpoint-format.md, "Inspection trace").
 void save_inspection_safetensors(const std::string& path, const Inspection& inspection);
 
-// A standalone HTML page: `text` with each token's span shaded by α of (layer, head), or
-// by the mean over heads when head < 0; a legend; every character of the text escaped.
-std::string inspection_html(const Inspection& inspection, const std::string& text, std::int64_t layer,
-                            std::int64_t head);
+// A standalone HTML page: `text` with each token's span shaded as `spec` says
+// (compute_shading, fastformer/shading.h), in the Studio's colours; a legend naming the
+// weights, layer, heads and scale with the scale's ends; every character of the text
+// escaped. Throws fastformer::Error when the spec does not fit the inspection.
+std::string inspection_html(const Inspection& inspection, const std::string& text, const ShadingSpec& spec);
 
 }  // namespace fastformer

@@ -6,18 +6,12 @@
 // another. Launches check the limits a GPU enforces (threads per block, grid size, 48 KiB of
 // dynamic shared memory). What it cannot show: timing, the memory model, warp divergence.
 // emulate_kernels.py rewrites a .cu file for it; this header is included before that code.
+// CUDA's types come from cuda_shim.h, so no CUDA toolkit is needed.
 #pragma once
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <cuda_runtime_api.h>
+#include "cuda_shim.h"
 
-#undef __launch_bounds__
-#define __launch_bounds__(...)
-#undef __shared__
 #define __shared__ static
-// Launch errors are thrown by emu_launch; there is no device to ask.
-#define cudaGetLastError() cudaSuccess
 
 #include <barrier>
 #include <cmath>

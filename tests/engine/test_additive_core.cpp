@@ -1,6 +1,7 @@
 // The fused additive core against a float64 loop written from paper Eq. 3–6 (forward) and
-// central finite differences of that loop (backward), plus the ATen reference path on
-// shapes that span several kernel chunks, padding, strided inputs and extreme scores.
+// central finite differences of that loop (backward), against float64 autograd of those
+// equations at Dh = 64, plus the ATen reference path on shapes that span several kernel
+// chunks, padding, strided inputs and extreme scores.
 #include "fastformer/additive_core.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 
 #include <cmath>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace fastformer {
@@ -193,6 +195,56 @@ TEST(AdditiveCore, StridedSharedAndExtremeInputsMatchReferencePath) {
       // Against float64, the fused float32 path must be about as accurate as ATen's float32
       // path, also where the softmaxes are one-hot and their gradients mostly cancellation.
       EXPECT_LE(err, 4 * aerr + 1e-6 * (1 + size)) << names[i] << " spread " << spread << " ATen error " << aerr;
+    }
+  }
+}
+
+// Dh = 64, the widest head width the CPU kernels unroll (with_head_dim), in float64 and
+// float32: U, α, β, q, k and the gradients of the projection and of w_q, w_k, with padding
+// and a sequence without tokens, against paper Eq. 3–6 written here as float64 ATen
+// operations differentiated by autograd.
+TEST(AdditiveCore, HeadWidth64MatchesFloat64Autograd) {
+  torch::manual_seed(5);
+  const std::int64_t B = 3, T = 70, H = 2, Dh = 64, D = H * Dh;  // 70 tokens: three chunks, the last partial
+  const double scale = 1.0 / std::sqrt(double(Dh));
+  const torch::Tensor proj64 = torch::randn({B, T, 3 * D}, torch::kDouble);  // (B,T,3D) Q|K|V
+  const torch::Tensor w64 = torch::randn({2, H, Dh}, torch::kDouble);        // w_q, w_k (H,Dh)
+  const torch::Tensor gu64 = torch::randn({B, T, H, Dh}, torch::kDouble);    // ∂L/∂U
+  torch::Tensor mask = torch::ones({B, T}, torch::kBool);                    // (B,T)
+  mask[1].slice(0, 45).fill_(false);
+  mask[2].fill_(false);
+  const torch::Tensor real = mask.unsqueeze(-1).to(torch::kDouble);  // (B,T,1)
+  // Softmax over tokens of s (B,T,H), 0 on padding and for a sequence without tokens.
+  const auto masked_softmax = [&](const torch::Tensor& s) {
+    return torch::softmax(s.masked_fill(mask.unsqueeze(-1).logical_not(), -1e9), 1) * real;
+  };
+  const auto run = [&](bool fused, torch::Dtype dtype) {
+    const torch::Tensor proj = proj64.to(dtype).requires_grad_(true), w = w64.to(dtype).requires_grad_(true);
+    const auto block = [&](std::int64_t i) { return proj.narrow(2, i * D, D).view({B, T, H, Dh}); };  // strided rows
+    const torch::Tensor Q = block(0), K = block(1), V = block(2), wq = w[0], wk = w[1];
+    std::vector<torch::Tensor> out;  // U, α, β, q, k
+    if (fused) {
+      const AdditiveCoreOutput o = additive_core(Q, K, V, mask, wq, wk, scale);
+      out = {o.u, o.alpha, o.beta, o.global_q, o.global_k};
+    } else {
+      const torch::Tensor alpha = masked_softmax((Q * wq).sum(-1) * scale);  // (B,T,H) Eq. 3
+      const torch::Tensor q = (alpha.unsqueeze(-1) * Q).sum(1);              // (B,H,Dh) Eq. 4
+      const torch::Tensor P = K * q.unsqueeze(1);                            // p_i = q ⊙ k_i
+      const torch::Tensor beta = masked_softmax((P * wk).sum(-1) * scale);   // (B,T,H) Eq. 5
+      const torch::Tensor k = (beta.unsqueeze(-1) * P).sum(1);               // (B,H,Dh) Eq. 6
+      out = {V * k.unsqueeze(1), alpha, beta, q, k};                         // u_i = k ⊙ v_i
+    }
+    const auto grads = torch::autograd::grad({out[0]}, {proj, w}, {gu64.to(dtype)});
+    out.insert(out.end(), grads.begin(), grads.end());
+    return out;
+  };
+  const auto want = run(false, torch::kDouble);
+  const char* names[] = {"U", "alpha", "beta", "q", "k", "dproj", "dw"};
+  for (const auto& [dtype, tol] : {std::pair{torch::kDouble, 1e-12}, std::pair{torch::kFloat, 1e-5}}) {
+    const auto got = run(true, dtype);
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      const double err = (got[i].to(torch::kDouble) - want[i]).abs().max().item<double>();
+      EXPECT_LE(err, tol * want[i].abs().max().item<double>()) << names[i] << " in " << c10::toString(dtype);
     }
   }
 }

@@ -1,0 +1,3 @@
+// Stands in for CUDA's <cuda_fp16.h> on the CPU: see ../cuda_shim.h.
+#pragma once
+#include "../cuda_shim.h"

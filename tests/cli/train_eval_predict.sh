@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End to end: train on a small synthetic task, evaluate, predict, interrupt with Ctrl-C
-# (SIGINT) and resume, all through the real `fastformer` binary.
+# (SIGINT) and resume, all through the real `fastformer` binary (the subword tokenizer's run
+# is bpe_tokenizer.sh).
 set -euo pipefail
 work=$1
 rm -rf "$work" && mkdir -p "$work"
@@ -31,18 +32,6 @@ printf 'w1 w2 w3 gamma w4 w5 w6 w7 w8 w9 w10 w11 w1 w2 w3 w4\nw5 alpha w6 w7 w8 
 cat "$work/predict.out"
 grep -Eq "^.*docs.txt:1	gamma	" "$work/predict.out"
 grep -Eq "^.*docs.txt:2	alpha	" "$work/predict.out"
-
-# A subword (BPE) tokenizer is trained, saved in the checkpoint and used again by predict.
-if [[ ${FF_HAVE_SENTENCEPIECE:-1} == 1 ]]; then
-  "${ff[@]}" train --data "$data" "${small[@]}" --set epochs=1 --set tokenizer.kind=bpe --set tokenizer.vocab_size=40 \
-    --out "$work/bpe" >/dev/null 2>"$work/bpe.err"
-  grep -q "bpe tokenizer" "$work/bpe.err"
-  [[ -f $work/bpe/best/tokenizer.model ]] || { echo "missing bpe/best/tokenizer.model"; exit 1; }
-  "${ff[@]}" predict --checkpoint "$work/bpe" --json "$work/docs.txt" | "$PYTHON" -c \
-    'import json, sys; d = json.loads(sys.stdin.readline()); assert abs(sum(d["probabilities"].values()) - 1) < 1e-4, d'
-else
-  echo "skipped: the BPE tokenizer run (SentencePiece cannot run in this build)"
-fi
 
 # Ctrl-C stops cleanly (exit 130) and saves; --resume finishes the run.
 "${ff[@]}" train --data "$data" "${small[@]}" --set epochs=400 --out "$work/stopped" >"$work/stop.out" 2>"$work/stop.err" &

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# A small training-step sweep on the CPU: exits 0, prints the softmax scaling line, and writes
+# one CSV row per kind and length, each measured (status ok, a positive time).
+set -euo pipefail
+work=$1
+rm -rf "$work" && mkdir -p "$work"
+"$FASTFORMER" --threads 1 bench sweep --lengths 8,16,32 --hidden 16 --heads 2 --layers 1 \
+  --repeats 2 --pass train-step --csv "$work/sweep.csv" >"$work/sweep.out" 2>&1 ||
+  { rc=$?; cat "$work/sweep.out"; echo "FAIL: the sweep exited with $rc"; exit 1; }
+cat "$work/sweep.out"
+# At these sizes the time barely depends on N: the slope's sign is noise, its line is the test.
+grep -Eq "softmax: time ∝ N\^-?[0-9.]+ over N = 16…32" "$work/sweep.out" ||
+  { echo "FAIL: no softmax scaling line"; exit 1; }
+"$PYTHON" - "$work/sweep.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+points = sorted((r["kind"], int(r["n"])) for r in rows)
+expected = sorted((k, n) for k in ("additive", "softmax") for n in (8, 16, 32))
+assert points == expected, f"CSV points {points}, expected {expected}"
+bad = [r for r in rows if r["status"] != "ok"]
+assert not bad, f"points not ok: {bad}"
+print(f"sweep.csv: {len(rows)} rows, every point ok")
+PY

@@ -1,10 +1,14 @@
 // End-to-end timing of the Inspect workspace on a long document, as a user meets it:
 // from handing over the text to the first painted window (tokenize, forward with trace
 // over all windows, views filled, one synchronous paint), then the repaint after each
-// layer, head or α/β switch. Run by hand (never timed in ctest):
+// layer, head or α/β switch. Registered with ctest under label `bench` (inspect_ui_bench.sh):
 //   inspect_ui_bench --checkpoint RUN [--document FILE] [--tokens 20000] [--switches 24]
-// The document is repeated until it holds at least --tokens tokens. Prints one line per
-// figure; medians and maxima of the switches.
+//                    [--max-first-paint-ms 2000] [--max-switch-ms 50]
+// The document (read as the Inspect workspace reads it: .json's "text", HTML without tags) is
+// repeated until it holds at least --tokens tokens. Prints one line per figure; a missed
+// target prints "target missed" and exits 1.
+#include "fastformer/document.h"
+#include "fastformer/error.h"
 #include "fastformer/inspect.h"
 #include "fastformer/runtime.h"
 
@@ -15,7 +19,6 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QEventLoop>
-#include <QFile>
 #include <QTimer>
 
 #include <algorithm>
@@ -55,7 +58,11 @@ int main(int argc, char** argv) {
   const QCommandLineOption document("document", "Text repeated into the long document (default: generated).", "FILE");
   const QCommandLineOption tokens("tokens", "Repeat the document to at least this many tokens.", "N", "20000");
   const QCommandLineOption switches("switches", "Layer/head/weight switches to time.", "N", "24");
-  parser.addOptions({checkpoint, document, tokens, switches});
+  const QCommandLineOption maxFirstPaint("max-first-paint-ms", "Fail when the first paint takes longer (0: no check).",
+                                         "MS", "0");
+  const QCommandLineOption maxSwitch("max-switch-ms", "Fail when the median switch + repaint takes longer (0: no check).",
+                                     "MS", "0");
+  parser.addOptions({checkpoint, document, tokens, switches, maxFirstPaint, maxSwitch});
   parser.addHelpOption();
   parser.process(app);
   if (!parser.isSet(checkpoint)) {
@@ -65,12 +72,12 @@ int main(int argc, char** argv) {
 
   QString unit = "Fastformer replaces the attention matrix with additive pooling: a global query, then a global key. ";
   if (parser.isSet(document)) {
-    QFile file(parser.value(document));
-    if (!file.open(QIODevice::ReadOnly)) {
-      std::fprintf(stderr, "inspect_ui_bench: cannot read %s\n", qPrintable(parser.value(document)));
+    try {
+      unit = QString::fromStdString(fastformer::read_document(parser.value(document).toStdString()).text) + "\n";
+    } catch (const fastformer::Error& e) {
+      std::fprintf(stderr, "inspect_ui_bench: %s\n", e.what());
       return 2;
     }
-    unit = QString::fromUtf8(file.readAll()) + "\n";
   }
 
   fastformer::ui::InspectWorkspace workspace;
@@ -125,5 +132,18 @@ int main(int argc, char** argv) {
               updateMs.size());
   std::printf("switch + repaint  median %.1f ms, max %.1f ms\n", median(totalMs), worst(totalMs));
   std::printf("trace memory      %.0f bytes/token\n", perToken);
-  return 0;
+
+  // The targets of docs/performance.md: first paint of a 20,000-token document within 2 s,
+  // the median switch + repaint within 50 ms.
+  int missed = 0;
+  const auto check = [&](const char* what, double ms, const QCommandLineOption& option) {
+    const double limit = parser.value(option).toDouble();
+    if (limit <= 0) return;
+    const bool met = ms <= limit;
+    std::printf("target %-6s     %s: %.1f ms %s %.0f ms\n", met ? "met" : "missed", what, ms, met ? "<=" : ">", limit);
+    missed += met ? 0 : 1;
+  };
+  check("first paint", firstPaintMs, maxFirstPaint);
+  check("median switch + repaint", median(totalMs), maxSwitch);
+  return missed == 0 ? 0 : 1;
 }

@@ -17,7 +17,7 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 points = sorted((r["kind"], int(r["n"])) for r in rows)
 expected = sorted((k, n) for k in ("additive", "softmax") for n in (8, 16, 32))
 assert points == expected, f"CSV points {points}, expected {expected}"
-bad = [r for r in rows if r["status"] != "ok"]
-assert not bad, f"points not ok: {bad}"
+bad = [r for r in rows if r["status"] != "ok" or not float(r["median_ms"]) > 0]
+assert not bad, f"points not ok or without a time: {bad}"
 print(f"sweep.csv: {len(rows)} rows, every point ok")
 PY

@@ -218,7 +218,7 @@ class InspectWorkspaceTest : public QObject {
       QFile file(path);
       if (!file.open(QIODevice::ReadOnly)) return std::make_pair(QString(), colours);
       const QString html = QString::fromUtf8(file.readAll());
-      const QRegularExpression span(R"(<span class="t" data-token="(\d+)" style="background:#([0-9a-f]{6})")");
+      const QRegularExpression span(QStringLiteral("<span class=\"t\" data-token=\"(\\d+)\" style=\"background:#([0-9a-f]{6})\""));
       for (auto it = span.globalMatch(html); it.hasNext();) {
         const QRegularExpressionMatch m = it.next();
         colours[m.captured(1).toInt()] = qRgb(0, 0, 0) | m.captured(2).toUInt(nullptr, 16);

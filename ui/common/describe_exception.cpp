@@ -5,6 +5,8 @@
 
 #include "common/describe_exception.h"
 
+#include <QStringList>
+
 #include <new>
 
 namespace fastformer::ui {

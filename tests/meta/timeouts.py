@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Fails when a ctest test of the build has no TIMEOUT property: reads
 # `ctest --show-only=json-v1`, so tests registered anywhere (GoogleTest discovery included)
-# are covered.  Usage: check_timeouts.py CTEST BUILD_DIR
+# are covered.  Usage: timeouts.py CTEST BUILD_DIR
 import json
 import subprocess
 import sys
@@ -17,7 +17,7 @@ for test in tests:
     if timeout is None or float(timeout) <= 0:
         missing.append(test["name"])
 if not tests:
-    sys.exit("check_timeouts.py: ctest lists no tests in " + build)
+    sys.exit("timeouts.py: ctest lists no tests in " + build)
 if missing:
     print(f"{len(missing)} of {len(tests)} tests have no TIMEOUT property:")
     for name in missing:

@@ -100,7 +100,12 @@ expect_error bad_shade "shade: 'shade=delta' is not alpha, beta or gamma" -- \
   "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --shade delta
 expect_error bad_scale "scale: 'scale=log' is not relative, stretched or raw" -- \
   "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --scale log
-expect_error head_and_heads "excludes" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --head 1 --heads 0
+# A CLI11 parse error: its message and CLI11's "Run with --help" line, exit 108.
+if "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --head 1 --heads 0 2>"$work/head_and_heads.err"; then
+  fail "--head with --heads was accepted"
+else
+  grep -q -- "--heads excludes --head" "$work/head_and_heads.err" || fail "head_and_heads: $(cat "$work/head_and_heads.err")"
+fi
 expect_error no_device "CUDA|cuda:7" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --device cuda:7
 expect_error bad_device "unknown device 'gpu'" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --device gpu
 expect_error bad_out "out must end in \.json or \.safetensors" -- \

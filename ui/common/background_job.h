@@ -25,9 +25,6 @@ struct Outcome {
   QString error;
 };
 
-// The former name of describeException, still called by the Inspect workspace.
-inline QString describeException(const std::exception& e) { return describeException(e); }
-
 // load_trained_model(path) on a worker thread; errors come back as Outcome::error.
 QFuture<Outcome<TrainedModel>> loadTrainedModelAsync(const QString& path);
 

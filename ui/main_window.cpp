@@ -21,7 +21,6 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QInputDialog>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QListView>
 #include <QMenuBar>
@@ -34,6 +33,8 @@
 #include <exception>
 
 #include "fastformer/runtime.h"
+
+#include <nlohmann/json.hpp>
 
 namespace fastformer::ui {
 namespace {
@@ -253,9 +254,17 @@ void MainWindow::restoreSettings() {
   restoreGeometry(settings.value("window/geometry").toByteArray());
   restoreState(settings.value("window/state").toByteArray());
   const QString spec = settings.value("train/dataset").toString();
-  const QJsonObject model = QJsonDocument::fromJson(settings.value("train/model").toByteArray()).object();
-  const QJsonObject training = QJsonDocument::fromJson(settings.value("train/train").toByteArray()).object();
-  if (!model.isEmpty()) train_->form()->setConfig(model, training, settings.value("train/device", "cpu").toString());
+  const QByteArray model = settings.value("train/model").toByteArray();
+  if (!model.isEmpty()) {
+    try {  // the engine's JSON, as saveSettings() wrote it
+      train_->form()->setConfig(
+          model_config_from_json(nlohmann::json::parse(model.toStdString()), preset("paper")),
+          train_config_from_json(nlohmann::json::parse(settings.value("train/train").toByteArray().toStdString())),
+          settings.value("train/device", "cpu").toString());
+    } catch (const std::exception&) {
+      // Settings from an older or foreign version: keep the form's defaults.
+    }
+  }
   // The first start opens the built-in e-mail corpus.
   train_->dataset()->setSpec(spec.isEmpty() ? DatasetPanel::builtIns().front().second : spec);
   tabs_->setCurrentIndex(settings.value("window/workspace", 0).toInt());
@@ -267,8 +276,8 @@ void MainWindow::saveSettings() const {
   settings.setValue("window/state", saveState());
   settings.setValue("window/workspace", tabs_->currentIndex());
   settings.setValue("train/dataset", train_->dataset()->spec());
-  settings.setValue("train/model", QJsonDocument(train_->form()->modelJson()).toJson(QJsonDocument::Compact));
-  settings.setValue("train/train", QJsonDocument(train_->form()->trainJson()).toJson(QJsonDocument::Compact));
+  settings.setValue("train/model", QByteArray::fromStdString(to_json(train_->form()->modelConfig()).dump()));
+  settings.setValue("train/train", QByteArray::fromStdString(to_json(train_->form()->trainConfig()).dump()));
   settings.setValue("train/device", train_->form()->device());
 }
 

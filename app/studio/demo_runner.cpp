@@ -8,7 +8,6 @@
 #include "train/training_worker.h"
 
 #include <QComboBox>
-#include <QJsonObject>
 #include <QPushButton>
 #include <QSpinBox>
 
@@ -35,17 +34,17 @@ void DemoRunner::start() {
 void DemoRunner::startRun(int model) {
   ConfigForm* form = window_.train()->form();
   // Small enough to train in well under a minute per model on two cores.
-  QJsonObject train = form->trainJson();
-  train["batch_size"] = 16;
-  train["max_len"] = 256;
-  train["max_steps"] = steps_;
-  train["eval_every"] = std::max(5, steps_ / 6);
-  train["lr"] = 0.002;
-  QJsonObject config = form->modelJson();
-  config["hidden"] = 64;
-  config["heads"] = 4;
-  config["ffn"] = 128;
-  config["dropout"] = 0.1;
+  TrainConfig train = form->trainConfig();
+  train.batch_size = 16;
+  train.max_len = 256;
+  train.max_steps = steps_;
+  train.eval_every = std::max(5, steps_ / 6);
+  train.lr = 0.002;
+  ModelConfig config = form->modelConfig();
+  config.hidden = 64;
+  config.heads = 4;
+  config.ffn = 128;
+  config.dropout = 0.1;
   form->setConfig(config, train);
   form->modelBox()->setCurrentIndex(model);
   form->processesBox()->setValue(processes_);

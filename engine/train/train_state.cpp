@@ -17,7 +17,8 @@ nlohmann::json to_json(const TrainCounters& c) {
           {"best_accuracy", c.best_accuracy},
           {"best_loss", c.best_loss},
           {"evals_since_best", c.evals_since_best},
-          {"elapsed_s", c.elapsed_s}};
+          {"elapsed_s", c.elapsed_s},
+          {"tokens_seen", c.tokens_seen}};
 }
 
 TrainCounters train_counters_from_json(const nlohmann::json& j) {
@@ -29,6 +30,7 @@ TrainCounters train_counters_from_json(const nlohmann::json& j) {
   c.best_loss = j.at("best_loss").get<double>();
   c.evals_since_best = j.at("evals_since_best").get<std::int64_t>();
   c.elapsed_s = j.at("elapsed_s").get<double>();
+  c.tokens_seen = j.value("tokens_seen", std::int64_t{0});  // absent in states saved before it was kept
   return c;
 }
 

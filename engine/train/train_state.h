@@ -20,6 +20,7 @@ struct TrainCounters {
   double best_loss = 0.0;
   std::int64_t evals_since_best = 0;
   double elapsed_s = 0.0;  // training time summed over the run and its resumes
+  std::int64_t tokens_seen = 0;  // real (unpadded) tokens trained on, over the run and its resumes
 };
 
 nlohmann::json to_json(const TrainCounters& c);

@@ -78,7 +78,8 @@ struct Trainer::State {
   // Evaluates on valid, keeps best/ when it improved, and always refreshes last/.
   // Returns false, saving nothing, when the weights or the loss are no longer finite.
   bool evaluate_valid(TrainObserver& observer) {
-    EvalReport report{counters.step, counters.epoch, "valid", evaluate_split(data.valid), false};
+    EvalReport report{counters.step, counters.epoch, "valid", evaluate_split(data.valid), false,
+                      counters.elapsed_s, counters.tokens_seen};
     last_eval_step = counters.step;
     const auto& m = report.metrics;
     if (!std::isfinite(m.loss) || !parameters_finite()) return false;
@@ -93,8 +94,7 @@ struct Trainer::State {
       ++counters.evals_since_best;
     }
     save(run_dir / "last", true);
-    log({{"type", "eval"}, {"split", "valid"}, {"step", report.step}, {"epoch", report.epoch},
-         {"improved", report.improved}, {"metrics", to_json(m, data.labels)}});
+    log(log_line(report, data.labels));
     observer.on_eval(report);
     return true;
   }
@@ -281,6 +281,7 @@ TrainResult Trainer::State::run_steps(TrainObserver& observer, const std::atomic
       if (!std::isfinite(loss)) return diverged(std::string("the loss became ") + (std::isnan(loss) ? "NaN" : "infinite"));
       ++s.counters.batch_in_epoch;
       tokens += s.step_tokens;
+      s.counters.tokens_seen += s.step_tokens;
 
       StepReport report;
       report.step = s.counters.step;
@@ -289,12 +290,12 @@ TrainResult Trainer::State::run_steps(TrainObserver& observer, const std::atomic
       report.loss = loss;
       report.lr = lr;
       report.elapsed_s = elapsed();
+      report.tokens_seen = s.counters.tokens_seen;
       const double since_start_s = report.elapsed_s - elapsed_before;
       report.tokens_per_s = since_start_s > 0 ? static_cast<double>(tokens) / since_start_s : 0.0;
       report.eta_s = since_start_s / static_cast<double>(s.counters.step - step_before) *
                      static_cast<double>(s.total_steps - s.counters.step);
-      s.log({{"type", "step"}, {"step", report.step}, {"epoch", report.epoch}, {"loss", report.loss},
-             {"lr", report.lr}, {"tokens_per_s", report.tokens_per_s}, {"elapsed_s", report.elapsed_s}});
+      s.log(log_line(report));
       observer.on_step(report);
 
       if (s.config.eval_every > 0 && s.counters.step % s.config.eval_every == 0) {
@@ -331,9 +332,10 @@ TrainResult Trainer::State::run_steps(TrainObserver& observer, const std::atomic
     LoadedCheckpoint best = load_checkpoint(s.run_dir / "best");
     best.model->to(s.device);
     result.test = evaluate(best.model, s.data.test, s.config.batch_size, s.device);
-    s.log({{"type", "eval"}, {"split", "test"}, {"step", s.counters.step}, {"checkpoint", "best"},
-           {"metrics", to_json(*result.test, s.data.labels)}});
-    observer.on_eval({s.counters.step, s.counters.epoch, "test", *result.test, false});
+    const EvalReport report{s.counters.step, s.counters.epoch, "test", *result.test, false,
+                            s.counters.elapsed_s, s.counters.tokens_seen};
+    s.log(log_line(report, s.data.labels));  // of the best checkpoint
+    observer.on_eval(report);
   }
   observer.on_message(result.reason);
   return result;

@@ -184,6 +184,21 @@ void expect_resume_matches(const fs::path& root, std::int64_t k) {
   EXPECT_EQ(rec_r.steps.front().step, k + 1);
   for (const auto& r : rec_r.steps) {
     EXPECT_EQ(r.loss, rec_a.steps.at(static_cast<std::size_t>(r.step - 1)).loss) << "step " << r.step;
+    // Counted over the run and its resumes, not since this process started.
+    EXPECT_EQ(r.tokens_seen, rec_a.steps.at(static_cast<std::size_t>(r.step - 1)).tokens_seen) << "step " << r.step;
+  }
+  // The resumed run's log, read back, is the uninterrupted run's (steps, losses, tokens).
+  const MetricsLog log_a = read_metrics_log(root / "a" / "metrics.jsonl");
+  const MetricsLog log_b = read_metrics_log(root / "b" / "metrics.jsonl");
+  ASSERT_EQ(log_b.steps.size(), log_a.steps.size());
+  for (std::size_t i = 0; i < log_a.steps.size(); ++i) {
+    EXPECT_EQ(log_b.steps[i].step, log_a.steps[i].step);
+    EXPECT_EQ(log_b.steps[i].loss, log_a.steps[i].loss);
+    EXPECT_EQ(log_b.steps[i].tokens_seen, log_a.steps[i].tokens_seen) << "step " << log_a.steps[i].step;
+  }
+  ASSERT_EQ(log_b.evals.size(), log_a.evals.size());
+  for (std::size_t i = 0; i < log_a.evals.size(); ++i) {
+    EXPECT_EQ(log_b.evals[i].tokens_seen, log_a.evals[i].tokens_seen) << "evaluation " << i;
   }
 
   const auto params_a = a.model()->named_parameters();
@@ -316,6 +331,21 @@ TEST_F(Training, MetricsJsonlHasOneLinePerReport) {
   }
   EXPECT_EQ(steps, rec.steps.size());
   EXPECT_EQ(steps, 40u);
+
+  // tokens_seen: every training example's tokens once per epoch, counted here from the data.
+  std::int64_t per_epoch = 0;
+  for (const auto& ids : data_for(config).train.ids) per_epoch += static_cast<std::int64_t>(ids.size());
+  EXPECT_EQ(rec.steps.at(kBatchesPerEpoch - 1).tokens_seen, per_epoch);
+  EXPECT_EQ(rec.steps.back().tokens_seen, config.epochs * per_epoch);
+  const MetricsLog log = read_metrics_log(root_ / "run" / "metrics.jsonl");
+  ASSERT_EQ(log.steps.size(), rec.steps.size());
+  EXPECT_EQ(log.steps.back().tokens_seen, config.epochs * per_epoch);
+  ASSERT_EQ(log.evals.size(), rec.evals.size());
+  for (std::size_t i = 0; i < log.evals.size(); ++i) {
+    EXPECT_EQ(log.evals[i].tokens_seen, rec.steps.at(static_cast<std::size_t>(log.evals[i].step - 1)).tokens_seen);
+    EXPECT_EQ(log.evals[i].metrics.accuracy, rec.evals[i].metrics.accuracy);
+    EXPECT_EQ(log.evals[i].metrics.confusion, rec.evals[i].metrics.confusion);
+  }
   EXPECT_EQ(valid + test, rec.evals.size());
   EXPECT_EQ(eval_steps, (std::vector<std::int64_t>{15, 20, 30, 40}));
   EXPECT_EQ(test, 1u);

@@ -6,6 +6,7 @@
 #include "train/confusion_heatmap.h"
 #include "fastformer/error.h"
 #include "common/metric_chart.h"
+#include "train/run_store.h"
 
 #include "common/custom_plot.h"
 
@@ -18,6 +19,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <memory>
 
 using namespace fastformer::ui;
 
@@ -59,6 +61,13 @@ RunRecord fakeRun(const QString& id, const QString& name, int steps, double floo
   return run;
 }
 
+// A store holding these runs, in this order (the charts' colours follow it).
+std::unique_ptr<RunStore> storeOf(const std::vector<RunRecord>& runs) {
+  auto store = std::make_unique<RunStore>();
+  for (const RunRecord& run : runs) store->add(run);
+  return store;
+}
+
 QCPGraph* graphNamed(MetricChart* chart, const QString& name) {
   for (int g = 0; g < chart->plot()->graphCount(); ++g)
     if (chart->plot()->graph(g)->name() == name) return chart->plot()->graph(g);
@@ -81,8 +90,9 @@ class ChartsTest : public QObject {
 
  private Q_SLOTS:
   void dashboardShowsEveryMetricOfBothRuns() {
+    const auto store = storeOf({a_, b_});
     MetricsDashboard dashboard;
-    dashboard.setRuns({a_, b_});
+    dashboard.setStore(store.get());
     QCOMPARE(dashboard.charts().size(), std::size_t(6));
     for (MetricChart* chart : dashboard.charts()) {
       const bool steps = chart->metric() == Metric::train_loss || chart->metric() == Metric::learning_rate ||
@@ -112,7 +122,8 @@ class ChartsTest : public QObject {
 
   void trainLossIsSmoothedWithBiasCorrection() {
     MetricChart chart(Metric::train_loss);
-    chart.setRuns({a_});
+    const auto store = storeOf({a_});
+    chart.setStore(store.get());
     const QCPGraph* raw = graphNamed(&chart, a_.name + QStringLiteral(" (raw)"));
     const QCPGraph* smooth = graphNamed(&chart, a_.name);
     QVERIFY(raw && smooth);
@@ -125,8 +136,9 @@ class ChartsTest : public QObject {
   }
 
   void xAxisSwitchChangesTheKeys() {
+    const auto store = storeOf({a_, b_});
     MetricsDashboard dashboard;
-    dashboard.setRuns({a_, b_});
+    dashboard.setStore(store.get());
     MetricChart* train = dashboard.chart(Metric::train_loss);
     MetricChart* valid = dashboard.chart(Metric::valid_loss);
     QCOMPARE(graphNamed(train, a_.name)->data()->at(49)->key, 500.0);
@@ -145,8 +157,9 @@ class ChartsTest : public QObject {
   }
 
   void logYAppliesToLossChartsAndSkipsNonPositive() {
+    const auto store = storeOf({a_, b_});
     MetricsDashboard dashboard;
-    dashboard.setRuns({a_, b_});
+    dashboard.setStore(store.get());
     auto* box = dashboard.findChild<QCheckBox*>();
     QVERIFY(box);
     box->setChecked(true);
@@ -157,8 +170,9 @@ class ChartsTest : public QObject {
     QVERIFY(!isLog(dashboard.chart(Metric::train_loss)));
 
     // The learning rate starts at 0 (warm-up): on a log axis that point is a gap.
+    const auto lrStore = storeOf({a_});
     MetricChart lr(Metric::learning_rate);
-    lr.setRuns({a_});
+    lr.setStore(lrStore.get());
     lr.setLogY(true);
     QVERIFY(lr.logY());
     lr.resetZoom();
@@ -170,15 +184,14 @@ class ChartsTest : public QObject {
     MetricChart chart(Metric::train_loss);
     RunRecord run = fakeRun(QStringLiteral("run-9"), QStringLiteral("live"), 0, 0.1);
     run.evals.clear();
-    chart.setRuns({run});
+    RunStore store;
+    store.add(run);
+    chart.setStore(&store);
     QTest::qWait(60);
     const int before = chart.replotCount();
     QVERIFY(before >= 1);
     const RunRecord full = fakeRun(run.id, run.name, 1000, 0.1);
-    for (const StepPoint& p : full.steps) {
-      run.steps.push_back(p);
-      chart.updateRun(run);
-    }
+    for (const StepPoint& p : full.steps) store.appendStep(run.id, p);
     QTest::qWait(200);  // the throttled replot needs the event loop
     const int replots = chart.replotCount() - before;
     QVERIFY2(replots >= 1 && replots <= 10, qPrintable(QString::number(replots)));
@@ -188,15 +201,17 @@ class ChartsTest : public QObject {
     QVERIFY(chart.plot()->xAxis->range().upper >= 10000.0);  // fitted to the new data
 
     // Points arriving one by one while the event loop runs (a live run): ≤ ~30 replots a second.
-    RunRecord live = fakeRun(QStringLiteral("run-10"), QStringLiteral("stream"), 0, 0.1);
-    chart.setRuns({live});
+    const RunRecord live = fakeRun(QStringLiteral("run-10"), QStringLiteral("stream"), 0, 0.1);
+    RunStore liveStore;
+    liveStore.add(live);
+    chart.setStore(&liveStore);
+    QCOMPARE(chart.pointCount(run.id), 0);  // the other store's runs are gone
     QTest::qWait(60);
     const int start = chart.replotCount();
     QElapsedTimer clock;
     clock.start();
     for (const StepPoint& p : full.steps) {
-      live.steps.push_back(p);
-      chart.updateRun(live);
+      liveStore.appendStep(live.id, p);
       QCoreApplication::processEvents();
     }
     QTest::qWait(60);
@@ -204,14 +219,61 @@ class ChartsTest : public QObject {
     QVERIFY2(streamed >= 1 && streamed <= clock.elapsed() / 33 + 3,
              qPrintable(QStringLiteral("%1 replots in %2 ms").arg(streamed).arg(clock.elapsed())));
     QCOMPARE(chart.pointCount(live.id), 1000);
-    run = live;
+  }
 
-    // A run whose points were replaced (not appended) is redrawn from scratch.
-    run.steps.resize(30);
-    run.steps[29].step = 12345;
-    chart.updateRun(run);
-    QCOMPARE(chart.pointCount(run.id), 30);
-    QCOMPARE(graphNamed(&chart, run.name)->data()->at(29)->key, 12345.0);
+  void chartsFollowTheStore() {
+    MetricChart train(Metric::train_loss), accuracy(Metric::valid_accuracy);
+    RunStore store;
+    train.setStore(&store);
+    accuracy.setStore(&store);
+    QCOMPARE(train.plot()->graphCount(), 0);
+
+    // Runs added later get their curves, in the store's order of colours.
+    store.add(a_);
+    store.add(b_);
+    QCOMPARE(train.pointCount(b_.id), 40);
+    QCOMPARE(accuracy.pointCount(b_.id), 4);
+    QCOMPARE(graphNamed(&accuracy, b_.name)->pen().color().rgb(), runColor(1).rgb());
+
+    // Appended points are appended (an evaluation to the accuracy chart only).
+    StepPoint p = a_.steps.back();
+    p.step += 10;
+    p.loss = 0.123;
+    store.appendStep(a_.id, p);
+    QCOMPARE(train.pointCount(a_.id), 51);
+    QCOMPARE(graphNamed(&train, a_.name + QStringLiteral(" (raw)"))->data()->at(50)->value, 0.123);
+    QCOMPARE(accuracy.pointCount(a_.id), 5);
+    EvalPoint e = a_.evals.front();
+    e.step = p.step;
+    e.accuracy = 0.99;
+    store.appendEval(a_.id, e);
+    QCOMPARE(accuracy.pointCount(a_.id), 6);
+    QCOMPARE(graphNamed(&accuracy, a_.name)->data()->at(5)->value, 0.99);
+    QCOMPARE(train.pointCount(a_.id), 51);
+
+    // A run replaced by add() is redrawn from its own points, even when it has more than
+    // were shown, and renamed in the legend.
+    RunRecord replaced = fakeRun(a_.id, QStringLiteral("Fastformer · reloaded"), 60, 0.5);
+    for (StepPoint& s : replaced.steps) s.step += 1000;
+    store.add(replaced);
+    QCOMPARE(train.pointCount(a_.id), 60);
+    QCOMPARE(graphNamed(&train, replaced.name)->data()->at(0)->key, 1010.0);
+    QVERIFY(graphNamed(&train, a_.name) == nullptr);
+    QCOMPARE(accuracy.pointCount(a_.id), 6);
+    RunRecord shorter = replaced;
+    shorter.steps.resize(30);
+    shorter.steps[29].step = 12345;
+    store.add(shorter);
+    QCOMPARE(train.pointCount(a_.id), 30);
+    QCOMPARE(graphNamed(&train, shorter.name)->data()->at(29)->key, 12345.0);
+
+    // A store that goes away leaves empty charts, not dangling ones.
+    auto temporary = storeOf({a_});
+    train.setStore(temporary.get());
+    QCOMPARE(train.pointCount(a_.id), 50);
+    temporary.reset();
+    QCOMPARE(train.plot()->graphCount(), 0);
+    QCOMPARE(train.pointCount(a_.id), 0);
   }
 
   void exportWritesEachFormat_data() {
@@ -229,7 +291,8 @@ class ChartsTest : public QObject {
     QTemporaryDir dir;
     MetricChart chart(Metric::valid_loss);
     chart.resize(640, 400);
-    chart.setRuns({a_, b_});
+    const auto store = storeOf({a_, b_});
+    chart.setStore(store.get());
     const QString path = dir.filePath(QStringLiteral("chart.") + ext);
     chart.exportTo(path);
     QFile file(path);
@@ -259,7 +322,8 @@ class ChartsTest : public QObject {
   void exportRejectsUnknownFormat() {
     QTemporaryDir dir;
     MetricChart chart(Metric::train_loss);
-    chart.setRuns({a_});
+    const auto store = storeOf({a_});
+    chart.setStore(store.get());
     QVERIFY_THROWS_EXCEPTION(fastformer::Error, chart.exportTo(dir.filePath(QStringLiteral("chart.bmp"))));
     QVERIFY_THROWS_EXCEPTION(fastformer::Error, chart.exportTo(dir.filePath(QStringLiteral("chart"))));
     QVERIFY(QDir(dir.path()).isEmpty());
@@ -325,7 +389,8 @@ class ChartsTest : public QObject {
   void rendersAtWindowSize() {
     MetricsDashboard dashboard;
     dashboard.resize(1200, 700);
-    dashboard.setRuns({a_, b_});
+    const auto store = storeOf({a_, b_});
+    dashboard.setStore(store.get());
     dashboard.show();
     QVERIFY(QTest::qWaitForWindowExposed(&dashboard));
     QTest::qWait(100);  // throttled replots

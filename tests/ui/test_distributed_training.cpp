@@ -23,9 +23,19 @@ constexpr int kTimeoutMs = 180000;  // two processes on a loaded 2-core machine
 TrainRequest twoClassRequest(const QString& directory, int processes) {
   TrainRequest r;
   r.data = QStringLiteral("synthetic:majority?length=16&examples=200&seed=1");
-  r.model = {{"hidden", 16}, {"heads", 2}, {"layers", 1}, {"ffn", 16}, {"max_len", 32}, {"dropout", 0.0}};
-  r.train = {{"epochs", 1}, {"max_steps", 10}, {"batch_size", 16}, {"max_len", 32}, {"eval_every", 5},
-             {"seed", 3}, {"lr", 0.01}};
+  r.model.hidden = 16;
+  r.model.heads = 2;
+  r.model.layers = 1;
+  r.model.ffn = 16;
+  r.model.max_len = 32;
+  r.model.dropout = 0.0;
+  r.train.epochs = 1;
+  r.train.max_steps = 10;
+  r.train.batch_size = 16;
+  r.train.max_len = 32;
+  r.train.eval_every = 5;
+  r.train.seed = 3;
+  r.train.lr = 0.01;
   r.directory = directory;
   r.name = QStringLiteral("tiny");
   r.processes = processes;
@@ -94,17 +104,17 @@ class DistributedTrainingTest : public QObject {
     form.processesBox()->setValue(2);
     QCOMPARE(form.processes(), form.processesBox()->maximum() >= 2 ? 2 : 1);
 
-    QCOMPARE(form.trainJson().value("precision").toString(), QString("fp32"));
+    QVERIFY(form.trainConfig().precision == PrecisionKind::fp32);
     form.precisionBox()->setCurrentText("bf16");
-    QCOMPARE(form.trainJson().value("precision").toString(), QString("bf16"));
+    QVERIFY(form.trainConfig().precision == PrecisionKind::bf16);
     QVERIFY(form.isValid());
     form.precisionBox()->setCurrentText("fp16");  // on the CPU: refused, Start stays off
     QVERIFY(!form.isValid());
     QVERIFY2(form.errorText().contains("fp16 needs a CUDA device"), qPrintable(form.errorText()));
-    QJsonObject train = form.trainJson();
-    form.setConfig(form.modelJson(), train, "cuda");
+    const TrainConfig train = form.trainConfig();
+    form.setConfig(form.modelConfig(), train, "cuda");
     QVERIFY2(form.isValid(), qPrintable(form.errorText()));
-    QCOMPARE(form.trainJson().value("precision").toString(), QString("fp16"));
+    QVERIFY(form.trainConfig().precision == PrecisionKind::fp16);
   }
 };
 

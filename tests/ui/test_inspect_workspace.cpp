@@ -22,6 +22,8 @@
 #include <QFile>
 #include <QLabel>
 #include <QPushButton>
+#include <nlohmann/json.hpp>
+
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -46,9 +48,9 @@ class InspectWorkspaceTest : public QObject {
     TrainingWorker worker;
     TrainRequest request;
     request.data = "synthetic:needle?length=40&examples=300&seed=4";
-    request.model = QJsonObject{{"attention", "additive"}, {"hidden", 16}, {"heads", 2}, {"layers", 2},
-                                {"ffn", 16}, {"max_len", 64}, {"share_layers", false}, {"dropout", 0.0}};
-    request.train = QJsonObject{{"max_len", 48}, {"batch_size", 16}, {"max_steps", 10}, {"epochs", 100}, {"eval_every", 0}};
+    request.model = fastformer::model_config_from_json({{"attention", "additive"}, {"hidden", 16}, {"heads", 2}, {"layers", 2},
+                                {"ffn", 16}, {"max_len", 64}, {"share_layers", false}, {"dropout", 0.0}});
+    request.train = fastformer::train_config_from_json({{"max_len", 48}, {"batch_size", 16}, {"max_steps", 10}, {"epochs", 100}, {"eval_every", 0}});
     request.directory = dir_.filePath("run");
     request.name = "tiny";
     QSignalSpy finished(&worker, &TrainingWorker::finished);
@@ -259,9 +261,9 @@ class InspectWorkspaceTest : public QObject {
     TrainingWorker worker;
     TrainRequest request;
     request.data = "synthetic:needle?length=20&examples=200&seed=5";
-    request.model = QJsonObject{{"attention", "softmax"}, {"hidden", 16}, {"heads", 2}, {"layers", 1},
-                                {"ffn", 16}, {"max_len", 64}, {"dropout", 0.0}};
-    request.train = QJsonObject{{"max_len", 48}, {"batch_size", 16}, {"max_steps", 5}, {"epochs", 100}, {"eval_every", 0}};
+    request.model = fastformer::model_config_from_json({{"attention", "softmax"}, {"hidden", 16}, {"heads", 2}, {"layers", 1},
+                                {"ffn", 16}, {"max_len", 64}, {"dropout", 0.0}});
+    request.train = fastformer::train_config_from_json({{"max_len", 48}, {"batch_size", 16}, {"max_steps", 5}, {"epochs", 100}, {"eval_every", 0}});
     request.directory = dir_.filePath("softmax");
     QSignalSpy finished(&worker, &TrainingWorker::finished);
     QVERIFY(worker.start(request, "softmax"));

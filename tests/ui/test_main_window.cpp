@@ -14,7 +14,6 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
-#include <QJsonObject>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -35,17 +34,17 @@ class MainWindowTest : public QObject {
  private:
   // A tiny model on a short synthetic task: a few seconds of training.
   static void makeSmall(TrainWorkspace& train, int steps) {
-    QJsonObject model = train.form()->modelJson();
-    model["hidden"] = 16;
-    model["heads"] = 2;
-    model["ffn"] = 16;
-    model["layers"] = 1;
-    QJsonObject config = train.form()->trainJson();
-    config["max_len"] = 32;
-    config["batch_size"] = 16;
-    config["max_steps"] = steps;
-    config["epochs"] = 1000;  // max_steps decides
-    config["eval_every"] = 5;
+    fastformer::ModelConfig model = train.form()->modelConfig();
+    model.hidden = 16;
+    model.heads = 2;
+    model.ffn = 16;
+    model.layers = 1;
+    fastformer::TrainConfig config = train.form()->trainConfig();
+    config.max_len = 32;
+    config.batch_size = 16;
+    config.max_steps = steps;
+    config.epochs = 1000;  // max_steps decides
+    config.eval_every = 5;
     train.form()->setConfig(model, config);
   }
 

@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -30,7 +31,7 @@ void writeCheckpoint(const QString& dir, const QString& attention, const QString
   const QJsonObject config{{"format", "fastformer-studio-checkpoint"},
                            {"format_version", 1},
                            {"labels", QJsonArray{"ham", "spam"}},
-                           {"model", QJsonObject{{"attention", attention}, {"hidden", 16}, {"classes", 2}}},
+                           {"model", QJsonObject{{"attention", attention}, {"hidden", 16}, {"heads", 2}, {"classes", 2}}},
                            {"train", QJsonObject{{"batch_size", 8}, {"lr", 0.001}}},
                            {"data", data}};
   writeFile(dir + "/config.json", QJsonDocument(config).toJson());
@@ -114,6 +115,9 @@ class RunStoreTest : public QObject {
     QCOMPARE(store.data(store.index(1), RunStore::IdRole).toString(), QString("run-2"));
     QVERIFY(!store.data(store.index(5), Qt::DisplayRole).isValid());
 
+    const std::uint64_t first = store.revision("run-1");
+    QVERIFY(first != 0 && first != store.revision("run-2"));
+    QCOMPARE(store.revision("nope"), std::uint64_t{0});
     StepPoint p;
     p.step = 7;
     p.loss = 0.25;
@@ -125,6 +129,7 @@ class RunStoreTest : public QObject {
     QCOMPARE(store.find("run-1")->steps[0].loss, 0.25);
     QCOMPARE(store.find("run-1")->evals.size(), std::size_t{1});
     QVERIFY(store.find("run-2")->steps.empty());
+    QCOMPARE(store.revision("run-1"), first);  // appending keeps the revision
 
     store.setStatus("run-2", RunStatus::failed, "out of memory");
     QCOMPARE(changed.count(), 1);
@@ -142,6 +147,7 @@ class RunStoreTest : public QObject {
 
     // The same id again replaces the record in place.
     store.add(record("run-1", "renamed"));
+    QVERIFY(store.revision("run-1") != first);  // a replaced run is a new revision
     QCOMPARE(store.rowCount(), 2);
     QCOMPARE(inserted.count(), 2);
     QCOMPARE(changed.count(), 2);
@@ -162,8 +168,10 @@ class RunStoreTest : public QObject {
     QCOMPARE(run.id, QDir(dir).canonicalPath());
     QCOMPARE(run.data, QString("data/spam"));
     QCOMPARE(run.labels, QStringList({"ham", "spam"}));
-    QCOMPARE(run.model.value("hidden").toInt(), 16);
-    QCOMPARE(run.train.value("batch_size").toInt(), 8);
+    QCOMPARE(run.model.hidden, std::int64_t{16});
+    QVERIFY(run.model.attention == AttentionKind::softmax);
+    QCOMPARE(run.train.batch_size, std::int64_t{8});
+    QCOMPARE(run.train.lr, 0.001);
     QCOMPARE(run.parameters, std::int64_t{17});
     QCOMPARE(run.total_steps, std::int64_t{3});
 
@@ -173,7 +181,8 @@ class RunStoreTest : public QObject {
     QCOMPARE(run.steps[1].lr, 0.002);
     QCOMPARE(run.steps[1].tokens_per_s, 200.0);
     QCOMPARE(run.steps[1].wall_s, 1.0);
-    QCOMPARE(run.steps[1].tokens_seen, 200.0);
+    QCOMPARE(run.steps[1].tokens_seen, 200.0);  // a log without tokens_seen: rate × time
+    QCOMPARE(run.steps[2].tokens_seen, 600.0);
 
     QCOMPARE(run.evals.size(), std::size_t{2});
     const EvalPoint& valid = run.evals[0];

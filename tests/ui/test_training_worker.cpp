@@ -7,6 +7,8 @@
 
 #include "fastformer/error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -24,16 +26,29 @@ constexpr int kTimeoutMs = 120000;  // generous: a loaded 2-core machine
 const QString kSynthetic = QStringLiteral("synthetic:majority?length=16&examples=200&seed=1");
 const QString kLongSynthetic = QStringLiteral("synthetic:majority?length=16&examples=400&seed=2");
 
-QJsonObject tinyModel() {
-  return {{"hidden", 16}, {"heads", 2}, {"layers", 1}, {"ffn", 16}, {"max_len", 32}, {"dropout", 0.0}};
+ModelConfig tinyModel() {
+  ModelConfig c;
+  c.hidden = 16;
+  c.heads = 2;
+  c.layers = 1;
+  c.ffn = 16;
+  c.max_len = 32;
+  c.dropout = 0.0;
+  return c;
 }
 
-QJsonObject trainSettings(int epochs, int maxSteps, int evalEvery) {
-  return {{"epochs", epochs}, {"max_steps", maxSteps}, {"batch_size", 16}, {"max_len", 32},
-          {"eval_every", evalEvery}, {"seed", 3}};
+TrainConfig trainSettings(int epochs, int maxSteps, int evalEvery) {
+  TrainConfig t;
+  t.epochs = epochs;
+  t.max_steps = maxSteps;
+  t.batch_size = 16;
+  t.max_len = 32;
+  t.eval_every = evalEvery;
+  t.seed = 3;
+  return t;
 }
 
-TrainRequest request(const QString& data, const QString& directory, QJsonObject train) {
+TrainRequest request(const QString& data, const QString& directory, TrainConfig train) {
   TrainRequest r;
   r.data = data;
   r.model = tinyModel();
@@ -102,9 +117,9 @@ class TrainingWorkerTest : public QObject {
     QCOMPARE(record.labels.size(), 2);
     QCOMPARE(record.total_steps, std::int64_t{20});
     QVERIFY(record.parameters > 0);
-    QCOMPARE(record.model.value("hidden").toInt(), 16);
-    QCOMPARE(record.model.value("classes").toInt(), 2);
-    QCOMPARE(record.train.value("eval_every").toInt(), 5);
+    QCOMPARE(record.model.hidden, std::int64_t{16});
+    QCOMPARE(record.model.classes, std::int64_t{2});
+    QCOMPARE(record.train.eval_every, std::int64_t{5});
 
     QCOMPARE(steps.count(), 20);
     double lastTokens = 0, lastWall = 0;
@@ -154,7 +169,8 @@ class TrainingWorkerTest : public QObject {
     const RunRecord loaded = RunStore::loadRun(dir);
     QCOMPARE(toString(loaded.status), QString("loaded"));
     QCOMPARE(loaded.labels, record.labels);
-    QCOMPARE(loaded.model, record.model);
+    QCOMPARE(QString::fromStdString(to_json(loaded.model).dump()), QString::fromStdString(to_json(record.model).dump()));
+    QCOMPARE(QString::fromStdString(to_json(loaded.train).dump()), QString::fromStdString(to_json(record.train).dump()));
     QCOMPARE(loaded.data, kSynthetic);
     QCOMPARE(loaded.parameters, record.parameters);
     QCOMPARE(loaded.steps.size(), std::size_t(steps.count()));
@@ -254,24 +270,21 @@ class TrainingWorkerTest : public QObject {
 
   void failuresEndAsFailedSignals_data() {
     QTest::addColumn<QString>("data");
-    QTest::addColumn<QJsonObject>("model");
+    QTest::addColumn<int>("heads");
+    QTest::addColumn<int>("batch");
     QTest::addColumn<QString>("device");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("missing file") << "/nonexistent/reviews-missing.tsv" << tinyModel() << "cpu"
-                                  << "reviews-missing.tsv";
-    QTest::newRow("unknown synthetic task") << "synthetic:haystack" << tinyModel() << "cpu" << "haystack";
-    QJsonObject badKey = tinyModel();
-    badKey["hiden"] = 8;
-    QTest::newRow("unknown model key") << kSynthetic << badKey << "cpu" << "hiden";
-    QJsonObject badHeads = tinyModel();
-    badHeads["heads"] = 3;
-    QTest::newRow("heads do not divide hidden") << kSynthetic << badHeads << "cpu" << "heads";
-    QTest::newRow("unknown device") << kSynthetic << tinyModel() << "tpu" << "tpu";
+    QTest::newRow("missing file") << "/nonexistent/reviews-missing.tsv" << 2 << 16 << "cpu" << "reviews-missing.tsv";
+    QTest::newRow("unknown synthetic task") << "synthetic:haystack" << 2 << 16 << "cpu" << "haystack";
+    QTest::newRow("heads do not divide hidden") << kSynthetic << 3 << 16 << "cpu" << "heads";
+    QTest::newRow("empty batch") << kSynthetic << 2 << 0 << "cpu" << "batch_size";
+    QTest::newRow("unknown device") << kSynthetic << 2 << 16 << "tpu" << "tpu";
   }
 
   void failuresEndAsFailedSignals() {
     QFETCH(QString, data);
-    QFETCH(QJsonObject, model);
+    QFETCH(int, heads);
+    QFETCH(int, batch);
     QFETCH(QString, device);
     QFETCH(QString, expected);
     QTemporaryDir tmp;
@@ -279,7 +292,8 @@ class TrainingWorkerTest : public QObject {
     QSignalSpy started(&worker, &TrainingWorker::started);
     QSignalSpy finished(&worker, &TrainingWorker::finished);
     TrainRequest r = request(data, tmp.filePath("run"), trainSettings(1, 2, 0));
-    r.model = model;
+    r.model.heads = heads;
+    r.train.batch_size = batch;
     r.device = device;
     QVERIFY(worker.start(r, "bad"));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);

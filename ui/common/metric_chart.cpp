@@ -1,8 +1,9 @@
-// MetricChart: one training metric of several runs as live QCustomPlot curves (appends only
-// new points, replots at most ~30 times a second). MetricsDashboard is in metrics_dashboard.cpp.
+// MetricChart: one training metric of a RunStore's runs as live QCustomPlot curves (appends
+// only new points, replots at most ~30 times a second). MetricsDashboard is in metrics_dashboard.cpp.
 #include "common/metric_chart.h"
 
 #include "common/chart_export.h"
+#include "train/run_store.h"
 
 #include "common/custom_plot.h"
 
@@ -229,23 +230,41 @@ void MetricChart::styleAxes() {
   }
 }
 
-void MetricChart::setRuns(const std::vector<RunRecord>& runs) {
-  runs_ = runs;
+void MetricChart::setStore(const RunStore* store) {
+  if (store_ != nullptr) disconnect(store_, nullptr, this, nullptr);
+  store_ = store;
+  if (store_ != nullptr) {
+    connect(store_, &QAbstractItemModel::rowsInserted, this, [this] {
+      addMissingGraphs();
+      scheduleReplot();
+    });
+    connect(store_, &RunStore::runChanged, this, &MetricChart::onRunChanged);
+    connect(store_, &QObject::destroyed, this, [this] {
+      store_ = nullptr;
+      rebuild();
+    });
+  }
   rebuild();
 }
 
 void MetricChart::rebuild() {
   plot_->clearGraphs();
   graphs_.clear();
-  for (std::size_t i = 0; i < runs_.size(); ++i) addGraphs(i);
+  addMissingGraphs();
   userZoomed_ = false;
   scheduleReplot();
 }
 
-void MetricChart::addGraphs(std::size_t index) {
-  const RunRecord& run = runs_[index];
-  const QColor color = runColor(static_cast<int>(index));
+void MetricChart::addMissingGraphs() {
+  if (store_ == nullptr) return;
+  const auto& runs = store_->runs();
+  for (std::size_t i = graphs_.size(); i < runs.size(); ++i) addGraphs(runs[i], static_cast<int>(i));
+}
+
+void MetricChart::addGraphs(const RunRecord& run, int index) {
+  const QColor color = runColor(index);
   Graphs g;
+  g.name = run.name;
   g.raw = plot_->addGraph();
   if (metric_ == Metric::train_loss) {
     // Raw batch losses are noisy: a thin light line under the thick smoothed one.
@@ -266,7 +285,39 @@ void MetricChart::addGraphs(std::size_t index) {
   graphs_.push_back(g);
 }
 
+void MetricChart::onRunChanged(const QString& id) {
+  if (store_ == nullptr) return;
+  const int row = store_->indexOf(id);
+  if (row < 0) return;
+  addMissingGraphs();
+  const RunRecord& run = store_->runs()[static_cast<std::size_t>(row)];
+  Graphs& g = graphs_[static_cast<std::size_t>(row)];
+  // The store appends points; fewer than shown means the run was replaced (RunStore::add).
+  const std::size_t held = fromSteps(metric_) ? run.steps.size() : run.evals.size();
+  if (held < g.shown || store_->revision(id) != g.revision) {
+    redraw(g, run);
+  } else {
+    append(g, run);
+  }
+  if (run.name != g.name) {
+    g.name = run.name;
+    g.raw->setName(g.smooth ? run.name + QStringLiteral(" (raw)") : run.name);
+    if (g.smooth) g.smooth->setName(run.name);
+  }
+  scheduleReplot();
+}
+
+void MetricChart::redraw(Graphs& g, const RunRecord& run) {
+  g.raw->data()->clear();
+  if (g.smooth) g.smooth->data()->clear();
+  g.shown = 0;
+  g.ema = 0;
+  g.decay = 1;
+  append(g, run);
+}
+
 void MetricChart::append(Graphs& g, const RunRecord& run) {
+  g.revision = store_ != nullptr ? store_->revision(run.id) : 0;
   const auto shown = [this](double v) { return logY_ && !(v > 0) ? qQNaN() : v; };  // log: a gap, not a plunge
   QVector<double> keys, values, smooth;
   if (fromSteps(metric_)) {
@@ -300,57 +351,8 @@ void MetricChart::append(Graphs& g, const RunRecord& run) {
 }
 
 void MetricChart::refill() {
-  for (std::size_t i = 0; i < graphs_.size(); ++i) {
-    Graphs& g = graphs_[i];
-    g.raw->data()->clear();
-    if (g.smooth) g.smooth->data()->clear();
-    g.shown = 0;
-    g.ema = 0;
-    g.decay = 1;
-    append(g, runs_[i]);
-  }
-}
-
-void MetricChart::updateRun(const RunRecord& run) {
-  const auto it = std::find_if(runs_.begin(), runs_.end(), [&](const RunRecord& r) { return r.id == run.id; });
-  if (it == runs_.end()) {
-    runs_.push_back(run);
-    addGraphs(runs_.size() - 1);
-    scheduleReplot();
-    return;
-  }
-  const std::size_t index = static_cast<std::size_t>(it - runs_.begin());
-  RunRecord& mine = *it;
-  Graphs& g = graphs_[index];
-  // Appended only when every point held is still there unchanged (the usual live case).
-  const bool grew = run.steps.size() >= mine.steps.size() && run.evals.size() >= mine.evals.size() &&
-                    (mine.steps.empty() || run.steps[mine.steps.size() - 1].step == mine.steps.back().step) &&
-                    (mine.evals.empty() || run.evals[mine.evals.size() - 1].step == mine.evals.back().step);
-  if (grew) {
-    mine.steps.insert(mine.steps.end(), run.steps.begin() + static_cast<std::ptrdiff_t>(mine.steps.size()),
-                      run.steps.end());
-    mine.evals.insert(mine.evals.end(), run.evals.begin() + static_cast<std::ptrdiff_t>(mine.evals.size()),
-                      run.evals.end());
-    append(g, mine);
-  } else {
-    mine.steps = run.steps;
-    mine.evals = run.evals;
-    g.raw->data()->clear();
-    if (g.smooth) g.smooth->data()->clear();
-    g = Graphs{g.raw, g.smooth};
-    append(g, mine);
-  }
-  if (run.name != mine.name) {
-    mine.name = run.name;
-    if (g.smooth) {
-      g.smooth->setName(run.name);
-      g.raw->setName(run.name + QStringLiteral(" (raw)"));
-    } else {
-      g.raw->setName(run.name);
-    }
-  }
-  mine.status = run.status;
-  scheduleReplot();
+  if (store_ == nullptr) return;
+  for (std::size_t i = 0; i < graphs_.size(); ++i) redraw(graphs_[i], store_->runs()[i]);
 }
 
 void MetricChart::setXAxis(XAxis axis) {
@@ -378,9 +380,8 @@ void MetricChart::resetZoom() {
 }
 
 int MetricChart::pointCount(const QString& runId) const {
-  for (std::size_t i = 0; i < runs_.size(); ++i)
-    if (runs_[i].id == runId) return graphs_[i].raw->dataCount();
-  return 0;
+  const int row = store_ != nullptr ? store_->indexOf(runId) : -1;
+  return row >= 0 && row < static_cast<int>(graphs_.size()) ? graphs_[static_cast<std::size_t>(row)].raw->dataCount() : 0;
 }
 
 void MetricChart::scheduleReplot() {

@@ -1,6 +1,7 @@
-// A live chart of one training metric over several runs (QCustomPlot): one colour per run
-// (the train loss also smoothed), legend, zoom and pan, a log-y toggle, the x axis by step,
-// tokens seen or wall time, and replots throttled to at most ~30 per second.
+// A live chart of one training metric over the runs of a RunStore (QCustomPlot): one colour
+// per run (the train loss also smoothed), legend, zoom and pan, a log-y toggle, the x axis by
+// step, tokens seen or wall time, and replots throttled to at most ~30 per second. The chart
+// keeps no copy of the points: it reads them from the store when the store says they changed.
 #pragma once
 
 #include "train/run_record.h"
@@ -16,6 +17,8 @@ class QCustomPlot;
 
 namespace fastformer::ui {
 
+class RunStore;
+
 enum class Metric { train_loss, valid_loss, valid_accuracy, valid_macro_f1, learning_rate, tokens_per_s };
 enum class XAxis { step, tokens, wall };
 QString title(Metric metric);  // e.g. "Training loss"
@@ -27,10 +30,10 @@ class MetricChart : public QWidget {
   explicit MetricChart(Metric metric, QWidget* parent = nullptr);
   ~MetricChart() override;
 
-  // Shows exactly these runs (rebuilds the graphs); colours follow the order in `runs`.
-  void setRuns(const std::vector<RunRecord>& runs);
-  // One run's points changed (usually appended): updates its graphs, replot throttled.
-  void updateRun(const RunRecord& run);
+  // Shows every run of `store` (not owned; null: none) in the store's order, which the
+  // colours follow, and from then on follows the store: new runs get curves, appended points
+  // are appended, a replaced run is redrawn, replots throttled.
+  void setStore(const RunStore* store);
   void setXAxis(XAxis axis);
   XAxis xAxis() const { return axis_; }
   void setLogY(bool on);
@@ -48,15 +51,20 @@ class MetricChart : public QWidget {
   void exportTo(const QString& path) const;
 
  private:
-  // The graphs of one run and how much of its data they already hold.
+  // The graphs of one run (a row of the store) and how much of its data they already hold.
   struct Graphs {
+    QString name;  // the run's name as the legend shows it
     QCPGraph* raw = nullptr;
     QCPGraph* smooth = nullptr;  // train loss only: the moving average
     std::size_t shown = 0;       // steps (or evals) already appended
+    std::uint64_t revision = 0;  // the store's revision of the run they were drawn from
     double ema = 0, decay = 1;   // moving-average state; decay = beta^t for bias correction
   };
   void rebuild();
-  void addGraphs(std::size_t index);
+  void addMissingGraphs();  // for runs the store has gained
+  void addGraphs(const RunRecord& run, int index);
+  void onRunChanged(const QString& id);
+  void redraw(Graphs& graphs, const RunRecord& run);  // from the run's first point
   void append(Graphs& graphs, const RunRecord& run);
   void refill();
   void scheduleReplot();
@@ -66,8 +74,8 @@ class MetricChart : public QWidget {
   Metric metric_;
   QCustomPlot* plot_;
   QCPItemText* empty_ = nullptr;  // "no data yet" while no run has a point
-  std::vector<RunRecord> runs_;
-  std::vector<Graphs> graphs_;  // parallel to runs_
+  const RunStore* store_ = nullptr;
+  std::vector<Graphs> graphs_;  // parallel to the store's rows
   XAxis axis_ = XAxis::step;
   bool logY_ = false;
   bool userZoomed_ = false;  // the user dragged or zoomed: stop fitting the axes to new data
@@ -83,8 +91,7 @@ class MetricsDashboard : public QWidget {
   Q_OBJECT
  public:
   explicit MetricsDashboard(QWidget* parent = nullptr);
-  void setRuns(const std::vector<RunRecord>& runs);
-  void updateRun(const RunRecord& run);
+  void setStore(const RunStore* store);  // every chart follows it (MetricChart::setStore)
   std::vector<MetricChart*> charts() const { return charts_; }
   MetricChart* chart(Metric metric) const;
   void setXAxis(XAxis axis);

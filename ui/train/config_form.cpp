@@ -1,4 +1,4 @@
-// ConfigForm: widgets ↔ ModelConfig/TrainConfig JSON, validated by the engine.
+// ConfigForm: widgets ↔ ModelConfig/TrainConfig, validated by the engine.
 #include "fastformer/distributed.h"
 #include "fastformer/mixed_precision.h"
 
@@ -10,14 +10,11 @@
 #include "fastformer/model_config.h"
 #include "fastformer/train_config.h"
 
-#include <nlohmann/json.hpp>
-
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QSpinBox>
 #include <QThread>
@@ -28,14 +25,6 @@
 
 namespace fastformer::ui {
 namespace {
-
-QJsonObject toQt(const nlohmann::json& j) {
-  return QJsonDocument::fromJson(QByteArray::fromStdString(j.dump())).object();
-}
-
-nlohmann::json toJson(const QJsonObject& o) {
-  return nlohmann::json::parse(QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString());
-}
 
 QSpinBox* spin(int low, int high, int value, int step = 1) {
   auto* box = new QSpinBox;
@@ -175,7 +164,7 @@ void ConfigForm::applyPreset(const QString& name) {
   Q_EMIT changed();
 }
 
-QJsonObject ConfigForm::modelJson() const {
+ModelConfig ConfigForm::modelConfig() const {
   ModelConfig c = preset(preset_->currentText().toStdString());
   c.attention = model_->currentIndex() == 0 ? AttentionKind::additive : AttentionKind::softmax;
   c.layers = layers_->value();
@@ -188,10 +177,10 @@ QJsonObject ConfigForm::modelJson() const {
   c.share_qv = shareQv_->isChecked();
   c.share_layers = shareLayers_->isChecked();
   c.position_embedding = positions_->isChecked();
-  return toQt(to_json(c));
+  return c;
 }
 
-QJsonObject ConfigForm::trainJson() const {
+TrainConfig ConfigForm::trainConfig() const {
   TrainConfig t;
   t.precision = precision_->currentIndex() == 0   ? PrecisionKind::fp32
                 : precision_->currentIndex() == 1 ? PrecisionKind::bf16
@@ -209,42 +198,36 @@ QJsonObject ConfigForm::trainJson() const {
   t.max_len = maxLen_->value();
   t.tokenizer.kind = tokenizer_->currentText().toStdString();
   t.tokenizer.vocab_size = vocab_->value();
-  return toQt(to_json(t));
+  return t;
 }
 
 QString ConfigForm::device() const { return device_->currentText(); }
 int ConfigForm::processes() const { return processes_->value(); }
 QString ConfigForm::modelName() const { return model_->currentText(); }
 
-void ConfigForm::setConfig(const QJsonObject& model, const QJsonObject& train, const QString& device) {
-  try {
-    const ModelConfig c = model_config_from_json(toJson(model), preset("paper"));
-    const TrainConfig t = train_config_from_json(toJson(train));
-    model_->setCurrentIndex(c.attention == AttentionKind::additive ? 0 : 1);
-    layers_->setValue(static_cast<int>(c.layers));
-    hidden_->setValue(static_cast<int>(c.hidden));
-    heads_->setValue(static_cast<int>(c.heads));
-    ffn_->setValue(static_cast<int>(c.ffn));
-    dropout_->setValue(c.dropout);
-    score_->setCurrentIndex(c.score == ScoreKind::per_head ? 0 : 1);
-    shareQv_->setChecked(c.share_qv);
-    shareLayers_->setChecked(c.share_layers);
-    positions_->setChecked(c.position_embedding);
-    maxLen_->setValue(static_cast<int>(t.max_len));
-    batch_->setValue(static_cast<int>(t.batch_size));
-    lr_->setValue(t.lr);
-    schedule_->setCurrentText(QString::fromStdString(to_string(t.schedule)));
-    precision_->setCurrentText(QString::fromStdString(to_string(t.precision)));
-    epochs_->setValue(static_cast<int>(t.epochs));
-    maxSteps_->setValue(static_cast<int>(t.max_steps));
-    evalEvery_->setValue(static_cast<int>(t.eval_every));
-    budget_->setValue(t.time_budget_s);
-    seed_->setValue(static_cast<int>(t.seed));
-    tokenizer_->setCurrentText(QString::fromStdString(t.tokenizer.kind));
-    vocab_->setValue(static_cast<int>(t.tokenizer.vocab_size));
-  } catch (const std::exception&) {
-    // Settings from an older or foreign file: keep the form as it is.
-  }
+void ConfigForm::setConfig(const ModelConfig& c, const TrainConfig& t, const QString& device) {
+  model_->setCurrentIndex(c.attention == AttentionKind::additive ? 0 : 1);
+  layers_->setValue(static_cast<int>(c.layers));
+  hidden_->setValue(static_cast<int>(c.hidden));
+  heads_->setValue(static_cast<int>(c.heads));
+  ffn_->setValue(static_cast<int>(c.ffn));
+  dropout_->setValue(c.dropout);
+  score_->setCurrentIndex(c.score == ScoreKind::per_head ? 0 : 1);
+  shareQv_->setChecked(c.share_qv);
+  shareLayers_->setChecked(c.share_layers);
+  positions_->setChecked(c.position_embedding);
+  maxLen_->setValue(static_cast<int>(t.max_len));
+  batch_->setValue(static_cast<int>(t.batch_size));
+  lr_->setValue(t.lr);
+  schedule_->setCurrentText(QString::fromStdString(to_string(t.schedule)));
+  precision_->setCurrentText(QString::fromStdString(to_string(t.precision)));
+  epochs_->setValue(static_cast<int>(t.epochs));
+  maxSteps_->setValue(static_cast<int>(t.max_steps));
+  evalEvery_->setValue(static_cast<int>(t.eval_every));
+  budget_->setValue(t.time_budget_s);
+  seed_->setValue(static_cast<int>(t.seed));
+  tokenizer_->setCurrentText(QString::fromStdString(t.tokenizer.kind));
+  vocab_->setValue(static_cast<int>(t.tokenizer.vocab_size));
   device_->setCurrentText(device);
   revalidate();
 }
@@ -252,8 +235,8 @@ void ConfigForm::setConfig(const QJsonObject& model, const QJsonObject& train, c
 void ConfigForm::revalidate() {
   QString error, key;
   try {
-    model_config_from_json(toJson(modelJson())).validate();
-    const TrainConfig train = train_config_from_json(toJson(trainJson()));
+    modelConfig().validate();
+    const TrainConfig train = trainConfig();
     train.validate();
     check_precision(torch::Device(device().toStdString()), train.precision);  // fp16 needs CUDA
   } catch (const Error& e) {

@@ -4,7 +4,9 @@
 // Start stays disabled until it is fixed.
 #pragma once
 
-#include <QJsonObject>
+#include "fastformer/model_config.h"
+#include "fastformer/train_config.h"
+
 #include <QWidget>
 
 class QCheckBox;
@@ -22,15 +24,15 @@ class ConfigForm : public QWidget {
 
   bool isValid() const { return error_.isEmpty(); }
   QString errorText() const { return error_; }  // "key: rule", empty when valid
-  QJsonObject modelJson() const;                // the engine's ModelConfig JSON
-  QJsonObject trainJson() const;                // the engine's TrainConfig JSON
+  ModelConfig modelConfig() const;              // vocabulary and classes come from the data
+  TrainConfig trainConfig() const;
   QString device() const;
   // Data-parallel processes on this machine (1: train inside the Studio only).
   int processes() const;
   QString modelName() const;  // "Fastformer" or "Transformer"
 
-  // Fills the form (e.g. from QSettings or a loaded run); unknown keys are ignored.
-  void setConfig(const QJsonObject& model, const QJsonObject& train, const QString& device = "cpu");
+  // Fills the form (e.g. from QSettings or a loaded run).
+  void setConfig(const ModelConfig& model, const TrainConfig& train, const QString& device = "cpu");
   void applyPreset(const QString& name);  // "paper" | "official"
 
   // The widgets, for tests and for the screenshot demo.

@@ -70,12 +70,8 @@ MetricsDashboard::MetricsDashboard(QWidget* parent) : QWidget(parent) {
   connect(logYBox_, &QCheckBox::toggled, this, &MetricsDashboard::applyLogY);
 }
 
-void MetricsDashboard::setRuns(const std::vector<RunRecord>& runs) {
-  for (MetricChart* chart : charts_) chart->setRuns(runs);
-}
-
-void MetricsDashboard::updateRun(const RunRecord& run) {
-  for (MetricChart* chart : charts_) chart->updateRun(run);
+void MetricsDashboard::setStore(const RunStore* store) {
+  for (MetricChart* chart : charts_) chart->setStore(store);
 }
 
 MetricChart* MetricsDashboard::chart(Metric metric) const {

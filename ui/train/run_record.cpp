@@ -1,4 +1,4 @@
-// Names of run states and the best-validation lookup over a run's evaluations.
+// Names of run states, the engine's reports as points, and the best-validation lookup.
 #include "train/run_record.h"
 
 namespace fastformer::ui {
@@ -13,6 +13,30 @@ QString toString(RunStatus status) {
     case RunStatus::loaded: return QStringLiteral("loaded");
   }
   return QStringLiteral("unknown");
+}
+
+StepPoint toStepPoint(const StepReport& report) {
+  StepPoint point;
+  point.step = report.step;
+  point.tokens_seen = static_cast<double>(report.tokens_seen);
+  point.wall_s = report.elapsed_s;
+  point.loss = report.loss;
+  point.lr = report.lr;
+  point.tokens_per_s = report.tokens_per_s;
+  return point;
+}
+
+EvalPoint toEvalPoint(const EvalReport& report) {
+  EvalPoint point;
+  point.step = report.step;
+  point.tokens_seen = static_cast<double>(report.tokens_seen);
+  point.wall_s = report.elapsed_s;
+  point.split = QString::fromStdString(report.split);
+  point.loss = report.metrics.loss;
+  point.accuracy = report.metrics.accuracy;
+  point.macro_f1 = report.metrics.macro_f1;
+  point.confusion = report.metrics.confusion;
+  return point;
 }
 
 const EvalPoint* bestValid(const RunRecord& run) {

@@ -2,7 +2,10 @@
 // its evaluations and its state. Plain values, copied from the training thread to the GUI.
 #pragma once
 
-#include <QJsonObject>
+#include "fastformer/metrics_log.h"
+#include "fastformer/model_config.h"
+#include "fastformer/train_config.h"
+
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
@@ -14,7 +17,7 @@ namespace fastformer::ui {
 
 struct StepPoint {
   std::int64_t step = 0;
-  double tokens_seen = 0;  // real (unpadded) tokens trained on so far
+  double tokens_seen = 0;  // real (unpadded) tokens trained on so far, as the trainer counts them
   double wall_s = 0;       // seconds since the run started
   double loss = 0;         // this batch's mean loss
   double lr = 0;
@@ -38,8 +41,8 @@ struct RunRecord {
   QString name;       // shown in legends and the run list, e.g. "Fastformer · spamassassin"
   QString directory;  // the run directory on disk (best/, last/, metrics.jsonl)
   QString data;       // the data spec
-  QJsonObject model;  // ModelConfig as JSON (engine to_json)
-  QJsonObject train;  // TrainConfig as JSON
+  ModelConfig model;  // as built: vocabulary, classes and max_len filled in by the trainer
+  TrainConfig train;
   QStringList labels;
   std::int64_t parameters = 0;
   std::int64_t total_steps = 0;
@@ -48,6 +51,10 @@ struct RunRecord {
   RunStatus status = RunStatus::running;
   QString message;  // why it ended, or the error
 };
+
+// The engine's reports as the charts plot them.
+StepPoint toStepPoint(const StepReport& report);
+EvalPoint toEvalPoint(const EvalReport& report);
 
 // The best validation evaluation (highest accuracy, then lowest loss, as the trainer
 // keeps best/), or null.

@@ -1,31 +1,26 @@
 // RunStore: the session's runs as a list model, and loadRun, which rebuilds a RunRecord
-// from a run directory the trainer wrote (metrics.jsonl, best/ or last/config.json).
+// from a run directory the trainer wrote, with the engine's readers of metrics.jsonl and of
+// best/ or last/config.json.
 #include "train/run_store.h"
 
+#include "fastformer/checkpoint.h"
 #include "fastformer/error.h"
+#include "fastformer/metrics_log.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 
 namespace fastformer::ui {
 namespace {
 
 std::string str(const QString& s) { return s.toStdString(); }
-
-QJsonObject readJsonObject(const QString& path) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) throw Error("cannot read the file", str(path));
-  QJsonParseError error{};
-  const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &error);
-  if (error.error != QJsonParseError::NoError || !doc.isObject()) {
-    throw Error("not a JSON object: " + str(error.errorString()), str(path));
-  }
-  return doc.object();
-}
 
 // Parameters counted from the safetensors header (shapes only; the weights are not read).
 std::int64_t countParameters(const QString& path) {
@@ -47,87 +42,6 @@ std::int64_t countParameters(const QString& path) {
     total += count;
   }
   return total;
-}
-
-std::vector<std::vector<std::int64_t>> toConfusion(const QJsonArray& rows) {
-  std::vector<std::vector<std::int64_t>> confusion;
-  for (const auto& row : rows) {
-    std::vector<std::int64_t>& out = confusion.emplace_back();
-    for (const auto& cell : row.toArray()) out.push_back(cell.toInteger());
-  }
-  return confusion;
-}
-
-void requireNumbers(const QJsonObject& line, std::initializer_list<const char*> keys, const std::string& where) {
-  for (const char* key : keys) {
-    if (!line.value(QLatin1String(key)).isDouble()) {
-      throw Error(std::string("the ") + line.value(QLatin1String("type")).toString().toStdString() +
-                      " line has no number \"" + key + "\"",
-                  where);
-    }
-  }
-}
-
-// A resumed run may log again the steps after its last checkpoint: the later lines win.
-void dropFrom(RunRecord& run, std::int64_t step) {
-  while (!run.steps.empty() && run.steps.back().step >= step) run.steps.pop_back();
-  while (!run.evals.empty() && run.evals.back().step >= step) run.evals.pop_back();
-}
-
-void readMetrics(const QString& path, RunRecord& run) {
-  QFile file(path);
-  if (!file.open(QIODevice::ReadOnly)) throw Error("cannot read metrics.jsonl", str(path));
-  int lineNumber = 0;
-  while (!file.atEnd()) {
-    const QByteArray text = file.readLine().trimmed();
-    ++lineNumber;
-    if (text.isEmpty()) continue;
-    const std::string where = str(path) + ":" + std::to_string(lineNumber);
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(text, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject()) {
-      throw Error("not a JSON object: " + str(error.errorString()), where);
-    }
-    const QJsonObject line = doc.object();
-    const QString type = line.value(QLatin1String("type")).toString();
-    if (type == QLatin1String("step")) {
-      requireNumbers(line, {"step", "loss", "lr", "tokens_per_s", "elapsed_s"}, where);
-      StepPoint point;
-      point.step = line.value(QLatin1String("step")).toInteger();
-      point.loss = line.value(QLatin1String("loss")).toDouble();
-      point.lr = line.value(QLatin1String("lr")).toDouble();
-      point.tokens_per_s = line.value(QLatin1String("tokens_per_s")).toDouble();
-      point.wall_s = line.value(QLatin1String("elapsed_s")).toDouble();
-      point.tokens_seen = point.tokens_per_s * point.wall_s;  // as the worker reports it live
-      if (!run.steps.empty() && point.step <= run.steps.back().step) dropFrom(run, point.step);
-      run.steps.push_back(point);
-    } else if (type == QLatin1String("eval")) {
-      requireNumbers(line, {"step"}, where);
-      const QJsonObject metrics = line.value(QLatin1String("metrics")).toObject();
-      if (!metrics.value(QLatin1String("accuracy")).isDouble()) {
-        throw Error("the eval line has no metrics.accuracy", where);
-      }
-      EvalPoint point;
-      point.step = line.value(QLatin1String("step")).toInteger();
-      point.split = line.value(QLatin1String("split")).toString(QStringLiteral("valid"));
-      point.loss = metrics.value(QLatin1String("loss")).toDouble();
-      point.accuracy = metrics.value(QLatin1String("accuracy")).toDouble();
-      point.macro_f1 = metrics.value(QLatin1String("macro_f1")).toDouble();
-      point.confusion = toConfusion(metrics.value(QLatin1String("confusion")).toArray());
-      if (!run.steps.empty()) {
-        point.tokens_seen = run.steps.back().tokens_seen;
-        point.wall_s = run.steps.back().wall_s;
-      }
-      if (run.labels.isEmpty()) {
-        for (const auto& label : metrics.value(QLatin1String("labels")).toArray()) run.labels << label.toString();
-      }
-      run.evals.push_back(point);
-    } else if (type == QLatin1String("diverged")) {
-      run.message = line.value(QLatin1String("reason")).toString();
-    } else if (type.isEmpty()) {
-      throw Error("the line has no \"type\"", where);
-    }  // other types are newer than this reader: skipped
-  }
 }
 
 }  // namespace
@@ -165,14 +79,21 @@ void RunStore::add(const RunRecord& run) {
   const int row = indexOf(run.id);
   if (row >= 0) {  // the same id again (e.g. a run directory loaded twice): replace it
     runs_[static_cast<std::size_t>(row)] = run;
+    revisions_[static_cast<std::size_t>(row)] = nextRevision_++;
     Q_EMIT dataChanged(index(row), index(row));
   } else {
     const int end = rowCount();
     beginInsertRows({}, end, end);
     runs_.push_back(run);
+    revisions_.push_back(nextRevision_++);
     endInsertRows();
   }
   Q_EMIT runChanged(run.id);
+}
+
+std::uint64_t RunStore::revision(const QString& id) const {
+  const int row = indexOf(id);
+  return row < 0 ? 0 : revisions_[static_cast<std::size_t>(row)];
 }
 
 void RunStore::appendStep(const QString& id, const StepPoint& point) {
@@ -220,16 +141,24 @@ RunRecord RunStore::loadRun(const QString& directory) {
   run.id = dir.canonicalPath();  // unique per directory; callers may rename it
   run.directory = dir.absolutePath();
   run.status = RunStatus::loaded;
-  const QJsonObject config = readJsonObject(checkpoint + QStringLiteral("/config.json"));
-  run.model = config.value(QLatin1String("model")).toObject();
-  run.train = config.value(QLatin1String("train")).toObject();
-  run.data = config.value(QLatin1String("data")).toString();
-  for (const auto& label : config.value(QLatin1String("labels")).toArray()) run.labels << label.toString();
+  const CheckpointContents contents = read_checkpoint_config(str(checkpoint));
+  run.model = contents.config;
+  try {
+    run.train = train_config_from_json(contents.extra.value("train", nlohmann::json::object()));
+  } catch (const std::exception& e) {
+    throw Error(std::string("its \"train\" settings: ") + e.what(), str(checkpoint + QStringLiteral("/config.json")));
+  }
+  const auto data = contents.extra.find("data");
+  if (data != contents.extra.end() && data->is_string()) run.data = QString::fromStdString(data->get<std::string>());
+  for (const auto& label : contents.labels) run.labels << QString::fromStdString(label);
   run.parameters = countParameters(checkpoint + QStringLiteral("/model.safetensors"));
-  const bool softmax = run.model.value(QLatin1String("attention")).toString() == QLatin1String("softmax");
+  const bool softmax = run.model.attention == AttentionKind::softmax;
   run.name = QStringLiteral("%1 · %2").arg(softmax ? QStringLiteral("Transformer") : QStringLiteral("Fastformer"),
                                            dir.dirName());
-  readMetrics(metrics, run);
+  const MetricsLog log = read_metrics_log(str(metrics));
+  for (const auto& step : log.steps) run.steps.push_back(toStepPoint(step));
+  for (const auto& eval : log.evals) run.evals.push_back(toEvalPoint(eval));
+  run.message = QString::fromStdString(log.failure);
   run.total_steps = run.steps.empty() ? 0 : run.steps.back().step;  // what was trained, not what was planned
   return run;
 }

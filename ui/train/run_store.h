@@ -1,5 +1,6 @@
 // Every run of this session and the runs loaded from disk, as a list model for the run
-// list dock; the charts and the summary table read the records from here.
+// list dock. It holds the only copy of each run's points: the charts and the summary table
+// read the records from here when runChanged() says a run changed.
 #pragma once
 
 #include "train/run_record.h"
@@ -22,6 +23,9 @@ class RunStore : public QAbstractListModel {
   const std::vector<RunRecord>& runs() const { return runs_; }
   const RunRecord* find(const QString& id) const;
   int indexOf(const QString& id) const;
+  // Changes each time the run with this id is replaced by add(), never when points are
+  // appended: a reader that drew the points of one revision only needs the new ones.
+  std::uint64_t revision(const QString& id) const;
 
   void add(const RunRecord& run);  // a run with an id already here replaces it
   void appendStep(const QString& id, const StepPoint& point);
@@ -34,10 +38,12 @@ class RunStore : public QAbstractListModel {
   static RunRecord loadRun(const QString& directory);
 
  Q_SIGNALS:
-  void runChanged(const QString& id);  // points, evaluations or status changed
+  void runChanged(const QString& id);  // added, replaced, points appended or status changed
 
  private:
   std::vector<RunRecord> runs_;
+  std::vector<std::uint64_t> revisions_;  // parallel to runs_
+  std::uint64_t nextRevision_ = 1;
 };
 
 }  // namespace fastformer::ui

@@ -1,8 +1,9 @@
 // RunSummaryTable: fixed columns, then the configuration keys whose values differ.
 #include "train/run_summary_table.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QHeaderView>
-#include <QJsonValue>
 #include <QSet>
 
 #include <map>
@@ -13,20 +14,19 @@ namespace {
 // "model.hidden" → value text, for every scalar in the model and training configs.
 std::map<QString, QString> flatConfig(const RunRecord& run) {
   std::map<QString, QString> out;
-  const auto add = [&](const QString& prefix, const QJsonObject& object) {
-    for (auto it = object.begin(); it != object.end(); ++it) {
-      if (it.value().isObject()) {
-        const QJsonObject inner = it.value().toObject();
-        for (auto jt = inner.begin(); jt != inner.end(); ++jt) {
-          out[prefix + it.key() + "." + jt.key()] = jt.value().toVariant().toString();
-        }
+  // The engine's JSON names the keys, as config.json and the CLI's --config spell them.
+  const auto add = [&](const QString& prefix, const nlohmann::json& object, const auto& self) -> void {
+    for (const auto& [key, value] : object.items()) {
+      const QString name = prefix + QString::fromStdString(key);
+      if (value.is_object()) {
+        self(name + ".", value, self);
       } else {
-        out[prefix + it.key()] = it.value().toVariant().toString();
+        out[name] = QString::fromStdString(value.is_string() ? value.template get<std::string>() : value.dump());
       }
     }
   };
-  add("model.", run.model);
-  add("train.", run.train);
+  add("model.", to_json(run.model), add);
+  add("train.", to_json(run.train), add);
   out["data"] = run.data;
   return out;
 }

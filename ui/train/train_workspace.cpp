@@ -54,6 +54,7 @@ TrainWorkspace::TrainWorkspace(RunStore& store, TrainingWorker& worker, QWidget*
   progress_->setTextVisible(false);  // until a run starts
   eta_ = new QLabel("idle");
   dashboard_ = new MetricsDashboard;
+  dashboard_->setStore(&store_);  // the charts follow the store's runs from here on
   summary_ = new RunSummaryTable;
   confusion_ = new ConfusionHeatmap;
   summary_->setMinimumHeight(90);
@@ -139,8 +140,8 @@ void TrainWorkspace::start() {
   const QString stamp = QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss");
   TrainRequest request;
   request.data = dataset_->spec();
-  request.model = form_->modelJson();
-  request.train = form_->trainJson();
+  request.model = form_->modelConfig();
+  request.train = form_->trainConfig();
   request.device = form_->device();
   request.processes = form_->processes();
   request.workerExecutable = QCoreApplication::applicationDirPath() + QStringLiteral("/fastformer");
@@ -188,7 +189,6 @@ void TrainWorkspace::refreshButtons() {
 void TrainWorkspace::onStep(const QString& id, const StepPoint& point) {
   store_.appendStep(id, point);
   if (const RunRecord* run = store_.find(id)) {
-    dashboard_->updateRun(*run);
     progress_->setValue(static_cast<int>(std::min<std::int64_t>(point.step, progress_->maximum())));
     const double left = point.step > 0 ? point.wall_s / point.step * static_cast<double>(run->total_steps - point.step) : 0;
     eta_->setText(QString("%1 elapsed · about %2 left · %3 tokens/s · loss %4")
@@ -201,7 +201,6 @@ void TrainWorkspace::onStep(const QString& id, const StepPoint& point) {
 void TrainWorkspace::onEval(const QString& id, const EvalPoint& point) {
   store_.appendEval(id, point);
   if (const RunRecord* run = store_.find(id)) {
-    dashboard_->updateRun(*run);
     Q_EMIT log(QString("%1 step %2, %3: accuracy %4%, macro-F1 %5, loss %6")
                  .arg(run->name)
                  .arg(point.step)
@@ -226,7 +225,6 @@ void TrainWorkspace::onFinished(const QString& id, RunStatus status, const QStri
 }
 
 void TrainWorkspace::refreshRuns() {
-  dashboard_->setRuns(store_.runs());
   summary_->setRuns(store_.runs());
 }
 

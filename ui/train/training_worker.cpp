@@ -16,7 +16,6 @@
 
 #include "common/describe_exception.h"
 
-#include <QJsonDocument>
 #include <QThread>
 
 #include <atomic>
@@ -29,14 +28,6 @@
 
 namespace fastformer::ui {
 namespace {
-
-nlohmann::json toNlohmann(const QJsonObject& object) {
-  return nlohmann::json::parse(QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString());
-}
-
-QJsonObject toQt(const nlohmann::json& json) {
-  return QJsonDocument::fromJson(QByteArray::fromStdString(json.dump())).object();
-}
 
 // The last non-empty line of a rank's log: usually its error.
 QString lastLine(const std::filesystem::path& log) {
@@ -137,31 +128,14 @@ class TrainingWorker::Impl::Observer : public TrainObserver {
   Observer(Impl& impl, QString id) : impl_(impl), id_(std::move(id)) {}
 
   void on_step(const StepReport& report) override {
-    StepPoint point;
-    point.step = report.step;
-    point.wall_s = report.elapsed_s;
-    point.tokens_seen = report.tokens_per_s * report.elapsed_s;
-    point.loss = report.loss;
-    point.lr = report.lr;
-    point.tokens_per_s = report.tokens_per_s;
-    last_ = point;
     TrainingWorker* owner = impl_.owner;
-    impl_.post([owner, id = id_, point] { Q_EMIT owner->stepReported(id, point); });
+    impl_.post([owner, id = id_, point = toStepPoint(report)] { Q_EMIT owner->stepReported(id, point); });
     impl_.waitWhilePaused();
   }
 
   void on_eval(const EvalReport& report) override {
-    EvalPoint point;
-    point.step = report.step;
-    point.tokens_seen = last_.tokens_seen;
-    point.wall_s = last_.wall_s;
-    point.split = QString::fromStdString(report.split);
-    point.loss = report.metrics.loss;
-    point.accuracy = report.metrics.accuracy;
-    point.macro_f1 = report.metrics.macro_f1;
-    point.confusion = report.metrics.confusion;
     TrainingWorker* owner = impl_.owner;
-    impl_.post([owner, id = id_, point] { Q_EMIT owner->evalReported(id, point); });
+    impl_.post([owner, id = id_, point = toEvalPoint(report)] { Q_EMIT owner->evalReported(id, point); });
   }
 
   void on_message(const std::string& text) override {
@@ -172,7 +146,6 @@ class TrainingWorker::Impl::Observer : public TrainObserver {
  private:
   Impl& impl_;
   QString id_;
-  StepPoint last_;
 };
 
 // The whole run, on the training thread. Every exception ends as a failed status.
@@ -197,8 +170,8 @@ void TrainingWorker::Impl::train(const TrainRequest& request, const QString& id)
 
 void TrainingWorker::Impl::runTrainer(const TrainRequest& request, const QString& id) {
   const torch::Device device = parse_device(request.device.toStdString());
-  const ModelConfig modelConfig = model_config_from_json(toNlohmann(request.model));
-  TrainConfig trainConfig = train_config_from_json(toNlohmann(request.train));
+  const ModelConfig& modelConfig = request.model;
+  const TrainConfig& trainConfig = request.train;
   trainConfig.validate();
   const std::string spec = request.data.toStdString();
   const std::filesystem::path dir = request.directory.toStdString();
@@ -235,8 +208,8 @@ void TrainingWorker::Impl::runTrainer(const TrainRequest& request, const QString
   record.name = request.name.isEmpty() ? id : request.name;
   record.directory = request.directory;
   record.data = request.data;
-  record.model = toQt(to_json(trainer.model()->config()));  // vocab, classes and max_len as built
-  record.train = toQt(to_json(trainer.config()));
+  record.model = trainer.model()->config();  // vocab, classes and max_len as built
+  record.train = trainer.config();
   record.labels = labels;
   for (const auto& p : trainer.model()->parameters()) record.parameters += p.numel();
   record.total_steps = trainer.total_steps();

@@ -17,8 +17,8 @@ namespace fastformer::ui {
 
 struct TrainRequest {
   QString data;         // data spec, as the CLI takes it (file, folder or synthetic:…)
-  QJsonObject model;    // ModelConfig JSON (model_config_from_json)
-  QJsonObject train;    // TrainConfig JSON
+  ModelConfig model;    // vocabulary and classes are filled in from the data
+  TrainConfig train;
   QString directory;    // where the run is written; created if missing
   QString device = "cpu";
   QString name;         // display name

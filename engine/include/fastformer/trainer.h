@@ -4,12 +4,13 @@
 //
 // A run directory holds:  best/  the best checkpoint on the validation split
 //                          last/  the latest checkpoint plus train_state.* (for --resume)
-//                          metrics.jsonl  one JSON line per step/eval report
+//                          metrics.jsonl  one JSON line per step/eval report (metrics_log.h)
 #pragma once
 
 #include "fastformer/batching.h"
 #include "fastformer/distributed.h"
 #include "fastformer/metrics.h"
+#include "fastformer/metrics_log.h"
 #include "fastformer/model.h"
 #include "fastformer/tokenizer.h"
 #include "fastformer/train_config.h"
@@ -24,25 +25,6 @@
 #include <vector>
 
 namespace fastformer {
-
-struct StepReport {
-  std::int64_t step = 0;         // optimiser steps done
-  std::int64_t total_steps = 0;  // planned
-  std::int64_t epoch = 0;        // 0-based
-  double loss = 0.0;             // this batch's mean loss
-  double lr = 0.0;
-  double tokens_per_s = 0.0;     // real (unpadded) tokens, forward+backward, this run
-  double elapsed_s = 0.0;
-  double eta_s = 0.0;
-};
-
-struct EvalReport {
-  std::int64_t step = 0;
-  std::int64_t epoch = 0;
-  std::string split;  // "valid" or "test"
-  ClassificationMetrics metrics;
-  bool improved = false;  // new best on valid
-};
 
 class TrainObserver {
  public:

@@ -362,6 +362,25 @@ class ChartsTest : public QObject {
     QVERIFY(!colors->visible());
   }
 
+  void heatmapSlantsLabelsThatDoNotFitTheirCells() {
+    const QStringList labels{"alpha", "beta", "gamma", "delta"};
+    const std::vector<std::vector<std::int64_t>> counts(4, std::vector<std::int64_t>(4, 1));
+    ConfusionHeatmap map;
+    map.setMatrix(labels, counts);
+    map.resize(900, 400);  // cells ~200 px wide: the words fit upright
+    map.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&map));
+    map.plot()->replot();
+    map.plot()->replot();  // the second replot sees the laid-out axis rect
+    QCOMPARE(map.plot()->xAxis->tickLabelRotation(), 0.0);
+    map.resize(240, 200);  // cells ~40 px wide, as in the Train workspace's corner
+    QTest::qWait(20);
+    map.plot()->replot();
+    map.plot()->replot();
+    QVERIFY(map.plot()->axisRect()->width() / 4 < QFontMetrics(map.plot()->xAxis->tickLabelFont()).horizontalAdvance("gamma") + 6);
+    QVERIFY(map.plot()->xAxis->tickLabelRotation() != 0.0);
+  }
+
   void histogramCountsEqualWidthBins() {
     BarChart chart(QStringLiteral("Lengths"));
     chart.setHistogram({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 5, QStringLiteral("tokens"));

@@ -4,6 +4,7 @@
 
 #include "common/custom_plot.h"
 
+#include <QFontMetrics>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -37,7 +38,14 @@ ConfusionHeatmap::ConfusionHeatmap(QWidget* parent)
     axis->setSubTicks(false);
     axis->setTickLength(0, 3);
   }
+  // The axis rect's width is known once laid out: check the labels before every replot.
+  connect(plot_, &QCustomPlot::beforeReplot, this, &ConfusionHeatmap::fitLabels);
   setMatrix({}, {});
+}
+
+void ConfusionHeatmap::fitLabels() {
+  const double cell = cells_ > 0 ? plot_->axisRect()->width() / static_cast<double>(cells_) : 0;
+  plot_->xAxis->setTickLabelRotation(cells_ > 0 && widestLabelPx_ + 6 > cell ? -35 : 0);
 }
 
 void ConfusionHeatmap::setMatrix(const QStringList& labels, const std::vector<std::vector<std::int64_t>>& confusion) {
@@ -45,17 +53,17 @@ void ConfusionHeatmap::setMatrix(const QStringList& labels, const std::vector<st
   const int n = static_cast<int>(confusion.size());
   QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
   QSharedPointer<QCPAxisTickerText> ticksY(new QCPAxisTickerText);
-  int longest = 0;
+  const QFontMetrics metrics(plot_->xAxis->tickLabelFont());
+  widestLabelPx_ = 0;
   for (int i = 0; i < n; ++i) {
     const QString label = labels.value(i, QString::number(i));
     ticks->addTick(i, label);
     ticksY->addTick(i, label);
-    longest = std::max(longest, static_cast<int>(label.size()));
+    widestLabelPx_ = std::max(widestLabelPx_, metrics.horizontalAdvance(label));
   }
+  cells_ = n;
   plot_->xAxis->setTicker(ticks);
   plot_->yAxis->setTicker(ticksY);
-  // Many or long labels do not fit side by side under the map: slant them.
-  plot_->xAxis->setTickLabelRotation(n * std::max(longest, 3) > 40 ? -35 : 0);
 
   if (n == 0) {
     map_->data()->setSize(0, 0);

@@ -22,8 +22,12 @@ class ConfusionHeatmap : public QWidget {
   QCustomPlot* plot() const { return plot_; }
 
  private:
+  void fitLabels();  // slants the predicted labels when they are wider than their cells
+
   QCustomPlot* plot_;
   QCPColorMap* map_;
+  int cells_ = 0;          // classes shown
+  int widestLabelPx_ = 0;  // of the predicted labels, in the tick label font
 };
 
 }  // namespace fastformer::ui

@@ -7,7 +7,7 @@
 #include "runtime/device_stats.h"
 #include "model/encoder_layer.h"
 #include "fastformer/error.h"
-#include "fastformer/fastformer_attention.h"
+#include "model/fastformer_attention.h"
 #include "fastformer/memory_estimate.h"
 #include "fastformer/runtime.h"
 #include "model/softmax_attention.h"

@@ -5,6 +5,7 @@
 
 #include "model/embeddings.h"
 #include "model/encoder_layer.h"
+#include "model/fastformer_attention.h"
 #include "fastformer/error.h"
 #include "fastformer/model.h"
 #include "fastformer/tokenizer.h"
@@ -130,7 +131,7 @@ LearnTrace learn_trace(FastformerAttentionImpl& layer, const LearnInput& input) 
   return t;
 }
 
-FastformerAttention random_learn_layer(std::uint64_t seed, std::int64_t hidden, std::int64_t heads) {
+LearnLayer random_learn_layer(std::uint64_t seed, std::int64_t hidden, std::int64_t heads) {
   ModelConfig c = preset("paper");
   c.hidden = hidden;
   c.heads = heads;
@@ -151,7 +152,7 @@ FastformerAttention random_learn_layer(std::uint64_t seed, std::int64_t hidden, 
       p.zero_();  // biases
     }
   }
-  return layer;
+  return layer.ptr();
 }
 
 LearnInput random_learn_input(const std::string& sentence, std::int64_t hidden, std::uint64_t seed,
@@ -186,13 +187,13 @@ LearnInput model_learn_input(ModelImpl& model, const Tokenizer& tokenizer, const
   return in;
 }
 
-FastformerAttention first_additive_layer(ModelImpl& model) {
+LearnLayer first_additive_layer(ModelImpl& model) {
   auto* layer = model.layers[0]->as<EncoderLayerImpl>();
   if (layer == nullptr || layer->additive.is_empty()) {
     throw Error("the checkpoint is a softmax Transformer", "Learn",
                 "open a Fastformer (additive attention) checkpoint, or use a random layer");
   }
-  return layer->additive;
+  return layer->additive.ptr();
 }
 
 }  // namespace fastformer

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "fastformer/attention_trace.h"
-#include "fastformer/fastformer_attention.h"
+#include "model/fastformer_attention.h"
 #include "model/feed_forward.h"
 #include "fastformer/model_config.h"
 #include "model/softmax_attention.h"

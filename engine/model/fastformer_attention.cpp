@@ -1,6 +1,6 @@
 // Fastformer additive attention, paper Eq. 3–6, in the (B,T,H,Dh) layout so that no head
 // transpose is needed: every step is a projection, an element-wise product or a sum over T.
-#include "fastformer/fastformer_attention.h"
+#include "model/fastformer_attention.h"
 
 #include "fastformer/additive_core.h"
 #include "model/initialization.h"

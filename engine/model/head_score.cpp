@@ -1,5 +1,5 @@
 // Per-head and head-mixing token scorers for additive attention.
-#include "fastformer/head_score.h"
+#include "model/head_score.h"
 
 #include <torch/torch.h>
 

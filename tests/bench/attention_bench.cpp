@@ -3,7 +3,7 @@
 // attention over sequence lengths, and the additive core alone (fused kernel and the ATen
 // reference path). Run: build/tests/bench/attention_bench --benchmark_filter=core
 #include "fastformer/additive_core.h"
-#include "fastformer/fastformer_attention.h"
+#include "model/fastformer_attention.h"
 #include "fastformer/runtime.h"
 #include "model/softmax_attention.h"
 

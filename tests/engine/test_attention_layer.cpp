@@ -1,7 +1,7 @@
 // FastformerAttention's inference path keeps the stacked Q|K|V projection between calls:
 // it must follow every change of the parameters (in place, as optimizers do, or replaced,
 // as checkpoint loading does) and agree with the training path.
-#include "fastformer/fastformer_attention.h"
+#include "model/fastformer_attention.h"
 
 #include "test_helpers.h"
 

@@ -8,7 +8,7 @@
 #include "fastformer/additive_core.h"
 #include "model/encoder_layer.h"
 #include "fastformer/error.h"
-#include "fastformer/fastformer_attention.h"
+#include "model/fastformer_attention.h"
 #include "model/softmax_attention.h"
 
 #include <gtest/gtest.h>

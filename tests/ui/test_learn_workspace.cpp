@@ -58,8 +58,8 @@ class LearnWorkspaceTest : public QObject {
     LearnWorkspace workspace;
     workspace.useRandomLayer(5);
     workspace.setSentence(kSentence);
-    fastformer::FastformerAttention layer = fastformer::random_learn_layer(5, LearnWorkspace::kRandomHidden,
-                                                                           LearnWorkspace::kRandomHeads);
+    const fastformer::LearnLayer layer = fastformer::random_learn_layer(5, LearnWorkspace::kRandomHidden,
+                                                                        LearnWorkspace::kRandomHeads);
     const fastformer::LearnTrace want = fastformer::learn_trace(
         *layer, fastformer::random_learn_input(kSentence.toStdString(), LearnWorkspace::kRandomHidden, 5,
                                                LearnWorkspace::kMaxTokens));

@@ -27,7 +27,7 @@
 namespace fastformer::ui {
 
 struct LearnWorkspace::Layer {
-  FastformerAttention attention{nullptr};
+  LearnLayer attention;  // null until the first layer is chosen
   std::shared_ptr<const TrainedModel> model;  // null: a random layer and seeded word vectors
   int seed = 0;
 };
@@ -225,7 +225,7 @@ void LearnWorkspace::setMeasuredPoints(const std::vector<BenchPoint>& points) { 
 // One layer on at most kMaxTokens tokens: well under a millisecond even at D = 256, so the
 // trace is made here rather than on a worker thread.
 void LearnWorkspace::retrace() {
-  if (layer_->attention.is_empty()) return;
+  if (!layer_->attention) return;
   const std::string sentence = sentence_->text().toStdString();
   try {
     LearnInput input;

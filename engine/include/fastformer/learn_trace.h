@@ -4,11 +4,12 @@
 #pragma once
 
 #include "fastformer/attention_cost.h"
-#include "fastformer/fastformer_attention.h"
+#include "fastformer/model_config.h"
 
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,11 @@ namespace fastformer {
 
 class Tokenizer;
 class ModelImpl;
+class FastformerAttentionImpl;  // model/fastformer_attention.h, inside the engine
+
+// The additive-attention layer a walk-through runs: a random one of its own, or a trained
+// model's (sharing the model's weights). Callers only hold it and hand it back.
+using LearnLayer = std::shared_ptr<FastformerAttentionImpl>;
 
 // Shape letters: N tokens ([CLS] included), D hidden, H heads, Dh = D/H.
 struct LearnStep {
@@ -55,7 +61,7 @@ LearnTrace learn_trace(FastformerAttentionImpl& layer, const LearnInput& input);
 // A paper-style layer (per-head scores, V = Q) with weights drawn from `seed`, scaled so that
 // the weights α and β of a short input are visibly uneven: Linear weights N(0, 1/D), biases 0,
 // score vectors N(0, 1).
-FastformerAttention random_learn_layer(std::uint64_t seed, std::int64_t hidden = 16, std::int64_t heads = 2);
+LearnLayer random_learn_layer(std::uint64_t seed, std::int64_t hidden = 16, std::int64_t heads = 2);
 
 // The sentence split into words by the word tokenizer (lower-cased, [CLS] first, at most
 // `max_tokens` pieces), each word a standard normal vector in R^hidden drawn from `seed` and
@@ -69,6 +75,6 @@ LearnInput model_learn_input(ModelImpl& model, const Tokenizer& tokenizer, const
                              std::int64_t max_tokens = 32);
 
 // The model's first attention layer; throws fastformer::Error for a softmax Transformer.
-FastformerAttention first_additive_layer(ModelImpl& model);
+LearnLayer first_additive_layer(ModelImpl& model);
 
 }  // namespace fastformer

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "fastformer/attention_trace.h"
-#include "fastformer/head_score.h"
+#include "model/head_score.h"
 #include "fastformer/model_config.h"
 
 #include <torch/nn/module.h>

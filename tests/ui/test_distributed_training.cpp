@@ -6,6 +6,7 @@
 #include "train/run_store.h"
 #include "scale_test_helpers.h"
 #include "train/training_worker.h"
+#include "train_test_helpers.h"
 #include "ui_test_registry.h"
 
 #include <QComboBox>
@@ -21,23 +22,8 @@ namespace {
 constexpr int kTimeoutMs = 180000;  // two processes on a loaded 2-core machine
 
 TrainRequest twoClassRequest(const QString& directory, int processes) {
-  TrainRequest r;
-  r.data = QStringLiteral("synthetic:majority?length=16&examples=200&seed=1");
-  r.model.hidden = 16;
-  r.model.heads = 2;
-  r.model.layers = 1;
-  r.model.ffn = 16;
-  r.model.max_len = 32;
-  r.model.dropout = 0.0;
-  r.train.epochs = 1;
-  r.train.max_steps = 10;
-  r.train.batch_size = 16;
-  r.train.max_len = 32;
-  r.train.eval_every = 5;
-  r.train.seed = 3;
+  TrainRequest r = tinyTrainRequest(QStringLiteral("synthetic:majority?length=16&examples=200&seed=1"), directory, 1, 10, 5);
   r.train.lr = 0.01;
-  r.directory = directory;
-  r.name = QStringLiteral("tiny");
   r.processes = processes;
   r.workerExecutable = cliBinary();
   return r;

@@ -3,6 +3,7 @@
 // mid-run — and RunStore::loadRun reproducing what the signals reported.
 #include "train/run_store.h"
 #include "train/training_worker.h"
+#include "train_test_helpers.h"
 #include "ui_test_registry.h"
 
 #include "fastformer/error.h"
@@ -26,41 +27,9 @@ constexpr int kTimeoutMs = 120000;  // generous: a loaded 2-core machine
 const QString kSynthetic = QStringLiteral("synthetic:majority?length=16&examples=200&seed=1");
 const QString kLongSynthetic = QStringLiteral("synthetic:majority?length=16&examples=400&seed=2");
 
-ModelConfig tinyModel() {
-  ModelConfig c;
-  c.hidden = 16;
-  c.heads = 2;
-  c.layers = 1;
-  c.ffn = 16;
-  c.max_len = 32;
-  c.dropout = 0.0;
-  return c;
-}
-
-TrainConfig trainSettings(int epochs, int maxSteps, int evalEvery) {
-  TrainConfig t;
-  t.epochs = epochs;
-  t.max_steps = maxSteps;
-  t.batch_size = 16;
-  t.max_len = 32;
-  t.eval_every = evalEvery;
-  t.seed = 3;
-  return t;
-}
-
-TrainRequest request(const QString& data, const QString& directory, TrainConfig train) {
-  TrainRequest r;
-  r.data = data;
-  r.model = tinyModel();
-  r.train = std::move(train);
-  r.directory = directory;
-  r.name = QStringLiteral("tiny");
-  return r;
-}
-
 // A run that would take minutes: only stop() ends it.
 TrainRequest longRequest(const QString& directory) {
-  return request(kLongSynthetic, directory, trainSettings(1000, 100000, 0));
+  return tinyTrainRequest(kLongSynthetic, directory, 1000, 100000, 0);
 }
 
 bool hasCheckpoint(const QString& dir) {
@@ -97,7 +66,7 @@ class TrainingWorkerTest : public QObject {
     QSignalSpy finished(&worker, &TrainingWorker::finished);
 
     // 160 training examples / 16 = 10 steps an epoch; 2 epochs; valid every 5 steps.
-    QVERIFY(worker.start(request(kSynthetic, dir, trainSettings(2, 0, 5)), "run-1"));
+    QVERIFY(worker.start(tinyTrainRequest(kSynthetic, dir, 2, 0, 5), "run-1"));
     QVERIFY(worker.isRunning());
     QCOMPARE(worker.currentRunId(), QString("run-1"));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
@@ -201,7 +170,7 @@ class TrainingWorkerTest : public QObject {
     QVERIFY(steps.wait(kTimeoutMs));
 
     // One run at a time: a second start is refused with a failed finish of its own.
-    QVERIFY(!worker.start(request(kSynthetic, tmp.filePath("other"), trainSettings(1, 2, 0)), "other"));
+    QVERIFY(!worker.start(tinyTrainRequest(kSynthetic, tmp.filePath("other"), 1, 2, 0), "other"));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
     QCOMPARE(finished[0][0].toString(), QString("other"));
     QCOMPARE(toString(finished[0][1].value<RunStatus>()), QString("failed"));
@@ -220,7 +189,7 @@ class TrainingWorkerTest : public QObject {
     QVERIFY(QFileInfo(tmp.filePath("long/last/train_state.json")).isFile());
     QVERIFY(!worker.isRunning());
 
-    QVERIFY(worker.start(request(kSynthetic, tmp.filePath("again"), trainSettings(1, 3, 0)), "again"));
+    QVERIFY(worker.start(tinyTrainRequest(kSynthetic, tmp.filePath("again"), 1, 3, 0), "again"));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, kTimeoutMs);
     QCOMPARE(finished[2][0].toString(), QString("again"));
     QCOMPARE(toString(finished[2][1].value<RunStatus>()), QString("finished"));
@@ -291,7 +260,7 @@ class TrainingWorkerTest : public QObject {
     TrainingWorker worker;
     QSignalSpy started(&worker, &TrainingWorker::started);
     QSignalSpy finished(&worker, &TrainingWorker::finished);
-    TrainRequest r = request(data, tmp.filePath("run"), trainSettings(1, 2, 0));
+    TrainRequest r = tinyTrainRequest(data, tmp.filePath("run"), 1, 2, 0);
     r.model.heads = heads;
     r.train.batch_size = batch;
     r.device = device;
@@ -321,7 +290,7 @@ class TrainingWorkerTest : public QObject {
     TrainingWorker worker;
     QSignalSpy messages(&worker, &TrainingWorker::message);
     QSignalSpy finished(&worker, &TrainingWorker::finished);
-    QVERIFY(worker.start(request(path, tmp.filePath("run"), trainSettings(1, 2, 0)), "tsv"));
+    QVERIFY(worker.start(tinyTrainRequest(path, tmp.filePath("run"), 1, 2, 0), "tsv"));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
     QCOMPARE(toString(finished[0][1].value<RunStatus>()), QString("finished"));
     QStringList texts;

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   fastformer::cli::add_eval_command(app);
   fastformer::cli::add_predict_command(app);
   fastformer::cli::add_inspect_command(app);
+  fastformer::cli::add_explain_command(app);
   fastformer::cli::add_data_command(app);
   fastformer::cli::add_launch_command(app);
   fastformer::cli::add_bench_command(app);

@@ -14,6 +14,9 @@ class EmbeddingsImpl : public torch::nn::Module {
  public:
   explicit EmbeddingsImpl(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& ids);  // (B,T) int64 → (B,T,D)
+  // The same from token vectors (B,T,D) in place of tok[ids]: explanations differentiate
+  // with respect to them and move them along a path (explain/).
+  torch::Tensor forward_vectors(const torch::Tensor& vectors);
 
   torch::nn::Embedding token{nullptr};
   torch::nn::Embedding position{nullptr};  // null when position_embedding is off

@@ -63,10 +63,22 @@ void validate_ids(const torch::Tensor& ids, std::int64_t vocab_size, const std::
 
 ModelOutput ModelImpl::forward(const torch::Tensor& ids, const torch::Tensor& mask, const TraceRequest& request) {
   check_inputs(ids, mask);
+  return encode(embeddings->forward(ids), mask, request);  // (B,T,D) embedded
+}
+
+ModelOutput ModelImpl::forward_vectors(const torch::Tensor& vectors, const torch::Tensor& mask,
+                                       const TraceRequest& request) {
+  if (vectors.dim() != 3 || vectors.size(2) != config_.hidden) {
+    throw Error("token vectors must be (B,T," + std::to_string(config_.hidden) + ")", "model input");
+  }
+  // The shape checks of forward(), on a stand-in ids tensor of the same (B,T) (no copy).
+  check_inputs(torch::zeros({1}, vectors.options().dtype(torch::kLong)).expand({vectors.size(0), vectors.size(1)}), mask);
+  return encode(embeddings->forward_vectors(vectors), mask, request);
+}
+
+ModelOutput ModelImpl::encode(torch::Tensor h, const torch::Tensor& mask, const TraceRequest& request) {
   std::optional<AttentionTrace> trace;
   if (request.enabled) trace.emplace();
-
-  torch::Tensor h = embeddings->forward(ids);  // (B,T,D)
   if (trace) trace->hidden.push_back(h.detach());
   for (std::int64_t l = 0; l < config_.layers; ++l) {
     auto* layer = layers[config_.share_layers ? 0 : l]->as<EncoderLayer>();  // shared: one module, L times

@@ -37,6 +37,11 @@ class ModelImpl : public torch::nn::Module {
   // checked here (that would read them back from the device on every call): ids from outside
   // the engine go through validate_ids first.
   ModelOutput forward(const torch::Tensor& ids, const torch::Tensor& mask, const TraceRequest& request = {});
+  // The same from token vectors (B,T,D) in place of the token table's rows for the ids
+  // (positions, normalisation and the layers as forward()): for gradients with respect to
+  // the token embeddings and paths between embeddings (Integrated Gradients).
+  ModelOutput forward_vectors(const torch::Tensor& vectors, const torch::Tensor& mask,
+                              const TraceRequest& request = {});
 
   const ModelConfig& config() const { return config_; }
 
@@ -47,6 +52,8 @@ class ModelImpl : public torch::nn::Module {
 
  private:
   void check_inputs(const torch::Tensor& ids, const torch::Tensor& mask) const;
+  // The layers, pooler and classifier on embedded inputs h (B,T,D).
+  ModelOutput encode(torch::Tensor h, const torch::Tensor& mask, const TraceRequest& request);
 
   ModelConfig config_;
 };

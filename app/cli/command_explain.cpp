@@ -1,0 +1,136 @@
+// `fastformer explain`: which tokens of one document a trained checkpoint's prediction rests
+// on, by gradient, gradient × input, Integrated Gradients and occlusion: each method's most
+// important tokens, its time, and (--out) every token's score as JSON with byte offsets.
+#include "commands.h"
+
+#include "fastformer/error.h"
+#include "fastformer/explain.h"
+#include "fastformer/runtime.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <sstream>
+
+namespace fastformer::cli {
+namespace {
+
+struct ExplainCliOptions {
+  std::string checkpoint;
+  std::string document;
+  std::string methods = "gradient,gradient_x_input,integrated_gradients,occlusion";
+  std::string target;  // a label name or class number; empty: the predicted class
+  std::int64_t ig_steps = 32;
+  std::int64_t span = 0;
+  std::int64_t top = 10;
+  std::int64_t overlap = 64;
+  std::string out;
+  std::string device = "cpu";
+};
+
+// Parsed before the model loads, so a typo costs nothing.
+std::vector<AttributionMethod> parse_methods(const std::string& list) {
+  std::vector<AttributionMethod> methods;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');) {
+    try {
+      methods.push_back(attribution_method_from_string(name));
+    } catch (const Error& e) {
+      throw Error(e.problem(), "--methods", e.hint());
+    }
+  }
+  if (methods.empty()) throw Error("no method named", "--methods", "e.g. --methods gradient,occlusion");
+  return methods;
+}
+
+std::int64_t parse_target(const std::string& target, const std::vector<std::string>& labels) {
+  if (target.empty()) return -1;
+  for (std::size_t c = 0; c < labels.size(); ++c)
+    if (labels[c] == target) return static_cast<std::int64_t>(c);
+  std::string known;
+  for (const auto& l : labels) known += (known.empty() ? "" : ", ") + l;
+  if (std::all_of(target.begin(), target.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    const std::int64_t c = std::stoll(target);
+    if (c < static_cast<std::int64_t>(labels.size())) return c;
+  }
+  throw Error("no class '" + target + "'", "--target", "one of " + known);
+}
+
+void run_explain(const ExplainCliOptions& o) {
+  const std::vector<AttributionMethod> methods = parse_methods(o.methods);
+  if (!o.out.empty() && std::filesystem::path(o.out).extension() != ".json") {
+    throw Error("--out must end in .json", o.out);
+  }
+  prepare_runtime();
+  const torch::Device device = parse_device(o.device);
+  const Document document = read_document(o.document);
+  TrainedModel trained = load_trained_model(o.checkpoint);
+  trained.checkpoint.model->to(device);  // explain() runs where the weights are
+  ExplainOptions options;
+  options.target = parse_target(o.target, trained.checkpoint.contents.labels);
+  options.ig_steps = o.ig_steps;
+  options.occlusion_span = o.span;
+  options.windows.overlap = o.overlap;
+  const Explanation e = explain(trained, document.text, methods, options);
+
+  const auto& labels = e.labels;
+  std::cout << document.source << ": explaining '" << labels[static_cast<std::size_t>(e.target)] << "'";
+  for (std::size_t c = 0; c < labels.size(); ++c) {
+    std::cout << "  " << labels[c] << "=" << std::fixed << std::setprecision(4) << e.probabilities[c];
+  }
+  std::cout << "\n" << e.tokens.size() - 1 << " tokens (+[CLS]), " << e.windows << (e.windows == 1 ? " window" : " windows")
+            << ", target logit " << std::setprecision(4) << e.target_logit << "\n";
+  for (const Attribution& a : e.attributions) {
+    std::cout << "\n" << to_string(a.method) << " (" << std::setprecision(2) << a.seconds << " s";
+    if (a.method == AttributionMethod::integrated_gradients) {
+      std::cout << ", " << options.ig_steps << " steps, f(x)-f(baseline) " << std::setprecision(4) << a.delta
+                << ", completeness gap " << std::setprecision(2) << 100.0 * a.completeness_gap << "%";
+    }
+    if (a.method == AttributionMethod::occlusion) std::cout << ", spans of " << a.span << (a.span == 1 ? " token" : " tokens");
+    std::cout << ")\n";
+    // The largest scores (signed methods: the tokens that support the target most).
+    std::vector<std::size_t> order(a.scores.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return a.scores[x] > a.scores[y]; });
+    const auto shown = std::min<std::size_t>(order.size(), static_cast<std::size_t>(std::max<std::int64_t>(0, o.top)));
+    for (std::size_t r = 0; r < shown; ++r) {
+      const InspectToken& t = e.tokens[order[r]];
+      std::cout << std::setw(4) << r + 1 << "  " << std::setw(10) << std::setprecision(5) << a.scores[order[r]] << "  "
+                << t.piece << "  @" << t.begin << "\n";
+    }
+  }
+  if (!o.out.empty()) {
+    std::ofstream file(o.out, std::ios::trunc);
+    file << explanation_json(e).dump() << "\n";
+    file.close();
+    if (!file) throw Error("cannot write", o.out, "check that the folder exists and is writable");
+    std::cout << "\nscores: " << o.out << "\n";
+  }
+}
+
+}  // namespace
+
+void add_explain_command(CLI::App& app) {
+  auto o = std::make_shared<ExplainCliOptions>();
+  auto* cmd = app.add_subcommand("explain", "Which tokens of one document a prediction rests on (attributions)");
+  cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint or run directory (uses its best/)")->required();
+  cmd->add_option("document", o->document, "A .txt, .md, .html, .eml or .json document")->required();
+  cmd->add_option("--methods", o->methods, "Comma-separated: gradient, gradient_x_input, integrated_gradients, occlusion")
+      ->capture_default_str();
+  cmd->add_option("--target", o->target, "The class to explain, by label or number (default: the predicted one)");
+  cmd->add_option("--ig-steps", o->ig_steps, "Integrated Gradients: points on the path")->capture_default_str();
+  cmd->add_option("--span", o->span, "Occlusion: tokens per span (0: 1 in one window, 16 for longer documents)")
+      ->capture_default_str();
+  cmd->add_option("--top", o->top, "Tokens listed per method")->capture_default_str();
+  cmd->add_option("--overlap", o->overlap, "Tokens shared by neighbouring windows")->capture_default_str();
+  cmd->add_option("--out", o->out, "Write every token's scores as FILE.json (with byte offsets)");
+  cmd->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
+  cmd->callback([o] { run_explain(*o); });
+}
+
+}  // namespace fastformer::cli

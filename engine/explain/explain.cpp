@@ -1,0 +1,140 @@
+// fastformer::explain: a document's windows (as inspect() cuts them), then each method asked
+// for, timed, its scores copied to the host.
+#include "fastformer/explain.h"
+
+#include "explain/attribution.h"
+#include "explain/occlusion.h"
+#include "fastformer/error.h"
+#include "inspect/window_plan.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
+namespace fastformer {
+namespace {
+
+struct Named {
+  AttributionMethod method;
+  const char* name;
+};
+constexpr Named kMethods[] = {{AttributionMethod::gradient, "gradient"},
+                              {AttributionMethod::gradient_x_input, "gradient_x_input"},
+                              {AttributionMethod::integrated_gradients, "integrated_gradients"},
+                              {AttributionMethod::occlusion, "occlusion"}};
+
+std::vector<float> to_floats(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+// Spans of `span` document tokens tiling [1,N); [CLS] (token 0) is left out.
+std::vector<std::pair<std::int64_t, std::int64_t>> token_spans(std::int64_t N, std::int64_t span) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> spans;
+  for (std::int64_t first = 1; first < N; first += span) spans.emplace_back(first, std::min(N, first + span));
+  return spans;
+}
+
+}  // namespace
+
+std::string to_string(AttributionMethod method) {
+  for (const auto& m : kMethods)
+    if (m.method == method) return m.name;
+  return "unknown";
+}
+
+AttributionMethod attribution_method_from_string(const std::string& name) {
+  std::string known;
+  for (const auto& m : kMethods) {
+    if (name == m.name) return m.method;
+    known += (known.empty() ? "" : ", ") + std::string(m.name);
+  }
+  throw Error("unknown attribution method '" + name + "'", "methods", "one of " + known);
+}
+
+const std::vector<AttributionMethod>& all_attribution_methods() {
+  static const std::vector<AttributionMethod> all = [] {
+    std::vector<AttributionMethod> v;
+    for (const auto& m : kMethods) v.push_back(m.method);
+    return v;
+  }();
+  return all;
+}
+
+const Attribution* Explanation::find(AttributionMethod method) const {
+  for (const auto& a : attributions)
+    if (a.method == method) return &a;
+  return nullptr;
+}
+
+Explanation explain(const TrainedModel& model, const std::string& text, const std::vector<AttributionMethod>& methods,
+                    const ExplainOptions& options) {
+  if (options.ig_steps < 1) throw Error("must be at least 1", "ig_steps");
+  if (options.occlusion_span < 0) throw Error("must be 0 (automatic) or a number of tokens", "occlusion_span");
+  const Plan plan = make_plan(model, text, options.windows);
+  Model net = model.checkpoint.model;
+  net->eval();
+
+  WindowBatch batch;
+  std::tie(batch.ids, batch.mask) = window_inputs(plan);  // (W,T)
+  validate_ids(batch.ids, net->config().vocab_size, "explain");
+  batch.token = window_token_index(plan);  // (W,T)
+  batch.tokens = static_cast<std::int64_t>(plan.encoding.ids.size());
+  batch.windows_per_run = std::max<std::int64_t>(1, options.windows.windows_per_batch);
+
+  Explanation out;
+  out.tokens = plan_tokens(model, plan);
+  out.labels = model.checkpoint.contents.labels;
+  out.windows = static_cast<std::int64_t>(plan.windows.size());
+  const torch::Tensor base = window_logits(net, batch);  // (W,C)
+  const torch::Tensor probabilities = document_probabilities(base);
+  out.probabilities = to_floats(probabilities);
+  const auto C = static_cast<std::int64_t>(out.probabilities.size());
+  out.target = options.target >= 0 ? options.target : probabilities.argmax().item<std::int64_t>();
+  if (out.target >= C) {
+    throw Error("class " + std::to_string(out.target) + " does not exist (the model has " + std::to_string(C) + ")",
+                "target");
+  }
+  out.target_logit = base.select(1, out.target).mean().item<double>();
+
+  std::optional<TokenGradients> gradients;  // shared by gradient and gradient × input
+  for (const AttributionMethod method : methods) {
+    const auto start = std::chrono::steady_clock::now();
+    Attribution a;
+    a.method = method;
+    switch (method) {
+      case AttributionMethod::gradient:
+      case AttributionMethod::gradient_x_input:
+        if (!gradients) gradients = token_gradients(net, batch, out.target);
+        a.is_signed = method == AttributionMethod::gradient_x_input;
+        a.scores = to_floats(a.is_signed ? gradients->times_input() : gradients->norm());
+        break;
+      case AttributionMethod::integrated_gradients: {
+        const IntegratedGradients ig = integrated_gradients(net, batch, out.target, options.ig_steps);
+        a.scores = to_floats(ig.scores);
+        a.delta = ig.delta;
+        a.completeness_gap = ig.gap;
+        break;
+      }
+      case AttributionMethod::occlusion: {
+        a.span = options.occlusion_span > 0 ? options.occlusion_span : (out.windows == 1 ? 1 : 16);
+        const auto spans = token_spans(batch.tokens, a.span);
+        const torch::Tensor occluded = occluded_probabilities(net, batch, base, out.target, spans);  // (S)
+        const auto p = to_floats(occluded);
+        const float original = out.probabilities[static_cast<std::size_t>(out.target)];
+        a.scores.assign(static_cast<std::size_t>(batch.tokens), 0.0f);
+        for (std::size_t s = 0; s < spans.size(); ++s) {
+          for (std::int64_t i = spans[s].first; i < spans[s].second; ++i) a.scores[static_cast<std::size_t>(i)] = original - p[s];
+        }
+        break;
+      }
+    }
+    a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.attributions.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace fastformer

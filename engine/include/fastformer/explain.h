@@ -1,0 +1,65 @@
+// Explaining one prediction: which tokens of a document the target class's score rests on,
+// by methods that test the model rather than read its weights: the gradient of the target
+// logit with respect to each token's vector (its norm, and gradient × input), Integrated
+// Gradients from an all-padding baseline, and occlusion of tokens or spans. Scores are over
+// the same N tokens as fastformer::inspect (the same windows for long documents).
+#pragma once
+
+#include "fastformer/inspect.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fastformer {
+
+enum class AttributionMethod { gradient, gradient_x_input, integrated_gradients, occlusion };
+
+std::string to_string(AttributionMethod method);  // "gradient", "gradient_x_input", "integrated_gradients", "occlusion"
+// Throws fastformer::Error naming the known methods.
+AttributionMethod attribution_method_from_string(const std::string& name);
+const std::vector<AttributionMethod>& all_attribution_methods();
+
+struct ExplainOptions {
+  std::int64_t target = -1;          // the class to explain; −1: the predicted class
+  std::int64_t ig_steps = 32;        // Integrated Gradients: points on the path (midpoint rule)
+  std::int64_t occlusion_span = 0;   // tokens per occluded span; 0: 1 in one window, else 16
+  InspectOptions windows;            // windows, overlap and windows per forward, as inspect()
+};
+
+struct Attribution {
+  AttributionMethod method = AttributionMethod::gradient;
+  // N scores, [CLS] first. Signed methods: > 0 supports the target class. The gradient
+  // norm is ≥ 0 (how much, not which way). Occlusion: p(target) − p(target without the
+  // token's span), the same for every token of a span; [CLS] is never occluded (0).
+  std::vector<float> scores;
+  bool is_signed = true;
+  double seconds = 0;          // wall time of this method
+  std::int64_t span = 1;       // occlusion: tokens per span
+  // Integrated Gradients: f(x) − f(baseline) and |Σ scores − that| / |that|.
+  double delta = 0, completeness_gap = 0;
+};
+
+struct Explanation {
+  std::vector<InspectToken> tokens;  // N
+  std::vector<std::string> labels;   // C
+  std::vector<float> probabilities;  // C: softmax of the windows' mean logits, as inspect()
+  std::int64_t target = 0;
+  double target_logit = 0;           // f(x): the windows' mean logit of the target class
+  std::int64_t windows = 1;
+  std::vector<Attribution> attributions;  // in the order asked
+
+  const Attribution* find(AttributionMethod method) const;  // null when not computed
+};
+
+// Every method's scores with the tokens' byte offsets, as `fastformer explain --out` writes
+// them: {"labels", "probabilities", "target", "target_logit", "windows", "tokens": [{"piece",
+// "begin", "end"}], "methods": {NAME: {"scores", "signed", "seconds", …}}}.
+nlohmann::json explanation_json(const Explanation& explanation);
+
+// Runs on the device the model's weights are on; the weights are not changed (no .grad).
+// Throws fastformer::Error for a bad target or option.
+Explanation explain(const TrainedModel& model, const std::string& text, const std::vector<AttributionMethod>& methods,
+                    const ExplainOptions& options = {});
+
+}  // namespace fastformer

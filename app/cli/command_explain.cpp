@@ -8,6 +8,7 @@
 #include "fastformer/runtime.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,7 @@ struct ExplainCliOptions {
   std::int64_t span = 0;
   std::int64_t top = 10;
   std::int64_t overlap = 64;
+  bool curves = true;
   std::string out;
   std::string device = "cpu";
 };
@@ -61,6 +63,34 @@ std::int64_t parse_target(const std::string& target, const std::vector<std::stri
   throw Error("no class '" + target + "'", "--target", "one of " + known);
 }
 
+// AOPC of each method against random orders (mean ± sd over the orders), and ρ between methods.
+void print_faithfulness(const Faithfulness& f) {
+  const auto mean_sd = [](const std::vector<double>& v) {
+    double mean = 0, var = 0;
+    for (const double x : v) mean += x / static_cast<double>(v.size());
+    for (const double x : v) var += (x - mean) * (x - mean) / static_cast<double>(std::max<std::size_t>(1, v.size() - 1));
+    return std::pair<double, double>{mean, std::sqrt(var)};
+  };
+  std::cout << "\nfaithfulness (" << std::setprecision(2) << f.seconds << " s): p(target) with the top-ranked tokens "
+            << "deleted / only them inserted, at";
+  for (const double x : f.fractions) std::cout << " " << std::setprecision(0) << 100 * x << "%";
+  std::cout << " of the tokens\n" << std::left << std::setw(22) << "method" << std::right << std::setw(16)
+            << "AOPC deletion" << std::setw(17) << "AOPC insertion" << "\n";
+  const auto [del_mean, del_sd] = mean_sd(f.random_aopc_deletion);
+  const auto [ins_mean, ins_sd] = mean_sd(f.random_aopc_insertion);
+  for (const FaithfulnessCurve& c : f.curves) {
+    std::cout << std::left << std::setw(22) << c.name << std::right << std::setprecision(4) << std::setw(16)
+              << c.aopc_deletion << std::setw(17) << c.aopc_insertion;
+    if (c.name == "random") {
+      std::cout << "   (" << f.random_aopc_deletion.size() << " orders; sd " << std::setprecision(4) << del_sd << " / "
+                << ins_sd << ")";
+    } else if (c.aopc_deletion <= del_mean + del_sd && c.aopc_insertion <= ins_mean + ins_sd) {
+      std::cout << "   no better than random on this document";
+    }
+    std::cout << "\n";
+  }
+}
+
 void run_explain(const ExplainCliOptions& o) {
   const std::vector<AttributionMethod> methods = parse_methods(o.methods);
   if (!o.out.empty() && std::filesystem::path(o.out).extension() != ".json") {
@@ -76,6 +106,7 @@ void run_explain(const ExplainCliOptions& o) {
   options.ig_steps = o.ig_steps;
   options.occlusion_span = o.span;
   options.windows.overlap = o.overlap;
+  options.faithfulness = o.curves;
   const Explanation e = explain(trained, document.text, methods, options);
 
   const auto& labels = e.labels;
@@ -104,6 +135,7 @@ void run_explain(const ExplainCliOptions& o) {
                 << t.piece << "  @" << t.begin << "\n";
     }
   }
+  if (!e.faithfulness.curves.empty()) print_faithfulness(e.faithfulness);
   if (!o.out.empty()) {
     std::ofstream file(o.out, std::ios::trunc);
     file << explanation_json(e).dump() << "\n";
@@ -128,6 +160,7 @@ void add_explain_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--top", o->top, "Tokens listed per method")->capture_default_str();
   cmd->add_option("--overlap", o->overlap, "Tokens shared by neighbouring windows")->capture_default_str();
+  cmd->add_flag("!--no-curves", o->curves, "Skip the deletion and insertion curves (faithfulness)");
   cmd->add_option("--out", o->out, "Write every token's scores as FILE.json (with byte offsets)");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
   cmd->callback([o] { run_explain(*o); });

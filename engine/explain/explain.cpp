@@ -3,6 +3,7 @@
 #include "fastformer/explain.h"
 
 #include "explain/attribution.h"
+#include "explain/faithfulness.h"
 #include "explain/occlusion.h"
 #include "fastformer/error.h"
 #include "inspect/window_plan.h"
@@ -35,6 +36,52 @@ std::vector<std::pair<std::int64_t, std::int64_t>> token_spans(std::int64_t N, s
   std::vector<std::pair<std::int64_t, std::int64_t>> spans;
   for (std::int64_t first = 1; first < N; first += span) spans.emplace_back(first, std::min(N, first + span));
   return spans;
+}
+
+// Every attribution's curves, then the mean curve of the random orders, and ρ between them.
+Faithfulness measure_faithfulness(Model& net, const WindowBatch& batch, const Explanation& e,
+                                  const ExplainOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  for (const double f : options.fractions) {
+    if (!(f >= 0.0 && f <= 1.0)) throw Error("fractions must lie in [0,1]", "fractions");
+  }
+  if (options.random_orders < 1) throw Error("must be at least 1", "random_orders");
+  Faithfulness out;
+  out.fractions = options.fractions;
+  std::vector<std::vector<std::int64_t>> orders;
+  for (const Attribution& a : e.attributions) orders.push_back(rank_tokens(a.scores));
+  for (std::int64_t r = 0; r < options.random_orders; ++r) {
+    orders.push_back(random_order(batch.tokens, options.seed + static_cast<std::uint64_t>(r)));
+  }
+  const std::vector<Curves> curves = deletion_insertion(net, batch, e.target, orders, options.fractions);
+  const auto named = [](std::string name, std::vector<double> deletion, std::vector<double> insertion) {
+    FaithfulnessCurve c{std::move(name), std::move(deletion), std::move(insertion)};
+    c.aopc_deletion = aopc_deletion(c.deletion);
+    c.aopc_insertion = aopc_insertion(c.insertion);
+    return c;
+  };
+  const std::size_t M = e.attributions.size(), F = options.fractions.size();
+  for (std::size_t m = 0; m < M; ++m) {
+    out.curves.push_back(named(to_string(e.attributions[m].method), curves[m].deletion, curves[m].insertion));
+  }
+  std::vector<double> deletion(F, 0.0), insertion(F, 0.0);
+  for (std::size_t r = M; r < curves.size(); ++r) {
+    for (std::size_t f = 0; f < F; ++f) {
+      deletion[f] += curves[r].deletion[f] / static_cast<double>(curves.size() - M);
+      insertion[f] += curves[r].insertion[f] / static_cast<double>(curves.size() - M);
+    }
+    out.random_aopc_deletion.push_back(aopc_deletion(curves[r].deletion));
+    out.random_aopc_insertion.push_back(aopc_insertion(curves[r].insertion));
+  }
+  out.curves.push_back(named("random", deletion, insertion));
+  out.spearman.assign(M, std::vector<double>(M, 1.0));
+  for (std::size_t a = 0; a < M; ++a) {
+    for (std::size_t b = a + 1; b < M; ++b) {
+      out.spearman[a][b] = out.spearman[b][a] = spearman(e.attributions[a].scores, e.attributions[b].scores);
+    }
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
 }
 
 }  // namespace
@@ -134,6 +181,7 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
     a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     out.attributions.push_back(std::move(a));
   }
+  if (options.faithfulness) out.faithfulness = measure_faithfulness(net, batch, out, options);
   return out;
 }
 

@@ -18,9 +18,24 @@ nlohmann::json explanation_json(const Explanation& e) {
     }
     methods[to_string(a.method)] = std::move(m);
   }
-  return {{"labels", e.labels},      {"probabilities", e.probabilities}, {"target", e.target},
-          {"target_logit", e.target_logit}, {"windows", e.windows},  {"tokens", std::move(tokens)},
-          {"methods", std::move(methods)}};
+  nlohmann::json out{{"labels", e.labels},      {"probabilities", e.probabilities}, {"target", e.target},
+                     {"target_logit", e.target_logit}, {"windows", e.windows},  {"tokens", std::move(tokens)},
+                     {"methods", std::move(methods)}};
+  const Faithfulness& f = e.faithfulness;
+  if (!f.curves.empty()) {
+    nlohmann::json curves = nlohmann::json::array();
+    for (const FaithfulnessCurve& c : f.curves) {
+      curves.push_back({{"name", c.name}, {"deletion", c.deletion}, {"insertion", c.insertion},
+                        {"aopc_deletion", c.aopc_deletion}, {"aopc_insertion", c.aopc_insertion}});
+    }
+    out["faithfulness"] = {{"fractions", f.fractions},
+                           {"curves", std::move(curves)},
+                           {"random_aopc_deletion", f.random_aopc_deletion},
+                           {"random_aopc_insertion", f.random_aopc_insertion},
+                           {"spearman", f.spearman},
+                           {"seconds", f.seconds}};
+  }
+  return out;
 }
 
 }  // namespace fastformer

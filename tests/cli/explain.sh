@@ -33,6 +33,15 @@ for name, key in (("integrated_gradients", lambda v: v), ("occlusion", lambda v:
     assert e["tokens"][top]["piece"] == "gamma", (name, e["tokens"][top]["piece"], scores)
 ig = e["methods"]["integrated_gradients"]
 assert ig["completeness_gap"] < 0.05, ig["completeness_gap"]
+# Faithfulness: deleting the top-ranked token (1% of 16 rounds up to one) takes p(gamma)
+# down to about chance (4 classes), and occlusion's AOPC beats every random order's.
+f = e["faithfulness"]
+assert f["fractions"][:2] == [0.0, 0.01], f["fractions"]
+curves = {c["name"]: c for c in f["curves"]}
+occ = curves["occlusion"]
+assert occ["deletion"][0] > 0.5 and occ["deletion"][1] < 0.4, occ["deletion"]
+assert occ["aopc_deletion"] > max(f["random_aopc_deletion"]), (occ["aopc_deletion"], f["random_aopc_deletion"])
+assert len(f["spearman"]) == 4 and f["spearman"][0][0] == 1.0
 print("explain: the marker ranks first by every method;"
       f" IG completeness gap {100 * ig['completeness_gap']:.2f}%")
 PY

@@ -25,6 +25,11 @@ struct ExplainOptions {
   std::int64_t ig_steps = 32;        // Integrated Gradients: points on the path (midpoint rule)
   std::int64_t occlusion_span = 0;   // tokens per occluded span; 0: 1 in one window, else 16
   InspectOptions windows;            // windows, overlap and windows per forward, as inspect()
+  // Deletion and insertion curves of every method's ranking and of random orders.
+  bool faithfulness = false;
+  std::vector<double> fractions{0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5};  // of the document tokens
+  std::int64_t random_orders = 5;    // their curves are averaged into "random"
+  std::uint64_t seed = 1;            // of the random orders
 };
 
 struct Attribution {
@@ -40,6 +45,26 @@ struct Attribution {
   double delta = 0, completeness_gap = 0;
 };
 
+// A ranking's effect on the prediction: p(target) with the top-ranked ⌈fraction · n⌉ of the
+// n document tokens masked out (deletion) or with only them shown (insertion; [CLS] is
+// always shown, so insertion starts from the prediction for an empty document).
+struct FaithfulnessCurve {
+  std::string name;                // the method's name, or "random"
+  std::vector<double> deletion;    // per fraction; deletion[0] is the document's p(target)
+  std::vector<double> insertion;   // per fraction; insertion[0] is the empty document's
+  double aopc_deletion = 0;        // mean of deletion[0] − deletion[k]: higher = more faithful
+  double aopc_insertion = 0;       // mean of insertion[k] − insertion[0]: higher = more faithful
+};
+
+struct Faithfulness {
+  std::vector<double> fractions;
+  std::vector<FaithfulnessCurve> curves;      // one per attribution, in order, then "random"
+  std::vector<double> random_aopc_deletion;   // each random order's, for the spread of chance
+  std::vector<double> random_aopc_insertion;
+  std::vector<std::vector<double>> spearman;  // [M][M] rank correlation between the attributions
+  double seconds = 0;
+};
+
 struct Explanation {
   std::vector<InspectToken> tokens;  // N
   std::vector<std::string> labels;   // C
@@ -48,13 +73,15 @@ struct Explanation {
   double target_logit = 0;           // f(x): the windows' mean logit of the target class
   std::int64_t windows = 1;
   std::vector<Attribution> attributions;  // in the order asked
+  Faithfulness faithfulness;              // empty unless ExplainOptions::faithfulness
 
   const Attribution* find(AttributionMethod method) const;  // null when not computed
 };
 
 // Every method's scores with the tokens' byte offsets, as `fastformer explain --out` writes
 // them: {"labels", "probabilities", "target", "target_logit", "windows", "tokens": [{"piece",
-// "begin", "end"}], "methods": {NAME: {"scores", "signed", "seconds", …}}}.
+// "begin", "end"}], "methods": {NAME: {"scores", "signed", "seconds", …}}, and with curves
+// "faithfulness": {"fractions", "curves": [{"name", "deletion", "insertion", "aopc_…"}], …}}.
 nlohmann::json explanation_json(const Explanation& explanation);
 
 // Runs on the device the model's weights are on; the weights are not changed (no .grad).

@@ -1,0 +1,148 @@
+// Faithfulness curves: rankings, the token counts at each fraction, deletion and insertion
+// probabilities against masking by hand, AOPC and Spearman's ρ against loops written here,
+// and the curves fastformer::explain reports on a saved checkpoint.
+#include "explain/faithfulness.h"
+#include "explain/occlusion.h"
+#include "fastformer/explain.h"
+#include "inspect_fixture.h"
+#include "test_helpers.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace fastformer {
+namespace {
+
+using testing::tiny_config;
+
+// N = 9 tokens in two overlapping windows (tokens 1…5 and 4…8), float64 weights.
+struct TwoWindows {
+  Model model{nullptr};
+  WindowBatch batch;
+  TwoWindows() {
+    torch::manual_seed(11);
+    model = Model(tiny_config(AttentionKind::additive));
+    model->to(torch::kDouble);
+    model->eval();
+    torch::manual_seed(5);
+    const torch::Tensor doc = torch::randint(3, model->config().vocab_size, {9}, torch::kLong);
+    batch.tokens = 9;
+    batch.windows_per_run = 3;
+    batch.token = torch::tensor({0, 1, 2, 3, 4, 5, 0, 4, 5, 6, 7, 8}, torch::kLong).view({2, 6});
+    batch.ids = doc.index_select(0, batch.token.view({-1})).view({2, 6});
+    batch.ids.select(1, 0).fill_(kClsId);
+    batch.mask = torch::ones({2, 6}, torch::kBool);
+  }
+  // p(target) with exactly the tokens in `shown` unmasked ([CLS] as given), by hand.
+  double p_showing(const std::vector<bool>& shown, std::int64_t target) {
+    WindowBatch b = batch;
+    b.mask = torch::zeros({2, 6}, torch::kBool);
+    for (std::int64_t k = 0; k < 2; ++k)
+      for (std::int64_t t = 0; t < 6; ++t) b.mask[k][t] = shown[static_cast<std::size_t>(batch.token[k][t].item<std::int64_t>())];
+    return document_probabilities(window_logits(model, b))[target].item<double>();
+  }
+};
+
+TEST(Faithfulness, RanksDocumentTokensByScoreAndCountsTokensPerFraction) {
+  EXPECT_EQ(rank_tokens({9.0f, 0.5f, 2.0f, -1.0f, 2.0f}), (std::vector<std::int64_t>{2, 4, 1, 3}));  // [CLS] left out
+  const auto order = random_order(9, 3);
+  std::vector<std::int64_t> sorted = order;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(random_order(9, 3), order);
+  EXPECT_NE(random_order(9, 4), order);
+  EXPECT_EQ(tokens_at(0.0, 8), 0);
+  EXPECT_EQ(tokens_at(0.01, 8), 1);  // every step above 0 removes at least one token
+  EXPECT_EQ(tokens_at(0.5, 8), 4);
+  EXPECT_EQ(tokens_at(0.3, 10), 3);
+  EXPECT_EQ(tokens_at(1.0, 8), 8);
+}
+
+TEST(Faithfulness, CurvesEqualMaskingByHand) {
+  TwoWindows w;
+  constexpr std::int64_t target = 1;
+  const std::vector<std::vector<std::int64_t>> orders{{4, 1, 8, 2, 7, 3, 6, 5}, {8, 7, 6, 5, 4, 3, 2, 1}};
+  const std::vector<double> fractions{0.0, 0.1, 0.3, 0.5, 1.0};
+  const std::vector<Curves> curves = deletion_insertion(w.model, w.batch, target, orders, fractions);
+  ASSERT_EQ(curves.size(), 2u);
+  for (std::size_t o = 0; o < orders.size(); ++o) {
+    ASSERT_EQ(curves[o].deletion.size(), fractions.size());
+    for (std::size_t f = 0; f < fractions.size(); ++f) {
+      const std::int64_t top = tokens_at(fractions[f], 8);
+      std::vector<bool> deleted(9, true), inserted(9, false);
+      inserted[0] = true;  // [CLS] always shown
+      for (std::int64_t r = 0; r < top; ++r) {
+        deleted[static_cast<std::size_t>(orders[o][static_cast<std::size_t>(r)])] = false;
+        inserted[static_cast<std::size_t>(orders[o][static_cast<std::size_t>(r)])] = true;
+      }
+      EXPECT_NEAR(curves[o].deletion[f], w.p_showing(deleted, target), 1e-12) << o << " " << f;
+      EXPECT_NEAR(curves[o].insertion[f], w.p_showing(inserted, target), 1e-12) << o << " " << f;
+    }
+    // Deletion at 0% is the document's prediction, insertion at 100% as well.
+    EXPECT_NEAR(curves[o].deletion.front(), document_probabilities(window_logits(w.model, w.batch))[target].item<double>(), 1e-12);
+    EXPECT_NEAR(curves[o].insertion.back(), curves[o].deletion.front(), 1e-12);
+  }
+  EXPECT_NEAR(curves[0].insertion.front(), curves[1].insertion.front(), 1e-15);  // the empty document
+}
+
+TEST(Faithfulness, AopcAndSpearmanMatchLoopsWrittenHere) {
+  const std::vector<double> deletion{0.9, 0.5, 0.4, 0.1}, insertion{0.2, 0.3, 0.6, 0.9};
+  EXPECT_NEAR(aopc_deletion(deletion), (0.0 + 0.4 + 0.5 + 0.8) / 4, 1e-15);
+  EXPECT_NEAR(aopc_insertion(insertion), (0.0 + 0.1 + 0.4 + 0.7) / 4, 1e-15);
+  // ρ over tokens 1…N−1 (score 0 is [CLS] and is left out).
+  const std::vector<float> a{100, 1, 2, 3, 4, 5}, b{-7, 10, 20, 30, 40, 50}, c{0, 5, 4, 3, 2, 1};
+  EXPECT_NEAR(spearman(a, b), 1.0, 1e-12);
+  EXPECT_NEAR(spearman(a, c), -1.0, 1e-12);
+  // With ties: ranks by hand (mean ranks for ties), then Pearson's r of the ranks.
+  const std::vector<float> x{0, 1, 2, 2, 5, 3}, y{0, 2, 1, 4, 3, 5};
+  const std::vector<double> rx{1, 2.5, 2.5, 5, 4}, ry{2, 1, 4, 3, 5};
+  double mx = 0, my = 0;
+  for (int i = 0; i < 5; ++i) mx += rx[i] / 5, my += ry[i] / 5;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (int i = 0; i < 5; ++i) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) * (rx[i] - mx);
+    syy += (ry[i] - my) * (ry[i] - my);
+  }
+  EXPECT_NEAR(spearman(x, y), sxy / std::sqrt(sxx * syy), 1e-12);
+  EXPECT_EQ(spearman(x, {0, 1, 1, 1, 1, 1}), 0.0);  // a constant ranking
+}
+
+class ExplainCurves : public testing::InspectFixture {};
+
+TEST_F(ExplainCurves, EveryMethodAndRandomOverSeveralWindows) {
+  const TrainedModel model = make_model(dir_ / "ckpt", AttentionKind::additive, 12);
+  const std::string text = long_text(40);
+  ExplainOptions options;
+  options.windows.overlap = 3;
+  options.faithfulness = true;
+  options.random_orders = 3;
+  const Explanation e = explain(model, text, {AttributionMethod::occlusion, AttributionMethod::gradient}, options);
+  const Faithfulness& f = e.faithfulness;
+  ASSERT_EQ(f.curves.size(), 3u);
+  EXPECT_EQ(f.curves[0].name, "occlusion");
+  EXPECT_EQ(f.curves[2].name, "random");
+  EXPECT_EQ(f.random_aopc_deletion.size(), 3u);
+  const double p = e.probabilities[static_cast<std::size_t>(e.target)];
+  for (const FaithfulnessCurve& c : f.curves) {
+    ASSERT_EQ(c.deletion.size(), options.fractions.size()) << c.name;
+    EXPECT_NEAR(c.deletion.front(), p, 1e-6) << c.name;
+    EXPECT_NEAR(c.aopc_deletion, aopc_deletion(c.deletion), 1e-12) << c.name;
+  }
+  // The random curve is the mean of its orders: its AOPC (linear in the points) is theirs.
+  double mean = 0;
+  for (const double a : f.random_aopc_deletion) mean += a / 3;
+  EXPECT_NEAR(f.curves[2].aopc_deletion, mean, 1e-12);
+  ASSERT_EQ(f.spearman.size(), 2u);
+  EXPECT_EQ(f.spearman[0][0], 1.0);
+  EXPECT_NEAR(f.spearman[0][1], spearman(e.attributions[0].scores, e.attributions[1].scores), 1e-12);
+  EXPECT_EQ(f.spearman[0][1], f.spearman[1][0]);
+  options.fractions = {0.0, 1.5};
+  EXPECT_THROW(explain(model, text, {AttributionMethod::gradient}, options), Error);
+}
+
+}  // namespace
+}  // namespace fastformer

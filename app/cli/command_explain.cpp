@@ -24,7 +24,7 @@ namespace {
 struct ExplainCliOptions {
   std::string checkpoint;
   std::string document;
-  std::string methods = "gradient,gradient_x_input,integrated_gradients,occlusion";
+  std::string methods = "all";  // every method the checkpoint has
   std::string target;  // a label name or class number; empty: the predicted class
   std::int64_t ig_steps = 32;
   std::int64_t span = 0;
@@ -35,9 +35,10 @@ struct ExplainCliOptions {
   std::string device = "cpu";
 };
 
-// Parsed before the model loads, so a typo costs nothing.
+// Parsed before the model loads, so a typo costs nothing; "all" is resolved once it has.
 std::vector<AttributionMethod> parse_methods(const std::string& list) {
   std::vector<AttributionMethod> methods;
+  if (list == "all") return methods;
   std::stringstream in(list);
   for (std::string name; std::getline(in, name, ',');) {
     try {
@@ -46,7 +47,7 @@ std::vector<AttributionMethod> parse_methods(const std::string& list) {
       throw Error(e.problem(), "--methods", e.hint());
     }
   }
-  if (methods.empty()) throw Error("no method named", "--methods", "e.g. --methods gradient,occlusion");
+  if (methods.empty()) throw Error("no method named", "--methods", "e.g. --methods gradient,occlusion, or all");
   return methods;
 }
 
@@ -92,7 +93,7 @@ void print_faithfulness(const Faithfulness& f) {
 }
 
 void run_explain(const ExplainCliOptions& o) {
-  const std::vector<AttributionMethod> methods = parse_methods(o.methods);
+  std::vector<AttributionMethod> methods = parse_methods(o.methods);
   if (!o.out.empty() && std::filesystem::path(o.out).extension() != ".json") {
     throw Error("--out must end in .json", o.out);
   }
@@ -101,6 +102,7 @@ void run_explain(const ExplainCliOptions& o) {
   const Document document = read_document(o.document);
   TrainedModel trained = load_trained_model(o.checkpoint);
   trained.checkpoint.model->to(device);  // explain() runs where the weights are
+  if (methods.empty()) methods = available_attribution_methods(trained.checkpoint.contents.config);
   ExplainOptions options;
   options.target = parse_target(o.target, trained.checkpoint.contents.labels);
   options.ig_steps = o.ig_steps;
@@ -152,7 +154,8 @@ void add_explain_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("explain", "Which tokens of one document a prediction rests on (attributions)");
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint or run directory (uses its best/)")->required();
   cmd->add_option("document", o->document, "A .txt, .md, .html, .eml or .json document")->required();
-  cmd->add_option("--methods", o->methods, "Comma-separated: gradient, gradient_x_input, integrated_gradients, occlusion")
+  cmd->add_option("--methods", o->methods, "Comma-separated: alpha, beta, gamma, gradient, gradient_x_input, integrated_gradients, occlusion; "
+                  "or all (those the checkpoint has: alpha and beta need additive attention)")
       ->capture_default_str();
   cmd->add_option("--target", o->target, "The class to explain, by label or number (default: the predicted one)");
   cmd->add_option("--ig-steps", o->ig_steps, "Integrated Gradients: points on the path")->capture_default_str();

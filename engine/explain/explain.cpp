@@ -6,6 +6,7 @@
 #include "explain/faithfulness.h"
 #include "explain/occlusion.h"
 #include "fastformer/error.h"
+#include "fastformer/shading.h"
 #include "inspect/window_plan.h"
 
 #include <torch/torch.h>
@@ -21,7 +22,10 @@ struct Named {
   AttributionMethod method;
   const char* name;
 };
-constexpr Named kMethods[] = {{AttributionMethod::gradient, "gradient"},
+constexpr Named kMethods[] = {{AttributionMethod::alpha, "alpha"},
+                              {AttributionMethod::beta, "beta"},
+                              {AttributionMethod::gamma, "gamma"},
+                              {AttributionMethod::gradient, "gradient"},
                               {AttributionMethod::gradient_x_input, "gradient_x_input"},
                               {AttributionMethod::integrated_gradients, "integrated_gradients"},
                               {AttributionMethod::occlusion, "occlusion"}};
@@ -29,6 +33,23 @@ constexpr Named kMethods[] = {{AttributionMethod::gradient, "gradient"},
 std::vector<float> to_floats(const torch::Tensor& t) {
   const torch::Tensor c = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
   return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+// α or β (relative: × the owner window's token count), mean over heads, then over layers;
+// or γ on the same scale.
+std::vector<float> weight_scores(const Inspection& in, ShadingSpec::Weights weights) {
+  ShadingSpec spec;
+  spec.weights = weights;
+  spec.heads = ShadingSpec::Heads::mean;
+  spec.scale = ShadingSpec::Scale::relative;
+  if (weights == ShadingSpec::Weights::gamma) return compute_shading(in, spec).values;
+  std::vector<float> mean(static_cast<std::size_t>(in.size()), 0.0f);
+  for (std::int64_t l = 0; l < in.layers; ++l) {
+    spec.layer = l;
+    const std::vector<float> values = compute_shading(in, spec).values;
+    for (std::size_t i = 0; i < mean.size(); ++i) mean[i] += values[i] / static_cast<float>(in.layers);
+  }
+  return mean;
 }
 
 // Spans of `span` document tokens tiling [1,N); [CLS] (token 0) is left out.
@@ -110,6 +131,15 @@ const std::vector<AttributionMethod>& all_attribution_methods() {
   return all;
 }
 
+std::vector<AttributionMethod> available_attribution_methods(const ModelConfig& config) {
+  std::vector<AttributionMethod> out;
+  for (const AttributionMethod m : all_attribution_methods()) {
+    const bool weights = m == AttributionMethod::alpha || m == AttributionMethod::beta;
+    if (!weights || config.attention == AttentionKind::additive) out.push_back(m);
+  }
+  return out;
+}
+
 const Attribution* Explanation::find(AttributionMethod method) const {
   for (const auto& a : attributions)
     if (a.method == method) return &a;
@@ -147,11 +177,26 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
   out.target_logit = base.select(1, out.target).mean().item<double>();
 
   std::optional<TokenGradients> gradients;  // shared by gradient and gradient × input
+  std::optional<Inspection> inspection;     // shared by α, β and γ
   for (const AttributionMethod method : methods) {
     const auto start = std::chrono::steady_clock::now();
     Attribution a;
     a.method = method;
     switch (method) {
+      case AttributionMethod::alpha:
+      case AttributionMethod::beta:
+      case AttributionMethod::gamma: {
+        if (method != AttributionMethod::gamma && net->config().attention != AttentionKind::additive) {
+          throw Error("α and β need a Fastformer (additive attention) checkpoint", "methods",
+                      "use gamma or the gradient and occlusion methods");
+        }
+        if (!inspection) inspection = inspect(model, text, options.windows);
+        a.is_signed = false;
+        a.scores = weight_scores(*inspection, method == AttributionMethod::alpha  ? ShadingSpec::Weights::alpha
+                                              : method == AttributionMethod::beta ? ShadingSpec::Weights::beta
+                                                                                  : ShadingSpec::Weights::gamma);
+        break;
+      }
       case AttributionMethod::gradient:
       case AttributionMethod::gradient_x_input:
         if (!gradients) gradients = token_gradients(net, batch, out.target);

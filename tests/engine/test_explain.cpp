@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace fastformer {
@@ -163,6 +164,21 @@ TEST_F(Explain, ScoresEveryTokenOverSeveralWindowsAsInspectAndOccludeSeeThem) {
     EXPECT_GE(a.seconds, 0.0);
   }
   EXPECT_FALSE(e.find(AttributionMethod::gradient)->is_signed);
+  // α and β: each token's weight from its owner window × that window's token count, averaged
+  // over heads and layers, from the inspection's raw arrays.
+  for (const auto [method, raw] : {std::pair{AttributionMethod::alpha, &in.alpha}, {AttributionMethod::beta, &in.beta}}) {
+    const Attribution& w = *e.find(method);
+    EXPECT_FALSE(w.is_signed);
+    const std::int64_t N = in.size(), H = in.heads, L = in.layers;
+    for (std::int64_t i = 0; i < N; ++i) {
+      const TokenWindow& owner = in.windows[static_cast<std::size_t>(in.owner[static_cast<std::size_t>(i)])];
+      double sum = 0;
+      for (std::int64_t l = 0; l < L; ++l)
+        for (std::int64_t h = 0; h < H; ++h) sum += (*raw)[static_cast<std::size_t>((l * H + h) * N + i)];
+      const double want = sum / static_cast<double>(L * H) * static_cast<double>(owner.last - owner.first + 1);
+      EXPECT_NEAR(w.scores[static_cast<std::size_t>(i)], want, 1e-5 * std::max(1.0, want)) << to_string(method) << " " << i;
+    }
+  }
   const Attribution& ig = *e.find(AttributionMethod::integrated_gradients);
   EXPECT_LE(ig.completeness_gap, 0.02) << "delta " << ig.delta;  // float32, windows added up
 
@@ -191,6 +207,17 @@ TEST_F(Explain, ExplainsAnyClassAndRefusesWhatDoesNotExist) {
   EXPECT_EQ(e.target, 2);
   EXPECT_EQ(e.find(AttributionMethod::occlusion)->span, 1);  // one window: token by token
   EXPECT_EQ(e.find(AttributionMethod::gradient), nullptr);
+  // A softmax Transformer has no α or β: not offered, and a clear error when asked for.
+  const auto offered = available_attribution_methods(model.checkpoint.contents.config);
+  EXPECT_EQ(std::count(offered.begin(), offered.end(), AttributionMethod::alpha), 0);
+  EXPECT_EQ(std::count(offered.begin(), offered.end(), AttributionMethod::gamma), 1);
+  EXPECT_EQ(offered.size(), all_attribution_methods().size() - 2);
+  try {
+    explain(model, "the cat", {AttributionMethod::beta});
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("additive"), std::string::npos) << error.what();
+  }
   options.target = 3;
   EXPECT_THROW(explain(model, "the cat", {AttributionMethod::gradient}, options), Error);
   try {

@@ -13,12 +13,20 @@
 
 namespace fastformer {
 
-enum class AttributionMethod { gradient, gradient_x_input, integrated_gradients, occlusion };
+// The weights (what an attention viewer paints): α and β, the query and key pooling weights
+// of additive attention (Eq. 3, 5), each token's weight × its window's token count (1 = the
+// uniform share) averaged over heads and layers; γ, the attention pooling's weights, on the
+// same scale. The tests of the model: the rest.
+enum class AttributionMethod {
+  alpha, beta, gamma, gradient, gradient_x_input, integrated_gradients, occlusion
+};
 
-std::string to_string(AttributionMethod method);  // "gradient", "gradient_x_input", "integrated_gradients", "occlusion"
+std::string to_string(AttributionMethod method);  // "alpha", …, "gradient_x_input", "integrated_gradients", "occlusion"
 // Throws fastformer::Error naming the known methods.
 AttributionMethod attribution_method_from_string(const std::string& name);
 const std::vector<AttributionMethod>& all_attribution_methods();
+// Those a checkpoint of this config has: α and β need additive attention.
+std::vector<AttributionMethod> available_attribution_methods(const ModelConfig& config);
 
 struct ExplainOptions {
   std::int64_t target = -1;          // the class to explain; −1: the predicted class
@@ -34,8 +42,9 @@ struct ExplainOptions {
 
 struct Attribution {
   AttributionMethod method = AttributionMethod::gradient;
-  // N scores, [CLS] first. Signed methods: > 0 supports the target class. The gradient
-  // norm is ≥ 0 (how much, not which way). Occlusion: p(target) − p(target without the
+  // N scores, [CLS] first. Signed methods: > 0 supports the target class. The weights and
+  // the gradient norm are ≥ 0 (how much, not which way; the weights do not depend on the
+  // target class). Occlusion: p(target) − p(target without the
   // token's span), the same for every token of a span; [CLS] is never occluded (0).
   std::vector<float> scores;
   bool is_signed = true;

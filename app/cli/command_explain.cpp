@@ -2,6 +2,7 @@
 // on, by gradient, gradient × input, Integrated Gradients and occlusion: each method's most
 // important tokens, its time, and (--out) every token's score as JSON with byte offsets.
 #include "commands.h"
+#include "explain_options.h"
 
 #include "fastformer/error.h"
 #include "fastformer/explain.h"
@@ -20,36 +21,6 @@
 
 namespace fastformer::cli {
 namespace {
-
-struct ExplainCliOptions {
-  std::string checkpoint;
-  std::string document;
-  std::string methods = "all";  // every method the checkpoint has
-  std::string target;  // a label name or class number; empty: the predicted class
-  std::int64_t ig_steps = 32;
-  std::int64_t span = 0;
-  std::int64_t top = 10;
-  std::int64_t overlap = 64;
-  bool curves = true;
-  std::string out;
-  std::string device = "cpu";
-};
-
-// Parsed before the model loads, so a typo costs nothing; "all" is resolved once it has.
-std::vector<AttributionMethod> parse_methods(const std::string& list) {
-  std::vector<AttributionMethod> methods;
-  if (list == "all") return methods;
-  std::stringstream in(list);
-  for (std::string name; std::getline(in, name, ',');) {
-    try {
-      methods.push_back(attribution_method_from_string(name));
-    } catch (const Error& e) {
-      throw Error(e.problem(), "--methods", e.hint());
-    }
-  }
-  if (methods.empty()) throw Error("no method named", "--methods", "e.g. --methods gradient,occlusion, or all");
-  return methods;
-}
 
 std::int64_t parse_target(const std::string& target, const std::vector<std::string>& labels) {
   if (target.empty()) return -1;
@@ -93,6 +64,11 @@ void print_faithfulness(const Faithfulness& f) {
 }
 
 void run_explain(const ExplainCliOptions& o) {
+  if (!o.data.empty()) {
+    if (!o.document.empty()) throw Error("give a document or --data, not both", "fastformer explain");
+    return run_explain_dataset(o);
+  }
+  if (o.document.empty()) throw Error("no document", "fastformer explain", "give a document, or --data SPEC for a dataset split");
   std::vector<AttributionMethod> methods = parse_methods(o.methods);
   if (!o.out.empty() && std::filesystem::path(o.out).extension() != ".json") {
     throw Error("--out must end in .json", o.out);
@@ -149,11 +125,31 @@ void run_explain(const ExplainCliOptions& o) {
 
 }  // namespace
 
+std::vector<AttributionMethod> parse_methods(const std::string& list) {
+  std::vector<AttributionMethod> methods;
+  if (list == "all") return methods;
+  std::stringstream in(list);
+  for (std::string name; std::getline(in, name, ',');) {
+    try {
+      methods.push_back(attribution_method_from_string(name));
+    } catch (const Error& e) {
+      throw Error(e.problem(), "--methods", e.hint());
+    }
+  }
+  if (methods.empty()) throw Error("no method named", "--methods", "e.g. --methods gradient,occlusion, or all");
+  return methods;
+}
+
 void add_explain_command(CLI::App& app) {
   auto o = std::make_shared<ExplainCliOptions>();
   auto* cmd = app.add_subcommand("explain", "Which tokens of one document a prediction rests on (attributions)");
   cmd->add_option("--checkpoint", o->checkpoint, "Checkpoint or run directory (uses its best/)")->required();
-  cmd->add_option("document", o->document, "A .txt, .md, .html, .eml or .json document")->required();
+  cmd->add_option("document", o->document, "A .txt, .md, .html, .eml or .json document");
+  cmd->add_option("--data", o->data, "Explain the documents of a dataset's --split instead (faithfulness table)");
+  cmd->add_option("--split", o->split, "With --data: test | valid | train | all")
+      ->check(CLI::IsMember({"test", "valid", "train", "all"}))
+      ->capture_default_str();
+  cmd->add_option("--limit", o->limit, "With --data: at most this many documents")->capture_default_str();
   cmd->add_option("--methods", o->methods, "Comma-separated: alpha, beta, gamma, gradient, gradient_x_input, integrated_gradients, occlusion; "
                   "or all (those the checkpoint has: alpha and beta need additive attention)")
       ->capture_default_str();
@@ -166,6 +162,7 @@ void add_explain_command(CLI::App& app) {
   cmd->add_flag("!--no-curves", o->curves, "Skip the deletion and insertion curves (faithfulness)");
   cmd->add_option("--out", o->out, "Write every token's scores as FILE.json (with byte offsets)");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
+  add_data_options(*cmd, o->data_options);
   cmd->callback([o] { run_explain(*o); });
 }
 

@@ -46,6 +46,30 @@ print("explain: the marker ranks first by every method;"
       f" IG completeness gap {100 * ig['completeness_gap']:.2f}%")
 PY
 
+# Over a dataset split: the table and the per-document curves. Occlusion and Integrated
+# Gradients find the marker on (almost) every document, so they beat random on ≥ 90%.
+"${ff[@]}" explain --checkpoint "$work/run" --data "$data" --limit 12 --out "$work/faithfulness.json" \
+  >"$work/dataset.out" 2>"$work/dataset.err" || { cat "$work/dataset.err"; exit 1; }
+cat "$work/dataset.out"
+grep -q "12 documents" "$work/dataset.out"
+"$PYTHON" - "$work/faithfulness.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+assert len(f["documents"]) == 12 and f["split"] == "test", (len(f["documents"]), f["split"])
+summary = {s["name"]: s for s in f["summary"]}
+assert set(summary) == {"alpha", "beta", "gamma", "gradient", "gradient_x_input", "integrated_gradients",
+                        "occlusion", "random"}, set(summary)
+for name in ("occlusion", "integrated_gradients"):
+    assert summary[name]["documents"] == 12 and summary[name]["beats_random"] >= 0.9, summary[name]
+    assert summary[name]["aopc_deletion"] > summary["random"]["aopc_deletion"], summary[name]
+# The table's means are the documents' own AOPCs averaged.
+occ = [next(c for c in d["faithfulness"]["curves"] if c["name"] == "occlusion") for d in f["documents"]]
+mean = sum(c["aopc_deletion"] for c in occ) / len(occ)
+assert abs(mean - summary["occlusion"]["aopc_deletion"]) < 1e-9, (mean, summary["occlusion"])
+print("explain --data: occlusion and integrated gradients beat random on",
+      f'{100 * summary["occlusion"]["beats_random"]:.0f}% / {100 * summary["integrated_gradients"]["beats_random"]:.0f}%')
+PY
+
 # Bad input: one line naming what is known, a non-zero exit, no model run needed.
 expect_error() {
   local expected=$1
@@ -59,4 +83,7 @@ expect_error() {
 expect_error "integrated_gradients" --methods saliency
 expect_error "gamma" --target nosuch
 expect_error ".json" --out "$work/scores.csv"
+expect_error "not both" --data "$data"
+if "${ff[@]}" explain --checkpoint "$work/run" >"$work/bad.out" 2>"$work/bad.err"; then echo "explain without a document succeeded"; exit 1; fi
+grep -q "no document" "$work/bad.err" || { cat "$work/bad.err"; exit 1; }
 echo "explain: bad options refused"

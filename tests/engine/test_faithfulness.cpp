@@ -111,6 +111,37 @@ TEST(Faithfulness, AopcAndSpearmanMatchLoopsWrittenHere) {
   EXPECT_EQ(spearman(x, {0, 1, 1, 1, 1, 1}), 0.0);  // a constant ranking
 }
 
+// Two documents' curves by hand: the summary's means, sample sds and "beats random" share.
+TEST(Faithfulness, SummaryOverDocuments) {
+  const auto document = [](double occlusion, double alpha, std::vector<double> random) {
+    Explanation e;
+    e.attributions.resize(2);
+    e.attributions[0].method = AttributionMethod::occlusion;
+    e.attributions[0].seconds = 2.0;
+    e.attributions[1].method = AttributionMethod::alpha;
+    Faithfulness& f = e.faithfulness;
+    f.curves = {{"occlusion", {}, {}, occlusion, occlusion / 2}, {"alpha", {}, {}, alpha, 0.0}, {"random", {}, {}, 0.1, 0.1}};
+    f.random_aopc_deletion = std::move(random);
+    f.seconds = 4.0;
+    return e;
+  };
+  // Document 1: random orders 0.1 ± 0.1 (threshold 0.2); document 2: 0.3 ± 0 (threshold 0.3).
+  const std::vector<Explanation> docs{document(0.5, 0.15, {0.0, 0.1, 0.2}), document(0.7, 0.35, {0.3, 0.3})};
+  const std::vector<FaithfulnessSummary> s = summarize_faithfulness(docs);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].name, "occlusion");
+  EXPECT_EQ(s[0].documents, 2);
+  EXPECT_NEAR(s[0].aopc_deletion, 0.6, 1e-12);
+  EXPECT_NEAR(s[0].aopc_deletion_sd, std::sqrt(0.02), 1e-12);  // (0.1² + 0.1²) / (2 − 1)
+  EXPECT_NEAR(s[0].aopc_insertion, 0.3, 1e-12);
+  EXPECT_EQ(s[0].beats_random, 1.0);
+  EXPECT_EQ(s[0].seconds, 2.0);
+  EXPECT_EQ(s[1].name, "alpha");
+  EXPECT_EQ(s[1].beats_random, 0.5);  // 0.15 < 0.2, then 0.35 > 0.3
+  EXPECT_EQ(s[2].name, "random");
+  EXPECT_EQ(s[2].seconds, 4.0);
+}
+
 class ExplainCurves : public testing::InspectFixture {};
 
 TEST_F(ExplainCurves, EveryMethodAndRandomOverSeveralWindows) {

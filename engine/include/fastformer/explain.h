@@ -87,6 +87,20 @@ struct Explanation {
   const Attribution* find(AttributionMethod method) const;  // null when not computed
 };
 
+// Faithfulness over many documents (their explanations with curves): per curve name, the
+// mean and sample standard deviation of the AOPCs, the share of documents where the method's
+// deletion AOPC is above the mean plus one sd of that document's random orders, and the mean
+// seconds per document (of the method; for "random", of the whole curve computation).
+struct FaithfulnessSummary {
+  std::string name;
+  std::int64_t documents = 0;
+  double aopc_deletion = 0, aopc_deletion_sd = 0;
+  double aopc_insertion = 0, aopc_insertion_sd = 0;
+  double beats_random = 0;  // share of documents, [0,1]; 0 for "random" itself
+  double seconds = 0;
+};
+std::vector<FaithfulnessSummary> summarize_faithfulness(const std::vector<Explanation>& explanations);
+
 // Every method's scores with the tokens' byte offsets, as `fastformer explain --out` writes
 // them: {"labels", "probabilities", "target", "target_logit", "windows", "tokens": [{"piece",
 // "begin", "end"}], "methods": {NAME: {"scores", "signed", "seconds", …}}, and with curves

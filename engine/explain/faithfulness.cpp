@@ -59,30 +59,45 @@ std::vector<Curves> deletion_insertion(Model& model, const WindowBatch& batch, s
                                        const std::vector<double>& fractions) {
   const std::int64_t N = batch.tokens, n = N - 1, F = static_cast<std::int64_t>(fractions.size());
   const auto O = static_cast<std::int64_t>(orders.size());
-  // Rows: for each order and fraction, a deletion keep-set then an insertion keep-set.
-  torch::Tensor keep = torch::zeros({O * F * 2, N}, torch::kBool);  // (V,N)
-  auto k = keep.accessor<bool, 2>();
+  // Rows: one keep-set per distinct count of top tokens (every order shares the ones with
+  // none: the whole document for deletion, [CLS] alone for insertion), deletion then insertion.
+  std::vector<std::vector<bool>> sets;
+  std::vector<std::vector<std::pair<std::size_t, std::size_t>>> rows(static_cast<std::size_t>(O));  // (del, ins) per f
+  std::size_t whole = 0, empty = 0;
+  const auto add = [&](std::vector<bool> set) { sets.push_back(std::move(set)); return sets.size() - 1; };
+  whole = add(std::vector<bool>(static_cast<std::size_t>(N), true));
+  std::vector<bool> cls(static_cast<std::size_t>(N), false);
+  cls[0] = true;
+  empty = add(cls);
   for (std::int64_t o = 0; o < O; ++o) {
     const auto& order = orders[static_cast<std::size_t>(o)];
     for (std::int64_t f = 0; f < F; ++f) {
       const std::int64_t top = tokens_at(fractions[static_cast<std::size_t>(f)], n);
-      const std::int64_t del = (o * F + f) * 2, ins = del + 1;
-      for (std::int64_t i = 0; i < N; ++i) k[del][i] = true;
-      k[ins][0] = true;  // [CLS]
-      for (std::int64_t r = 0; r < top; ++r) {
-        const std::int64_t token = order[static_cast<std::size_t>(r)];
-        k[del][token] = false;
-        k[ins][token] = true;
+      if (top == 0) {
+        rows[static_cast<std::size_t>(o)].emplace_back(whole, empty);
+        continue;
       }
+      std::vector<bool> del(static_cast<std::size_t>(N), true), ins = cls;
+      for (std::int64_t r = 0; r < top; ++r) {
+        const auto token = static_cast<std::size_t>(order[static_cast<std::size_t>(r)]);
+        del[token] = false;
+        ins[token] = true;
+      }
+      const std::size_t d = add(std::move(del)), i = add(std::move(ins));
+      rows[static_cast<std::size_t>(o)].emplace_back(d, i);
     }
   }
+  torch::Tensor keep = torch::zeros({static_cast<std::int64_t>(sets.size()), N}, torch::kBool);  // (V,N)
+  auto k = keep.accessor<bool, 2>();
+  for (std::size_t v = 0; v < sets.size(); ++v)
+    for (std::int64_t i = 0; i < N; ++i) k[static_cast<std::int64_t>(v)][i] = sets[v][static_cast<std::size_t>(i)];
   const torch::Tensor p = kept_probabilities(model, batch, target, keep).to(torch::kCPU);  // (V)
   const auto pa = p.accessor<double, 1>();
   std::vector<Curves> curves(static_cast<std::size_t>(O));
   for (std::int64_t o = 0; o < O; ++o) {
-    for (std::int64_t f = 0; f < F; ++f) {
-      curves[static_cast<std::size_t>(o)].deletion.push_back(pa[(o * F + f) * 2]);
-      curves[static_cast<std::size_t>(o)].insertion.push_back(pa[(o * F + f) * 2 + 1]);
+    for (const auto& [d, i] : rows[static_cast<std::size_t>(o)]) {
+      curves[static_cast<std::size_t>(o)].deletion.push_back(pa[static_cast<std::int64_t>(d)]);
+      curves[static_cast<std::size_t>(o)].insertion.push_back(pa[static_cast<std::int64_t>(i)]);
     }
   }
   return curves;

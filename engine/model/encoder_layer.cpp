@@ -21,19 +21,19 @@ EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c) : norm_(c.norm), dropou
 }
 
 torch::Tensor EncoderLayerImpl::attend(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
-                                       std::int64_t max_trace_values) {
+                                       std::int64_t max_trace_values, const PoolingKeep* keep) {
   return additive.is_empty() ? softmax->forward(x, mask, trace, max_trace_values)
-                             : additive->forward(x, mask, trace);
+                             : additive->forward(x, mask, trace, keep);
 }
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
-                                        std::int64_t max_trace_values) {
+                                        std::int64_t max_trace_values, const PoolingKeep* keep) {
   const auto drop = [&](const torch::Tensor& t) { return fast_dropout(t, dropout_, is_training()); };
   if (norm_ == NormPlacement::post) {
-    const torch::Tensor h = norm1(x + drop(attend(x, mask, trace, max_trace_values)));  // (B,T,D)
+    const torch::Tensor h = norm1(x + drop(attend(x, mask, trace, max_trace_values, keep)));  // (B,T,D)
     return norm2(h + drop(ffn(h)));                                                     // (B,T,D)
   }
-  const torch::Tensor h = x + drop(attend(norm1(x), mask, trace, max_trace_values));  // (B,T,D)
+  const torch::Tensor h = x + drop(attend(norm1(x), mask, trace, max_trace_values, keep));  // (B,T,D)
   return h + drop(ffn(norm2(h)));                                                     // (B,T,D)
 }
 

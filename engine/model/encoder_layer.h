@@ -19,8 +19,10 @@ class EncoderLayerImpl : public torch::nn::Module {
   explicit EncoderLayerImpl(const ModelConfig& config);
 
   // x (B,T,D), mask (B,T) bool → (B,T,D).
+  // keep: which heads' α and β stay (additive attention; null: all).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace = nullptr,
-                        std::int64_t max_trace_values = TraceRequest{}.max_softmax_weights);
+                        std::int64_t max_trace_values = TraceRequest{}.max_softmax_weights,
+                        const PoolingKeep* keep = nullptr);
 
   // Exactly one of the two is set, registered as "attention".
   FastformerAttention additive{nullptr};
@@ -30,7 +32,7 @@ class EncoderLayerImpl : public torch::nn::Module {
 
  private:
   torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
-                       std::int64_t max_trace_values);
+                       std::int64_t max_trace_values, const PoolingKeep* keep);
 
   NormPlacement norm_;
   double dropout_;

@@ -58,13 +58,15 @@ std::pair<torch::Tensor, torch::Tensor> FastformerAttentionImpl::fused_projectio
   return {projection_weight_, projection_bias_};
 }
 
-torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace) {
+torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
+                                           const PoolingKeep* keep) {
   const auto B = x.size(0), T = x.size(1);
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
 
   AdditiveCoreOutput core;
   torch::Tensor residual;  // (B,T,D) Q + br, the residual of §3.2 with the transform's bias
-  if (query_score->kind() == ScoreKind::per_head) {
+  const bool ablated = keep != nullptr && keep->any();
+  if (query_score->kind() == ScoreKind::per_head && !ablated) {
     // One GEMM for Q|K|V, then Eq. 3–6 and u = k ⊙ v in one fused function that also writes
     // the whole gradient of the projection.
     const bool shared = value.is_empty();
@@ -76,13 +78,21 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
     core = std::move(packed.core);
     residual = std::move(packed.residual);
   } else {
-    // Head-mixing scores (the official code) read all heads at once: the ATen path.
+    // Head-mixing scores (the official code) read all heads at once, and an ablation zeroes
+    // chosen heads' scores: the ATen path.
     const torch::Tensor q_flat = query(x);                             // (B,T,D)
     const torch::Tensor Q = q_flat.view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
     const torch::Tensor K = key(x).view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
     const torch::Tensor V = value.is_empty() ? Q : value(x).view({B, T, heads_, head_dim_});
-    core = additive_core_generic(Q, K, V, mask, [&](const at::Tensor& s) { return query_score(s); },
-                                 [&](const at::Tensor& s) { return key_score(s); }, scale);
+    // Scores (B,T,H) × keep (B,1,H): a zero score for every token gives uniform weights.
+    const auto kept = [](const at::Tensor& scores, const at::Tensor& k) {
+      return k.defined() ? scores * k.to(scores.dtype()).unsqueeze(1) : scores;
+    };
+    const at::Tensor none;
+    const at::Tensor& alpha_keep = ablated ? keep->alpha : none;
+    const at::Tensor& beta_keep = ablated ? keep->beta : none;
+    core = additive_core_generic(Q, K, V, mask, [&](const at::Tensor& s) { return kept(query_score(s), alpha_keep); },
+                                 [&](const at::Tensor& s) { return kept(key_score(s), beta_keep); }, scale);
     residual = q_flat + transform->bias;
   }
   if (trace != nullptr) {
@@ -97,8 +107,8 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
 }
 
 torch::Tensor FastformerAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask,
-                                               LayerTrace* trace) {
-  return output(mix(x, mask, trace));  // (B,T,D)
+                                               LayerTrace* trace, const PoolingKeep* keep) {
+  return output(mix(x, mask, trace, keep));  // (B,T,D)
 }
 
 }  // namespace fastformer

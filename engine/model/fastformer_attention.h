@@ -21,10 +21,13 @@ class FastformerAttentionImpl : public torch::nn::Module {
 
   // x (B,T,D), mask (B,T) bool (true = real token) → (B,T,D), the output projection
   // applied. Fills α, β, q and k into `trace` when it is not null.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace = nullptr);
+  // keep: heads whose α/β become uniform (TraceRequest::alpha_keep); null: none.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace = nullptr,
+                        const PoolingKeep* keep = nullptr);
   // The layer before the output projection, A = Wr (k ⊙ V) + br + Q (B,T,D): the whole of
   // paper Eq. 3–6, what a one-layer Fastformer reference implements.
-  torch::Tensor mix(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace = nullptr);
+  torch::Tensor mix(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace = nullptr,
+                    const PoolingKeep* keep = nullptr);
   void reset_parameters(double std);
 
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};  // value is null when share_qv

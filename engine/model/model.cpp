@@ -77,13 +77,24 @@ ModelOutput ModelImpl::forward_vectors(const torch::Tensor& vectors, const torch
 }
 
 ModelOutput ModelImpl::encode(torch::Tensor h, const torch::Tensor& mask, const TraceRequest& request) {
+  for (const at::Tensor* keep : {&request.alpha_keep, &request.beta_keep}) {
+    if (keep->defined() && (keep->dim() != 3 || keep->size(0) != h.size(0) || keep->size(1) != config_.layers ||
+                            keep->size(2) != config_.heads)) {
+      throw Error("alpha_keep/beta_keep must be (batch, layers, heads) = (" + std::to_string(h.size(0)) + "," +
+                      std::to_string(config_.layers) + "," + std::to_string(config_.heads) + ")",
+                  "model input");
+    }
+  }
   std::optional<AttentionTrace> trace;
   if (request.enabled) trace.emplace();
   if (trace) trace->hidden.push_back(h.detach());
   for (std::int64_t l = 0; l < config_.layers; ++l) {
     auto* layer = layers[config_.share_layers ? 0 : l]->as<EncoderLayer>();  // shared: one module, L times
     LayerTrace* layer_trace = trace ? &trace->layers.emplace_back() : nullptr;
-    h = layer->forward(h, mask, layer_trace, request.max_softmax_weights);  // (B,T,D)
+    PoolingKeep keep;  // this application's rows of the ablation, (B,H) each
+    if (request.alpha_keep.defined()) keep.alpha = request.alpha_keep.select(1, l);
+    if (request.beta_keep.defined()) keep.beta = request.beta_keep.select(1, l);
+    h = layer->forward(h, mask, layer_trace, request.max_softmax_weights, &keep);  // (B,T,D)
     if (trace) trace->hidden.push_back(h.detach());
   }
   auto [pooled, gamma] = pooler->forward(h, mask);  // (B,D), (B,T)

@@ -14,6 +14,17 @@ struct TraceRequest {
   // Softmax layers record (B,H,T,T) weights; above this many values tracing throws
   // instead of filling memory (default 2^26 values = 256 MiB of float32).
   std::int64_t max_softmax_weights = std::int64_t{1} << 26;
+  // Pooling ablation (additive attention), to test whether α or β matters: (B,L,H), 1 keeps
+  // the head's weights of that row and layer application, 0 replaces them by uniform ones
+  // over the row's real tokens (its scores become 0 before the softmax of Eq. 3 or 5).
+  // Undefined: nothing is ablated. Softmax layers ignore them.
+  at::Tensor alpha_keep, beta_keep;
+};
+
+// One layer application's part of the ablation: (B,H) each, or undefined.
+struct PoolingKeep {
+  at::Tensor alpha, beta;
+  bool any() const { return alpha.defined() || beta.defined(); }
 };
 
 // One applied layer (with share_layers, one entry per application).

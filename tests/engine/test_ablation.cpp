@@ -1,0 +1,100 @@
+// Pooling ablation (TraceRequest::alpha_keep / beta_keep): keeping every head changes
+// nothing; an ablated head equals the same model with that head's score weights zeroed (an
+// independent path: the fused kernel for per-head scores); its traced α or β is uniform over
+// the real tokens; other rows of the batch are untouched.
+#include "fastformer/error.h"
+#include "fastformer/model.h"
+#include "model/encoder_layer.h"
+#include "model/fastformer_attention.h"
+#include "model/head_score.h"
+#include "test_helpers.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace fastformer {
+namespace {
+
+using testing::random_ids;
+using testing::tiny_config;
+
+Model float64_model(const ModelConfig& c) {
+  torch::manual_seed(21);
+  Model model(c);
+  model->to(torch::kDouble);
+  model->eval();
+  // At the initial size (std 0.02) α and β are almost uniform and u = k ⊙ v is tiny next to
+  // the residual: with weights of std 0.5 the heads matter, so an ablation shows.
+  torch::NoGradGuard no_grad;
+  for (auto& p : model->parameters()) {
+    if (p.dim() == 2) p.normal_(0.0, 0.5);
+  }
+  return model;
+}
+
+class Ablation : public ::testing::TestWithParam<ScoreKind> {
+ protected:
+  ModelConfig config() const {
+    ModelConfig c = tiny_config(AttentionKind::additive);
+    c.score = GetParam();
+    c.share_layers = false;  // layer 1 its own module, so its weights can be zeroed alone
+    return c;
+  }
+};
+
+TEST_P(Ablation, KeepingEveryHeadChangesNothing) {
+  Model model = float64_model(config());
+  const torch::Tensor ids = random_ids(2, 7, model->config().vocab_size, 3);
+  torch::Tensor mask = torch::ones({2, 7}, torch::kBool);
+  mask[1].slice(0, 5, 7).fill_(false);
+  TraceRequest request;
+  request.alpha_keep = torch::ones({2, 2, 2});
+  request.beta_keep = torch::ones({2, 2, 2});
+  const torch::Tensor plain = model->forward(ids, mask).logits;
+  EXPECT_TRUE(torch::allclose(model->forward(ids, mask, request).logits, plain, 1e-12, 1e-12));
+  request.alpha_keep = torch::ones({3, 2, 2});  // (B,L,H) with the wrong B
+  EXPECT_THROW(model->forward(ids, mask, request), Error);
+}
+
+TEST_P(Ablation, AnAblatedHeadIsTheModelWithThatHeadsScoresZeroed) {
+  Model model = float64_model(config());
+  const torch::Tensor ids = random_ids(2, 7, model->config().vocab_size, 4);
+  torch::Tensor mask = torch::ones({2, 7}, torch::kBool);
+  mask[0].slice(0, 4, 7).fill_(false);  // row 0: 4 real tokens
+  for (const bool alpha : {true, false}) {
+    // Row 0, layer 1, head 1 ablated; row 1 untouched.
+    TraceRequest request;
+    request.enabled = true;
+    torch::Tensor keep = torch::ones({2, 2, 2});
+    keep[0][1][1] = 0.0;
+    (alpha ? request.alpha_keep : request.beta_keep) = keep;
+    const ModelOutput ablated = model->forward(ids, mask, request);
+
+    Model zeroed = float64_model(config());
+    {
+      torch::NoGradGuard no_grad;
+      auto* layer = zeroed->layers[1]->as<EncoderLayerImpl>();
+      HeadScore& scorer = alpha ? layer->additive->query_score : layer->additive->key_score;
+      scorer->weight[1].zero_();  // per_head (H,Dh); head_mixing (H,D)
+      if (scorer->bias.defined()) scorer->bias[1].zero_();
+    }
+    const torch::Tensor want = zeroed->forward(ids, mask).logits;  // (B,C)
+    const torch::Tensor plain = model->forward(ids, mask).logits;
+    EXPECT_TRUE(torch::allclose(ablated.logits[0], want[0], 1e-10, 1e-12)) << (alpha ? "alpha" : "beta");
+    EXPECT_TRUE(torch::allclose(ablated.logits[1], plain[1], 1e-12, 1e-12)) << (alpha ? "alpha" : "beta");
+    // The head mattered: the change is a visible part of the logits' size (small at init).
+    EXPECT_GT((ablated.logits[0] - plain[0]).abs().max().item<double>(), 1e-3 * plain[0].abs().max().item<double>())
+        << "the head made no difference: " << ablated.logits[0] << plain[0];
+    // The ablated head's weights: 1/4 on row 0's real tokens, 0 on its padding.
+    const LayerTrace& trace = ablated.trace->layers[1];
+    const torch::Tensor w = (alpha ? trace.alpha : trace.beta)[0][1];  // (T)
+    EXPECT_TRUE(torch::allclose(w.slice(0, 0, 4), torch::full({4}, 0.25, w.options()), 1e-12, 1e-12)) << w;
+    EXPECT_TRUE(torch::equal(w.slice(0, 4, 7), torch::zeros({3}, w.options()))) << w;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BothScores, Ablation, ::testing::Values(ScoreKind::per_head, ScoreKind::head_mixing),
+                         [](const auto& info) { return info.param == ScoreKind::per_head ? "per_head" : "head_mixing"; });
+
+}  // namespace
+}  // namespace fastformer

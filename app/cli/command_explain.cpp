@@ -17,6 +17,7 @@
 #include <iostream>
 #include <memory>
 #include <numeric>
+#include <tuple>
 #include <sstream>
 
 namespace fastformer::cli {
@@ -63,6 +64,25 @@ void print_faithfulness(const Faithfulness& f) {
   }
 }
 
+// Δp(target) per head and layer when its α (β) is made uniform, then per layer and for all.
+void print_ablation(const PoolingAblations& a) {
+  std::cout << "\npooling ablation (" << std::setprecision(2) << a.seconds
+            << " s): change in p(target) when a head's weights are made uniform\n";
+  for (const auto& [name, heads, layers] : {std::tuple{"alpha", &a.alpha_head, &a.alpha_layer},
+                                             std::tuple{"beta", &a.beta_head, &a.beta_layer}}) {
+    std::cout << std::left << std::setw(9) << name << std::right;
+    for (std::int64_t h = 0; h < a.heads; ++h) std::cout << std::setw(10) << ("head " + std::to_string(h));
+    std::cout << std::setw(11) << "all heads" << "\n";
+    for (std::int64_t l = 0; l < a.layers; ++l) {
+      std::cout << std::left << std::setw(9) << ("layer " + std::to_string(l)) << std::right << std::setprecision(4);
+      for (std::int64_t h = 0; h < a.heads; ++h) std::cout << std::setw(10) << (*heads)[static_cast<std::size_t>(l * a.heads + h)];
+      std::cout << std::setw(11) << (*layers)[static_cast<std::size_t>(l)] << "\n";
+    }
+  }
+  std::cout << "every alpha " << std::setprecision(4) << a.alpha_all << ", every beta " << a.beta_all << ", both "
+            << a.both_all << "\n";
+}
+
 void run_explain(const ExplainCliOptions& o) {
   if (!o.data.empty()) {
     if (!o.document.empty()) throw Error("give a document or --data, not both", "fastformer explain");
@@ -85,6 +105,7 @@ void run_explain(const ExplainCliOptions& o) {
   options.occlusion_span = o.span;
   options.windows.overlap = o.overlap;
   options.faithfulness = o.curves;
+  options.ablation = trained.checkpoint.contents.config.attention == AttentionKind::additive;
   const Explanation e = explain(trained, document.text, methods, options);
 
   const auto& labels = e.labels;
@@ -114,6 +135,7 @@ void run_explain(const ExplainCliOptions& o) {
     }
   }
   if (!e.faithfulness.curves.empty()) print_faithfulness(e.faithfulness);
+  if (!e.ablation.empty()) print_ablation(e.ablation);
   if (!o.out.empty()) {
     std::ofstream file(o.out, std::ios::trunc);
     file << explanation_json(e).dump() << "\n";

@@ -2,6 +2,7 @@
 // for, timed, its scores copied to the host.
 #include "fastformer/explain.h"
 
+#include "explain/ablation.h"
 #include "explain/attribution.h"
 #include "explain/faithfulness.h"
 #include "explain/occlusion.h"
@@ -101,6 +102,40 @@ Faithfulness measure_faithfulness(Model& net, const WindowBatch& batch, const Ex
       out.spearman[a][b] = out.spearman[b][a] = spearman(e.attributions[a].scores, e.attributions[b].scores);
     }
   }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+// One ablation per head and layer for α, then for β; per layer for each; all α, all β, both.
+PoolingAblations measure_ablations(Model& net, const WindowBatch& batch, std::int64_t target, double original) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::int64_t L = net->config().layers, H = net->config().heads;
+  const std::int64_t V = 2 * L * H + 2 * L + 3;
+  torch::Tensor alpha = torch::ones({V, L, H}), beta = torch::ones({V, L, H});  // (V,L,H)
+  std::int64_t v = 0;
+  for (torch::Tensor* keep : {&alpha, &beta}) {
+    for (std::int64_t l = 0; l < L; ++l)
+      for (std::int64_t h = 0; h < H; ++h) (*keep)[v++][l][h] = 0.0;
+  }
+  for (torch::Tensor* keep : {&alpha, &beta}) {
+    for (std::int64_t l = 0; l < L; ++l) (*keep)[v++][l].zero_();
+  }
+  alpha[v++].zero_();
+  beta[v++].zero_();
+  alpha[v].zero_(), beta[v].zero_();
+  const torch::Tensor p = ablated_probabilities(net, batch, target, alpha, beta).to(torch::kCPU) - original;  // (V)
+  const auto pa = p.accessor<double, 1>();
+  PoolingAblations out;
+  out.layers = L;
+  out.heads = H;
+  std::int64_t r = 0;
+  for (auto* head : {&out.alpha_head, &out.beta_head})
+    for (std::int64_t i = 0; i < L * H; ++i) head->push_back(pa[r++]);
+  for (auto* layer : {&out.alpha_layer, &out.beta_layer})
+    for (std::int64_t l = 0; l < L; ++l) layer->push_back(pa[r++]);
+  out.alpha_all = pa[r++];
+  out.beta_all = pa[r++];
+  out.both_all = pa[r++];
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
@@ -227,6 +262,12 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
     out.attributions.push_back(std::move(a));
   }
   if (options.faithfulness) out.faithfulness = measure_faithfulness(net, batch, out, options);
+  if (options.ablation) {
+    if (net->config().attention != AttentionKind::additive) {
+      throw Error("pooling ablation needs a Fastformer (additive attention) checkpoint", "ablation");
+    }
+    out.ablation = measure_ablations(net, batch, out.target, out.probabilities[static_cast<std::size_t>(out.target)]);
+  }
   return out;
 }
 

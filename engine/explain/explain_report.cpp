@@ -35,6 +35,13 @@ nlohmann::json explanation_json(const Explanation& e) {
                            {"spearman", f.spearman},
                            {"seconds", f.seconds}};
   }
+  const PoolingAblations& a = e.ablation;
+  if (!a.empty()) {
+    out["ablation"] = {{"layers", a.layers},         {"heads", a.heads},           {"alpha_head", a.alpha_head},
+                       {"beta_head", a.beta_head},   {"alpha_layer", a.alpha_layer}, {"beta_layer", a.beta_layer},
+                       {"alpha_all", a.alpha_all},   {"beta_all", a.beta_all},     {"both_all", a.both_all},
+                       {"seconds", a.seconds}};
+  }
   return out;
 }
 

@@ -42,6 +42,8 @@ occ = curves["occlusion"]
 assert occ["deletion"][0] > 0.5 and occ["deletion"][1] < 0.4, occ["deletion"]
 assert occ["aopc_deletion"] > max(f["random_aopc_deletion"]), (occ["aopc_deletion"], f["random_aopc_deletion"])
 assert len(f["spearman"]) == len(e["methods"]) == 7 and f["spearman"][0][0] == 1.0
+a = e["ablation"]  # a Fastformer: one layer, two heads
+assert a["layers"] == 1 and a["heads"] == 2 and len(a["alpha_head"]) == 2 and len(a["beta_layer"]) == 1, a
 print("explain: the marker ranks first by every method;"
       f" IG completeness gap {100 * ig['completeness_gap']:.2f}%")
 PY

@@ -2,7 +2,10 @@
 // nothing; an ablated head equals the same model with that head's score weights zeroed (an
 // independent path: the fused kernel for per-head scores); its traced α or β is uniform over
 // the real tokens; other rows of the batch are untouched.
+#include "explain/ablation.h"
+#include "explain/occlusion.h"
 #include "fastformer/error.h"
+#include "fastformer/explain.h"
 #include "fastformer/model.h"
 #include "model/encoder_layer.h"
 #include "model/fastformer_attention.h"
@@ -91,6 +94,40 @@ TEST_P(Ablation, AnAblatedHeadIsTheModelWithThatHeadsScoresZeroed) {
     EXPECT_TRUE(torch::allclose(w.slice(0, 0, 4), torch::full({4}, 0.25, w.options()), 1e-12, 1e-12)) << w;
     EXPECT_TRUE(torch::equal(w.slice(0, 4, 7), torch::zeros({3}, w.options()))) << w;
   }
+}
+
+// Over a document's two overlapping windows: each ablation's p(target) equals the zeroed
+// model's document probability.
+TEST_P(Ablation, DocumentProbabilitiesEqualTheZeroedModels) {
+  Model model = float64_model(config());
+  torch::manual_seed(5);
+  WindowBatch batch;
+  batch.tokens = 9;
+  batch.windows_per_run = 3;
+  batch.token = torch::tensor({0, 1, 2, 3, 4, 5, 0, 4, 5, 6, 7, 8}, torch::kLong).view({2, 6});
+  batch.ids = torch::randint(3, model->config().vocab_size, {9}, torch::kLong).index_select(0, batch.token.view({-1})).view({2, 6});
+  batch.mask = torch::ones({2, 6}, torch::kBool);
+  constexpr std::int64_t target = 2;
+  // Ablations: α of (layer 0, head 1); β of (layer 1, head 0); both of layer 1.
+  torch::Tensor alpha = torch::ones({3, 2, 2}), beta = torch::ones({3, 2, 2});
+  alpha[0][0][1] = 0.0;
+  beta[1][1][0] = 0.0;
+  alpha[2][1].zero_(), beta[2][1].zero_();
+  const torch::Tensor p = ablated_probabilities(model, batch, target, alpha, beta);
+  const auto zeroed = [&](std::vector<std::tuple<std::int64_t, std::int64_t, bool>> heads) {
+    Model m = float64_model(config());
+    torch::NoGradGuard no_grad;
+    for (const auto& [l, h, a] : heads) {
+      auto* layer = m->layers[l]->as<EncoderLayerImpl>();
+      HeadScore& scorer = a ? layer->additive->query_score : layer->additive->key_score;
+      scorer->weight[h].zero_();
+      if (scorer->bias.defined()) scorer->bias[h].zero_();
+    }
+    return document_probabilities(window_logits(m, batch))[target].item<double>();
+  };
+  EXPECT_NEAR(p[0].item<double>(), zeroed({{0, 1, true}}), 1e-10);
+  EXPECT_NEAR(p[1].item<double>(), zeroed({{1, 0, false}}), 1e-10);
+  EXPECT_NEAR(p[2].item<double>(), zeroed({{1, 0, true}, {1, 1, true}, {1, 0, false}, {1, 1, false}}), 1e-10);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothScores, Ablation, ::testing::Values(ScoreKind::per_head, ScoreKind::head_mixing),

@@ -8,6 +8,9 @@
 #include "fastformer/tokenizer.h"
 #include "inspect_fixture.h"
 #include "model/embeddings.h"
+#include "model/encoder_layer.h"
+#include "model/fastformer_attention.h"
+#include "model/head_score.h"
 #include "test_helpers.h"
 
 #include <gtest/gtest.h>
@@ -197,6 +200,43 @@ TEST_F(Explain, ScoresEveryTokenOverSeveralWindowsAsInspectAndOccludeSeeThem) {
   EXPECT_EQ(j.at("tokens").size(), in.tokens.size());
   EXPECT_EQ(j.at("methods").at("occlusion").at("span"), 16);
   EXPECT_EQ(j.at("methods").at("integrated_gradients").at("scores").size(), in.tokens.size());
+}
+
+// The ablation table: [L][H] per head, then per layer; each entry p(ablated) − p, checked
+// here for one head against the same checkpoint with that head's score weights zeroed.
+TEST_F(Explain, AblationTableMatchesZeroedScoreWeights) {
+  ModelConfig c = testing::tiny_config(AttentionKind::additive);
+  c.share_layers = false;
+  const TrainedModel model = make_model(dir_ / "a", AttentionKind::additive, 12, c);
+  const TrainedModel zeroed = make_model(dir_ / "z", AttentionKind::additive, 12, c);  // the same seed
+  // Weights of std 0.5 in both (same seed), so that the heads matter; then one head zeroed.
+  for (const TrainedModel* m : {&model, &zeroed}) {
+    torch::NoGradGuard no_grad;
+    torch::manual_seed(3);
+    for (auto& w : Model(m->checkpoint.model)->parameters())
+      if (w.dim() == 2) w.normal_(0.0, 0.5);
+  }
+  {
+    torch::NoGradGuard no_grad;
+    Model net = zeroed.checkpoint.model;
+    net->layers[1]->as<EncoderLayerImpl>()->additive->key_score->weight[0].mul_(0.0);
+  }
+  const std::string text = long_text(30);
+  ExplainOptions options;
+  options.ablation = true;
+  const Explanation e = explain(model, text, {}, options);
+  const PoolingAblations& a = e.ablation;
+  ASSERT_EQ(a.layers, 2);
+  ASSERT_EQ(a.heads, 2);
+  ASSERT_EQ(a.alpha_head.size(), 4u);
+  ASSERT_EQ(a.beta_layer.size(), 2u);
+  const double p = e.probabilities[static_cast<std::size_t>(e.target)];
+  const double want = explain(zeroed, text, {}).probabilities[static_cast<std::size_t>(e.target)] - p;
+  EXPECT_NEAR(a.beta_head[1 * 2 + 0], want, 1e-5);
+  EXPECT_GT(std::abs(want), 1e-3);  // the head matters in this model
+  // A softmax checkpoint has nothing to ablate.
+  const TrainedModel softmax = make_model(dir_ / "s", AttentionKind::softmax, 12);
+  EXPECT_THROW(explain(softmax, text, {}, options), Error);
 }
 
 TEST_F(Explain, ExplainsAnyClassAndRefusesWhatDoesNotExist) {

@@ -38,6 +38,8 @@ struct ExplainOptions {
   std::vector<double> fractions{0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5};  // of the document tokens
   std::int64_t random_orders = 5;    // their curves are averaged into "random"
   std::uint64_t seed = 1;            // of the random orders
+  // Additive attention: the change in p(target) when heads' α or β become uniform.
+  bool ablation = false;
 };
 
 struct Attribution {
@@ -74,6 +76,18 @@ struct Faithfulness {
   double seconds = 0;
 };
 
+// Does α or β matter? p(target) with pooling weights replaced by uniform ones (their scores
+// zeroed before the softmax of Eq. 3 or 5) minus the document's p(target): one head of one
+// layer application at a time, every head of a layer, every head of every layer.
+struct PoolingAblations {
+  std::int64_t layers = 0, heads = 0;
+  std::vector<double> alpha_head, beta_head;    // [L][H] row-major
+  std::vector<double> alpha_layer, beta_layer;  // [L]
+  double alpha_all = 0, beta_all = 0, both_all = 0;
+  double seconds = 0;
+  bool empty() const { return alpha_head.empty(); }
+};
+
 struct Explanation {
   std::vector<InspectToken> tokens;  // N
   std::vector<std::string> labels;   // C
@@ -83,6 +97,7 @@ struct Explanation {
   std::int64_t windows = 1;
   std::vector<Attribution> attributions;  // in the order asked
   Faithfulness faithfulness;              // empty unless ExplainOptions::faithfulness
+  PoolingAblations ablation;              // empty unless ExplainOptions::ablation (additive)
 
   const Attribution* find(AttributionMethod method) const;  // null when not computed
 };
@@ -104,7 +119,8 @@ std::vector<FaithfulnessSummary> summarize_faithfulness(const std::vector<Explan
 // Every method's scores with the tokens' byte offsets, as `fastformer explain --out` writes
 // them: {"labels", "probabilities", "target", "target_logit", "windows", "tokens": [{"piece",
 // "begin", "end"}], "methods": {NAME: {"scores", "signed", "seconds", …}}, and with curves
-// "faithfulness": {"fractions", "curves": [{"name", "deletion", "insertion", "aopc_…"}], …}}.
+// "faithfulness": {"fractions", "curves": [{"name", "deletion", "insertion", "aopc_…"}], …},
+// and with ablations "ablation": {"layers", "heads", "alpha_head" [L·H], …}}.
 nlohmann::json explanation_json(const Explanation& explanation);
 
 // Runs on the device the model's weights are on; the weights are not changed (no .grad).

@@ -11,6 +11,7 @@
 #include "model/fastformer_attention.h"
 #include "model/head_score.h"
 #include "test_helpers.h"
+#include "window_batch_fixture.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -21,19 +22,8 @@ namespace {
 using testing::random_ids;
 using testing::tiny_config;
 
-Model float64_model(const ModelConfig& c) {
-  torch::manual_seed(21);
-  Model model(c);
-  model->to(torch::kDouble);
-  model->eval();
-  // At the initial size (std 0.02) α and β are almost uniform and u = k ⊙ v is tiny next to
-  // the residual: with weights of std 0.5 the heads matter, so an ablation shows.
-  torch::NoGradGuard no_grad;
-  for (auto& p : model->parameters()) {
-    if (p.dim() == 2) p.normal_(0.0, 0.5);
-  }
-  return model;
-}
+// Weights of std 0.5: the heads matter, so an ablation shows.
+Model float64_model(const ModelConfig& c) { return testing::float64_model(c, 21, 0.5); }
 
 class Ablation : public ::testing::TestWithParam<ScoreKind> {
  protected:
@@ -100,13 +90,7 @@ TEST_P(Ablation, AnAblatedHeadIsTheModelWithThatHeadsScoresZeroed) {
 // model's document probability.
 TEST_P(Ablation, DocumentProbabilitiesEqualTheZeroedModels) {
   Model model = float64_model(config());
-  torch::manual_seed(5);
-  WindowBatch batch;
-  batch.tokens = 9;
-  batch.windows_per_run = 3;
-  batch.token = torch::tensor({0, 1, 2, 3, 4, 5, 0, 4, 5, 6, 7, 8}, torch::kLong).view({2, 6});
-  batch.ids = torch::randint(3, model->config().vocab_size, {9}, torch::kLong).index_select(0, batch.token.view({-1})).view({2, 6});
-  batch.mask = torch::ones({2, 6}, torch::kBool);
+  const WindowBatch batch = testing::two_windows(model->config().vocab_size, 3);
   constexpr std::int64_t target = 2;
   // Ablations: α of (layer 0, head 1); β of (layer 1, head 0); both of layer 1.
   torch::Tensor alpha = torch::ones({3, 2, 2}), beta = torch::ones({3, 2, 2});

@@ -12,6 +12,7 @@
 #include "model/fastformer_attention.h"
 #include "model/head_score.h"
 #include "test_helpers.h"
+#include "window_batch_fixture.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -23,29 +24,9 @@ namespace fastformer {
 namespace {
 
 using testing::tiny_config;
+using testing::two_windows;
 
-// N = 9 tokens ([CLS] + 8) in two overlapping windows of T = 6: window 0 holds tokens 1…5,
-// window 1 tokens 4…8, [CLS] first in both; one window per run, so runs add up as well.
-WindowBatch two_windows(std::int64_t vocab) {
-  torch::manual_seed(5);
-  const torch::Tensor doc = torch::randint(3, vocab, {9}, torch::kLong);  // (N)
-  doc[0] = kClsId;
-  WindowBatch b;
-  b.tokens = 9;
-  b.windows_per_run = 1;
-  b.token = torch::tensor({0, 1, 2, 3, 4, 5, 0, 4, 5, 6, 7, 8}, torch::kLong).view({2, 6});  // (W,T)
-  b.ids = doc.index_select(0, b.token.view({-1})).view({2, 6});
-  b.mask = torch::ones({2, 6}, torch::kBool);
-  return b;
-}
-
-Model float64_model(AttentionKind kind) {
-  torch::manual_seed(11);
-  Model model(tiny_config(kind));
-  model->to(torch::kDouble);
-  model->eval();
-  return model;
-}
+Model float64_model(AttentionKind kind) { return testing::float64_model(tiny_config(kind)); }
 
 class Gradients : public ::testing::TestWithParam<AttentionKind> {};
 

@@ -6,6 +6,7 @@
 #include "fastformer/explain.h"
 #include "inspect_fixture.h"
 #include "test_helpers.h"
+#include "window_batch_fixture.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -18,24 +19,10 @@ namespace {
 
 using testing::tiny_config;
 
-// N = 9 tokens in two overlapping windows (tokens 1…5 and 4…8), float64 weights.
+// The two-window document through a float64 Fastformer; three windows per run.
 struct TwoWindows {
-  Model model{nullptr};
-  WindowBatch batch;
-  TwoWindows() {
-    torch::manual_seed(11);
-    model = Model(tiny_config(AttentionKind::additive));
-    model->to(torch::kDouble);
-    model->eval();
-    torch::manual_seed(5);
-    const torch::Tensor doc = torch::randint(3, model->config().vocab_size, {9}, torch::kLong);
-    batch.tokens = 9;
-    batch.windows_per_run = 3;
-    batch.token = torch::tensor({0, 1, 2, 3, 4, 5, 0, 4, 5, 6, 7, 8}, torch::kLong).view({2, 6});
-    batch.ids = doc.index_select(0, batch.token.view({-1})).view({2, 6});
-    batch.ids.select(1, 0).fill_(kClsId);
-    batch.mask = torch::ones({2, 6}, torch::kBool);
-  }
+  Model model = testing::float64_model(tiny_config(AttentionKind::additive));
+  WindowBatch batch = testing::two_windows(model->config().vocab_size, 3);
   // p(target) with exactly the tokens in `shown` unmasked ([CLS] as given), by hand.
   double p_showing(const std::vector<bool>& shown, std::int64_t target) {
     WindowBatch b = batch;

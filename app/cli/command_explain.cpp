@@ -105,7 +105,7 @@ void run_explain(const ExplainCliOptions& o) {
   options.occlusion_span = o.span;
   options.windows.overlap = o.overlap;
   options.faithfulness = o.curves;
-  options.ablation = trained.checkpoint.contents.config.attention == AttentionKind::additive;
+  options.ablation = o.ablation && trained.checkpoint.contents.config.attention == AttentionKind::additive;
   const Explanation e = explain(trained, document.text, methods, options);
 
   const auto& labels = e.labels;
@@ -182,6 +182,8 @@ void add_explain_command(CLI::App& app) {
   cmd->add_option("--top", o->top, "Tokens listed per method")->capture_default_str();
   cmd->add_option("--overlap", o->overlap, "Tokens shared by neighbouring windows")->capture_default_str();
   cmd->add_flag("!--no-curves", o->curves, "Skip the deletion and insertion curves (faithfulness)");
+  cmd->add_flag("!--no-ablation", o->ablation,
+                "Skip the pooling ablation (a Fastformer's heads with uniform α or β: 2·L·H + 2·L + 3 runs of every window)");
   cmd->add_option("--out", o->out, "Write every token's scores as FILE.json (with byte offsets)");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
   add_data_options(*cmd, o->data_options);

@@ -25,6 +25,7 @@ struct ExplainCliOptions {
   std::int64_t top = 10;
   std::int64_t overlap = 64;
   bool curves = true;
+  bool ablation = true;         // Fastformer checkpoints: the pooling ablation table
   std::string out;
   std::string device = "cpu";
   DataOptions data_options;

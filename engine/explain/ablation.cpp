@@ -10,7 +10,6 @@ namespace fastformer {
 
 torch::Tensor ablated_probabilities(Model& model, const WindowBatch& batch, std::int64_t target,
                                     const torch::Tensor& alpha_keep, const torch::Tensor& beta_keep) {
-  torch::NoGradGuard no_grad;
   const torch::Device device = model->parameters().front().device();
   const std::int64_t V = alpha_keep.size(0), W = batch.ids.size(0), T = batch.ids.size(1);
   const std::int64_t L = alpha_keep.size(1), H = alpha_keep.size(2);
@@ -21,18 +20,12 @@ torch::Tensor ablated_probabilities(Model& model, const WindowBatch& batch, std:
   const torch::Tensor all_ids = batch.ids.to(torch::kCPU).unsqueeze(0).expand({V, W, T}).reshape({V * W, T});
   const torch::Tensor all_mask = batch.mask.to(torch::kCPU).unsqueeze(0).expand({V, W, T}).reshape({V * W, T});
   const torch::Tensor alpha = rows(alpha_keep), beta = rows(beta_keep);
-  const std::int64_t step = std::max<std::int64_t>(1, batch.windows_per_run);
-  std::vector<torch::Tensor> logits;
-  for (std::int64_t begin = 0; begin < V * W; begin += step) {
-    const std::int64_t end = std::min(V * W, begin + step);
+  return variant_probabilities(model, batch, target, all_ids, all_mask, [&](std::int64_t begin, std::int64_t end) {
     TraceRequest request;
     request.alpha_keep = alpha.slice(0, begin, end).to(device);
     request.beta_keep = beta.slice(0, begin, end).to(device);
-    logits.push_back(
-        model->forward(all_ids.slice(0, begin, end).to(device), all_mask.slice(0, begin, end).to(device), request).logits);
-  }
-  const torch::Tensor mean = torch::cat(logits, 0).to(torch::kDouble).view({V, W, -1}).mean(1);  // (V,C)
-  return torch::softmax(mean, 1).select(1, target);                                              // (V)
+    return request;
+  });  // (V)
 }
 
 }  // namespace fastformer

@@ -13,12 +13,11 @@
 namespace fastformer {
 namespace {
 
-// Runs of windows [begin,end) of at most windows_per_run.
+// Runs [begin,end) of at most per_run of `rows` rows (windows, or variants × windows).
 template <typename F>
-void for_each_run(const WindowBatch& batch, F run) {
-  const std::int64_t W = batch.ids.size(0);
-  const std::int64_t step = std::max<std::int64_t>(1, batch.windows_per_run);
-  for (std::int64_t begin = 0; begin < W; begin += step) run(begin, std::min(W, begin + step));
+void for_each_run(std::int64_t rows, std::int64_t per_run, F run) {
+  const std::int64_t step = std::max<std::int64_t>(1, per_run);
+  for (std::int64_t begin = 0; begin < rows; begin += step) run(begin, std::min(rows, begin + step));
 }
 
 torch::Tensor on_device(Model& model, const torch::Tensor& t) { return t.to(model->parameters().front().device()); }
@@ -35,7 +34,7 @@ double target_logit(Model& model, const WindowBatch& batch, const torch::Tensor&
   torch::NoGradGuard no_grad;
   const torch::Tensor mask = on_device(model, batch.mask);
   double sum = 0.0;
-  for_each_run(batch, [&](std::int64_t begin, std::int64_t end) {
+  for_each_run(batch.ids.size(0), batch.windows_per_run, [&](std::int64_t begin, std::int64_t end) {
     const torch::Tensor logits = model->forward_vectors(vectors.slice(0, begin, end), mask.slice(0, begin, end)).logits;
     sum += logits.select(1, target).sum().item<double>();  // Σ over this run's windows
   });
@@ -48,7 +47,7 @@ torch::Tensor target_logit_gradients(Model& model, const WindowBatch& batch, con
   const torch::Tensor mask = on_device(model, batch.mask);
   const auto W = static_cast<double>(batch.ids.size(0));
   std::vector<torch::Tensor> parts;
-  for_each_run(batch, [&](std::int64_t begin, std::int64_t end) {
+  for_each_run(batch.ids.size(0), batch.windows_per_run, [&](std::int64_t begin, std::int64_t end) {
     torch::Tensor x = vectors.slice(0, begin, end).detach().requires_grad_(true);  // (w,T,D)
     const torch::Tensor logits = model->forward_vectors(x, mask.slice(0, begin, end)).logits;  // (w,C)
     const torch::Tensor f = logits.select(1, target).sum() / W;  // this run's part of f
@@ -66,6 +65,21 @@ torch::Tensor sum_over_copies(const WindowBatch& batch, const torch::Tensor& per
   torch::Tensor out = torch::zeros({batch.tokens, flat.size(1)}, flat.options());    // (N,K)
   out.index_add_(0, flat_token.index_select(0, real), flat.index_select(0, real));
   return per_position.dim() == 2 ? out.squeeze(1) : out;  // (N) or (N,D)
+}
+
+torch::Tensor variant_probabilities(Model& model, const WindowBatch& batch, std::int64_t target,
+                                    const torch::Tensor& ids, const torch::Tensor& mask,
+                                    const std::function<TraceRequest(std::int64_t, std::int64_t)>& request) {
+  torch::NoGradGuard no_grad;
+  const std::int64_t rows = ids.size(0), W = batch.ids.size(0);
+  std::vector<torch::Tensor> logits;
+  for_each_run(rows, batch.windows_per_run, [&](std::int64_t begin, std::int64_t end) {
+    const TraceRequest r = request ? request(begin, end) : TraceRequest{};
+    logits.push_back(model->forward(on_device(model, ids.slice(0, begin, end)), on_device(model, mask.slice(0, begin, end)), r)
+                         .logits);  // (w,C)
+  });
+  const torch::Tensor mean = torch::cat(logits, 0).to(torch::kDouble).view({rows / W, W, -1}).mean(1);  // (V,C)
+  return torch::softmax(mean, 1).select(1, target);                                                   // (V)
 }
 
 TokenGradients token_gradients(Model& model, const WindowBatch& batch, std::int64_t target) {

@@ -15,6 +15,7 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace fastformer {
@@ -40,6 +41,13 @@ torch::Tensor token_vectors(Model& model, const WindowBatch& batch);
 
 // Adds per-position values (W,T) or vectors (W,T,D) into the N tokens: (N) or (N,D).
 torch::Tensor sum_over_copies(const WindowBatch& batch, const torch::Tensor& per_position);
+
+// p(target) for V variants of the document (V): rows v·W + w of ids and mask (V·W,T) hold variant v's window w; `request` (optional) gives
+// the TraceRequest of rows [begin,end) (ablations). windows_per_run rows per forward, the
+// windows' logits averaged per variant, then the softmax.
+torch::Tensor variant_probabilities(Model& model, const WindowBatch& batch, std::int64_t target,
+                                    const torch::Tensor& ids, const torch::Tensor& mask,
+                                    const std::function<TraceRequest(std::int64_t, std::int64_t)>& request = {});
 
 // ∂f/∂x summed over each token's copies, and the token's vector.
 struct TokenGradients {

@@ -35,8 +35,6 @@ std::int64_t tokens_at(double fraction, std::int64_t n) {
 }
 
 torch::Tensor kept_probabilities(Model& model, const WindowBatch& batch, std::int64_t target, const torch::Tensor& keep) {
-  torch::NoGradGuard no_grad;
-  const torch::Device device = model->parameters().front().device();
   const std::int64_t V = keep.size(0), W = batch.ids.size(0), T = batch.ids.size(1);
   // keep (V,N) → per window position (V,W,T): a padding position (token −1) stays masked.
   const torch::Tensor token = batch.token.to(torch::kCPU);                  // (W,T)
@@ -44,14 +42,7 @@ torch::Tensor kept_probabilities(Model& model, const WindowBatch& batch, std::in
   const torch::Tensor kept = keep.to(torch::kCPU).index_select(1, safe).view({V, W, T});
   const torch::Tensor mask = (kept & batch.mask.to(torch::kCPU).unsqueeze(0) & token.ge(0).unsqueeze(0)).view({V * W, T});
   const torch::Tensor ids = batch.ids.to(torch::kCPU).unsqueeze(0).expand({V, W, T}).reshape({V * W, T});
-  const std::int64_t step = std::max<std::int64_t>(1, batch.windows_per_run);
-  std::vector<torch::Tensor> logits;
-  for (std::int64_t begin = 0; begin < V * W; begin += step) {
-    const std::int64_t end = std::min(V * W, begin + step);
-    logits.push_back(model->forward(ids.slice(0, begin, end).to(device), mask.slice(0, begin, end).to(device)).logits);
-  }
-  const torch::Tensor mean = torch::cat(logits, 0).to(torch::kDouble).view({V, W, -1}).mean(1);  // (V,C)
-  return torch::softmax(mean, 1).select(1, target);                                              // (V)
+  return variant_probabilities(model, batch, target, ids, mask);  // (V)
 }
 
 std::vector<Curves> deletion_insertion(Model& model, const WindowBatch& batch, std::int64_t target,

@@ -1,5 +1,6 @@
 // `fastformer bench roofline`: this machine's peak matmul rate and copy bandwidth, the
 // limits `bench sweep --roofline` measures each point against.
+#include "output_file.h"
 #include "commands.h"
 
 #include "bench_report.h"
@@ -34,9 +35,7 @@ void run_roofline(const RooflineOptions& o) {
   }
   print_roofline(r);
   if (!o.json.empty()) {
-    std::ofstream out(o.json);
-    out << to_json(r).dump(2) << "\n";
-    if (!out) throw Error("could not write file", o.json);
+    write_output_file(o.json, to_json(r).dump(2) + "\n");
   }
 }
 

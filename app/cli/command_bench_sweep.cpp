@@ -1,6 +1,7 @@
 // `fastformer bench sweep`: runtime, memory and throughput versus sequence length for each
 // attention kind, one child process per point, with a line per point, CSV/JSON files, the
 // log–log slope per kind, the crossover length and memory per token.
+#include "output_file.h"
 #include "commands.h"
 
 #include "bench_options.h"
@@ -51,12 +52,6 @@ std::vector<std::int64_t> powers_of_two(const std::string& range) {
   return out;
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-  if (!out) throw Error("could not write file", path);
-}
-
 void run_sweep(const CLI::App& cmd, const SweepOptions& o) {
   prepare_runtime();
   BenchConfig b = bench_config(cmd, o.bench, o.preset);
@@ -82,8 +77,8 @@ void run_sweep(const CLI::App& cmd, const SweepOptions& o) {
   const auto points = run_bench(
       b, [&](const BenchPoint& p) { print_point(p, roofline.has_value()); }, runner,
       roofline ? &*roofline : nullptr);
-  if (!o.csv.empty()) write_file(o.csv, bench_csv(points));
-  if (!o.json.empty()) write_file(o.json, bench_json(b, points, roofline ? &*roofline : nullptr).dump(2) + "\n");
+  if (!o.csv.empty()) write_output_file(o.csv, bench_csv(points));
+  if (!o.json.empty()) write_output_file(o.json, bench_json(b, points, roofline ? &*roofline : nullptr).dump(2) + "\n");
 
   // Slopes over the upper half of the lengths unless --fit-from says otherwise.
   print_scaling(points, o.fit_from > 0 ? o.fit_from : static_cast<double>(b.lengths[b.lengths.size() / 2]));

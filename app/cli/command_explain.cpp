@@ -1,6 +1,7 @@
 // `fastformer explain`: which tokens of one document a trained checkpoint's prediction rests
 // on, by gradient, gradient × input, Integrated Gradients and occlusion: each method's most
 // important tokens, its time, and (--out) every token's score as JSON with byte offsets.
+#include "output_file.h"
 #include "commands.h"
 #include "explain_options.h"
 
@@ -9,6 +10,7 @@
 #include "fastformer/runtime.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cctype>
 #include <filesystem>
@@ -90,8 +92,9 @@ void run_explain(const ExplainCliOptions& o) {
   }
   if (o.document.empty()) throw Error("no document", "fastformer explain", "give a document, or --data SPEC for a dataset split");
   std::vector<AttributionMethod> methods = parse_methods(o.methods);
-  if (!o.out.empty() && std::filesystem::path(o.out).extension() != ".json") {
-    throw Error("--out must end in .json", o.out);
+  const std::string out_format = std::filesystem::path(o.out).extension().string();
+  if (!o.out.empty() && out_format != ".json" && out_format != ".safetensors") {
+    throw Error("--out must end in .json or .safetensors", o.out);
   }
   prepare_runtime();
   const torch::Device device = parse_device(o.device);
@@ -102,7 +105,7 @@ void run_explain(const ExplainCliOptions& o) {
   ExplainOptions options;
   options.target = parse_target(o.target, trained.checkpoint.contents.labels);
   options.ig_steps = o.ig_steps;
-  options.occlusion_span = o.span;
+  options.occlusion_span = parse_span(o.span);
   options.windows.overlap = o.overlap;
   options.faithfulness = o.curves;
   options.ablation = o.ablation && trained.checkpoint.contents.config.attention == AttentionKind::additive;
@@ -121,7 +124,10 @@ void run_explain(const ExplainCliOptions& o) {
       std::cout << ", " << options.ig_steps << " steps, f(x)-f(baseline) " << std::setprecision(4) << a.delta
                 << ", completeness gap " << std::setprecision(2) << 100.0 * a.completeness_gap << "%";
     }
-    if (a.method == AttributionMethod::occlusion) std::cout << ", spans of " << a.span << (a.span == 1 ? " token" : " tokens");
+    if (a.method == AttributionMethod::occlusion) {
+      std::cout << (a.span == kSentenceSpans ? std::string(", by sentence")
+                                             : ", spans of " + std::to_string(a.span) + (a.span == 1 ? " token" : " tokens"));
+    }
     std::cout << ")\n";
     // The largest scores (signed methods: the tokens that support the target most).
     std::vector<std::size_t> order(a.scores.size());
@@ -137,11 +143,16 @@ void run_explain(const ExplainCliOptions& o) {
   if (!e.faithfulness.curves.empty()) print_faithfulness(e.faithfulness);
   if (!e.ablation.empty()) print_ablation(e.ablation);
   if (!o.out.empty()) {
-    std::ofstream file(o.out, std::ios::trunc);
-    file << explanation_json(e).dump() << "\n";
-    file.close();
-    if (!file) throw Error("cannot write", o.out, "check that the folder exists and is writable");
+    if (out_format == ".json") {
+      write_output_file(o.out, explanation_json(e).dump() + "\n");
+    } else {
+      save_explanation_safetensors(o.out, e);
+    }
     std::cout << "\nscores: " << o.out << "\n";
+  }
+  if (!o.html.empty()) {
+    write_output_file(o.html, explanation_html(e, document.text));
+    std::cout << "report: " << o.html << "\n";
   }
 }
 
@@ -162,6 +173,16 @@ std::vector<AttributionMethod> parse_methods(const std::string& list) {
   return methods;
 }
 
+std::int64_t parse_span(const std::string& span) {
+  if (span == "sentence") return kSentenceSpans;
+  std::int64_t tokens = -1;
+  const auto [end, error] = std::from_chars(span.data(), span.data() + span.size(), tokens);
+  if (error != std::errc() || end != span.data() + span.size() || tokens < 0) {
+    throw Error("'" + span + "' is not a number of tokens", "--span", "give 0 (automatic), N tokens, or sentence");
+  }
+  return tokens;
+}
+
 void add_explain_command(CLI::App& app) {
   auto o = std::make_shared<ExplainCliOptions>();
   auto* cmd = app.add_subcommand("explain", "Which tokens of one document a prediction rests on (attributions)");
@@ -177,14 +198,18 @@ void add_explain_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--target", o->target, "The class to explain, by label or number (default: the predicted one)");
   cmd->add_option("--ig-steps", o->ig_steps, "Integrated Gradients: points on the path")->capture_default_str();
-  cmd->add_option("--span", o->span, "Occlusion: tokens per span (0: 1 in one window, 16 for longer documents)")
+  cmd->add_option("--span", o->span,
+                  "Occlusion: tokens per span (0: 1 in one window, 16 for longer documents), or sentence "
+                  "(sentences; one under 16 tokens joined with the next)")
       ->capture_default_str();
   cmd->add_option("--top", o->top, "Tokens listed per method")->capture_default_str();
   cmd->add_option("--overlap", o->overlap, "Tokens shared by neighbouring windows")->capture_default_str();
   cmd->add_flag("!--no-curves", o->curves, "Skip the deletion and insertion curves (faithfulness)");
   cmd->add_flag("!--no-ablation", o->ablation,
                 "Skip the pooling ablation (a Fastformer's heads with uniform α or β: 2·L·H + 2·L + 3 runs of every window)");
-  cmd->add_option("--out", o->out, "Write every token's scores as FILE.json (with byte offsets)");
+  cmd->add_option("--out", o->out,
+                  "Write every token's scores with byte offsets (and the curves) as FILE.json or FILE.safetensors");
+  cmd->add_option("--html", o->html, "Write a standalone HTML report: the text shaded by each method, and the AOPC table");
   cmd->add_option("--device", o->device, "cpu | cuda | cuda:N")->capture_default_str();
   add_data_options(*cmd, o->data_options);
   cmd->callback([o] { run_explain(*o); });

@@ -1,6 +1,7 @@
 // `fastformer inspect`: one document through a trained checkpoint with its attention
 // trace: the prediction, per-layer/head entropies of α and β, a JSON or safetensors trace
 // and an HTML report shaded as the Studio's Inspect view is (a ShadingSpec).
+#include "output_file.h"
 #include "commands.h"
 
 #include "fastformer/error.h"
@@ -50,13 +51,6 @@ ShadingSpec shading_spec(const InspectCliOptions& o) {
     }
   }
   return spec;
-}
-
-void write_file(const std::string& path, const std::string& content) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << content;
-  file.close();
-  if (!file) throw Error("cannot write", path, "check that the folder exists and is writable");
 }
 
 enum class TraceFormat { none, json, safetensors };
@@ -113,11 +107,11 @@ void run_inspect(const InspectCliOptions& o) {
                 << s.beta.max_weight << flag("alpha", s.alpha) << flag("beta", s.beta) << "\n";
     }
   }
-  if (format == TraceFormat::json) write_file(o.out, inspection_json(in).dump() + "\n");
+  if (format == TraceFormat::json) write_output_file(o.out, inspection_json(in).dump() + "\n");
   if (format == TraceFormat::safetensors) save_inspection_safetensors(o.out, in);
   if (format != TraceFormat::none) std::cout << "trace: " << o.out << "\n";
   if (!o.html.empty()) {
-    write_file(o.html, inspection_html(in, document.text, spec));
+    write_output_file(o.html, inspection_html(in, document.text, spec));
     std::cout << "report: " << o.html << "\n";
   }
 }

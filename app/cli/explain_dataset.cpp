@@ -1,6 +1,7 @@
 // `fastformer explain --data SPEC`: faithfulness over a dataset split (the split as training
 // made it): every document explained with curves for its predicted class, then a table of
 // AOPC mean ± sd per method against random orders, and the per-document curves as JSON.
+#include "output_file.h"
 #include "explain_options.h"
 
 #include "commands.h"
@@ -74,7 +75,7 @@ void run_explain_dataset(const ExplainCliOptions& o) {
 
   ExplainOptions options;
   options.ig_steps = o.ig_steps;
-  options.occlusion_span = o.span;
+  options.occlusion_span = parse_span(o.span);
   options.windows.overlap = o.overlap;
   options.faithfulness = true;
   const auto& labels = trained.checkpoint.contents.labels;
@@ -111,17 +112,14 @@ void run_explain_dataset(const ExplainCliOptions& o) {
             << options.random_orders << " random orders on the same document\n";
   print_summary(summary, examples.size());
   if (!o.out.empty()) {
-    std::ofstream file(o.out, std::ios::trunc);
-    file << nlohmann::json{{"checkpoint", trained.dir.string()},
-                           {"data", o.data},
-                           {"split", o.split},
-                           {"fractions", options.fractions},
-                           {"summary", summary_json(summary)},
-                           {"documents", std::move(documents)}}
-                .dump()
-         << "\n";
-    file.close();
-    if (!file) throw Error("cannot write", o.out, "check that the folder exists and is writable");
+    write_output_file(o.out, nlohmann::json{{"checkpoint", trained.dir.string()},
+                                            {"data", o.data},
+                                            {"split", o.split},
+                                            {"fractions", options.fractions},
+                                            {"summary", summary_json(summary)},
+                                            {"documents", std::move(documents)}}
+                                 .dump() +
+                                 "\n");
     std::cout << "\ncurves: " << o.out << "\n";
   }
 }

@@ -21,12 +21,13 @@ struct ExplainCliOptions {
   std::string methods = "all";  // every method the checkpoint has
   std::string target;  // a label name or class number; empty: the predicted class
   std::int64_t ig_steps = 32;
-  std::int64_t span = 0;
+  std::string span = "0";      // tokens per occlusion span, or "sentence"
   std::int64_t top = 10;
   std::int64_t overlap = 64;
   bool curves = true;
   bool ablation = true;         // Fastformer checkpoints: the pooling ablation table
   std::string out;
+  std::string html;             // one document: the shaded report
   std::string device = "cpu";
   DataOptions data_options;
 };
@@ -34,6 +35,8 @@ struct ExplainCliOptions {
 // --methods as methods; empty for "all" (resolved once the checkpoint is loaded). Throws
 // fastformer::Error naming --methods.
 std::vector<AttributionMethod> parse_methods(const std::string& list);
+// --span as ExplainOptions::occlusion_span: a number of tokens (0: automatic) or "sentence".
+std::int64_t parse_span(const std::string& span);
 
 // Every document of the split: explanations with curves, a table of AOPC mean ± sd per
 // method, and (--out) the per-document curves and the table as JSON.

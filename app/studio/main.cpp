@@ -41,7 +41,9 @@ int main(int argc, char** argv) {
   const QCommandLineOption inspectDocument("inspect-document", "Open this document in Inspect.", "FILE");
   const QCommandLineOption inspectView("inspect-view",
                                        "Inspect controls once the document is shown, e.g. "
-                                       "layer=1,heads=10,shade=alpha,scale=stretched,select=40-60,tab=shares.",
+                                       "layer=1,heads=10,shade=alpha,scale=stretched,select=40-60,tab=shares; explanations: "
+                                       "shade=integrated_gradients, tab=faithfulness,measure=yes, side=occlusion "
+                                       "(the screenshot waits for them).",
                                        "SPEC");
   const QCommandLineOption openSweep("open-sweep", "Overlay this saved sweep (JSON or CSV) in Scale; repeatable.", "FILE");
   const QCommandLineOption scaleRun("scale-run", "Run the Scale form's sweep (the screenshot waits for its end).");
@@ -87,14 +89,22 @@ int main(int argc, char** argv) {
       const QString rest = window.inspect()->applyView(parser.value(inspectView));
       if (!rest.isEmpty()) std::fprintf(stderr, "fastformer-studio: --inspect-view: cannot apply %s\n", qPrintable(rest));
     }
-    // Let queued replots and layouts settle before grabbing.
-    QTimer::singleShot(300, &window, [&] {
-      if (!window.grab().save(out)) {
-        std::fprintf(stderr, "fastformer-studio: could not write %s\n", qPrintable(out));
-        status = 1;
-      }
-      app.quit();
-    });
+    const auto grab = [&] {
+      // Let queued replots and layouts settle before grabbing.
+      QTimer::singleShot(300, &window, [&] {
+        if (!window.grab().save(out)) {
+          std::fprintf(stderr, "fastformer-studio: could not write %s\n", qPrintable(out));
+          status = 1;
+        }
+        app.quit();
+      });
+    };
+    // Explanations the view asked for (shade=integrated_gradients, measure=yes, side=…) first.
+    if (window.inspect()->busy()) {
+      QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::idle, &window, grab, Qt::SingleShotConnection);
+    } else {
+      grab();
+    }
   };
   fastformer::ui::DemoRunner runner(window, parser.value(demoData), parser.value(demoSteps).toInt(),
                                     parser.value(demoProcesses).toInt());

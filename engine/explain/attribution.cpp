@@ -13,13 +13,6 @@
 namespace fastformer {
 namespace {
 
-// Runs [begin,end) of at most per_run of `rows` rows (windows, or variants × windows).
-template <typename F>
-void for_each_run(std::int64_t rows, std::int64_t per_run, F run) {
-  const std::int64_t step = std::max<std::int64_t>(1, per_run);
-  for (std::int64_t begin = 0; begin < rows; begin += step) run(begin, std::min(rows, begin + step));
-}
-
 torch::Tensor on_device(Model& model, const torch::Tensor& t) { return t.to(model->parameters().front().device()); }
 torch::Tensor on_device_like(const torch::Tensor& t, const torch::Tensor& like) { return t.to(like.device()); }
 
@@ -34,7 +27,7 @@ double target_logit(Model& model, const WindowBatch& batch, const torch::Tensor&
   torch::NoGradGuard no_grad;
   const torch::Tensor mask = on_device(model, batch.mask);
   double sum = 0.0;
-  for_each_run(batch.ids.size(0), batch.windows_per_run, [&](std::int64_t begin, std::int64_t end) {
+  for_each_run(batch, batch.ids.size(0), [&](std::int64_t begin, std::int64_t end) {
     const torch::Tensor logits = model->forward_vectors(vectors.slice(0, begin, end), mask.slice(0, begin, end)).logits;
     sum += logits.select(1, target).sum().item<double>();  // Σ over this run's windows
   });
@@ -47,7 +40,7 @@ torch::Tensor target_logit_gradients(Model& model, const WindowBatch& batch, con
   const torch::Tensor mask = on_device(model, batch.mask);
   const auto W = static_cast<double>(batch.ids.size(0));
   std::vector<torch::Tensor> parts;
-  for_each_run(batch.ids.size(0), batch.windows_per_run, [&](std::int64_t begin, std::int64_t end) {
+  for_each_run(batch, batch.ids.size(0), [&](std::int64_t begin, std::int64_t end) {
     torch::Tensor x = vectors.slice(0, begin, end).detach().requires_grad_(true);  // (w,T,D)
     const torch::Tensor logits = model->forward_vectors(x, mask.slice(0, begin, end)).logits;  // (w,C)
     const torch::Tensor f = logits.select(1, target).sum() / W;  // this run's part of f
@@ -67,19 +60,28 @@ torch::Tensor sum_over_copies(const WindowBatch& batch, const torch::Tensor& per
   return per_position.dim() == 2 ? out.squeeze(1) : out;  // (N) or (N,D)
 }
 
-torch::Tensor variant_probabilities(Model& model, const WindowBatch& batch, std::int64_t target,
-                                    const torch::Tensor& ids, const torch::Tensor& mask,
-                                    const std::function<TraceRequest(std::int64_t, std::int64_t)>& request) {
+torch::Tensor row_logits(Model& model, const WindowBatch& batch, const torch::Tensor& ids, const torch::Tensor& mask,
+                         const std::function<TraceRequest(std::int64_t, std::int64_t)>& request) {
   torch::NoGradGuard no_grad;
-  const std::int64_t rows = ids.size(0), W = batch.ids.size(0);
   std::vector<torch::Tensor> logits;
-  for_each_run(rows, batch.windows_per_run, [&](std::int64_t begin, std::int64_t end) {
+  for_each_run(batch, ids.size(0), [&](std::int64_t begin, std::int64_t end) {
     const TraceRequest r = request ? request(begin, end) : TraceRequest{};
     logits.push_back(model->forward(on_device(model, ids.slice(0, begin, end)), on_device(model, mask.slice(0, begin, end)), r)
                          .logits);  // (w,C)
   });
-  const torch::Tensor mean = torch::cat(logits, 0).to(torch::kDouble).view({rows / W, W, -1}).mean(1);  // (V,C)
-  return torch::softmax(mean, 1).select(1, target);                                                   // (V)
+  return torch::cat(logits, 0);  // (R,C)
+}
+
+torch::Tensor variant_probabilities(Model& model, const WindowBatch& batch, std::int64_t target,
+                                    const torch::Tensor& ids, const torch::Tensor& mask,
+                                    const std::function<TraceRequest(std::int64_t, std::int64_t)>& request) {
+  return window_mean_probabilities(batch, row_logits(model, batch, ids, mask, request), target);
+}
+
+torch::Tensor window_mean_probabilities(const WindowBatch& batch, const torch::Tensor& logits, std::int64_t target) {
+  const std::int64_t W = batch.ids.size(0);
+  const torch::Tensor mean = logits.to(torch::kDouble).view({logits.size(0) / W, W, -1}).mean(1);  // (V,C)
+  return torch::softmax(mean, 1).select(1, target);                                                 // (V)
 }
 
 TokenGradients token_gradients(Model& model, const WindowBatch& batch, std::int64_t target) {
@@ -103,15 +105,23 @@ IntegratedGradients integrated_gradients(Model& model, const WindowBatch& batch,
     pad = model->embeddings->token->weight[kPadId].detach();
   }
   const torch::Tensor b = pad.expand_as(x);  // (W,T,D) the baseline: padding everywhere
+  // Progress: the steps' runs and the two runs of f(x), f(b) reported as one loop.
+  const auto part = [&](std::int64_t k) {
+    WindowBatch p = batch;
+    if (batch.on_run) {
+      p.on_run = [&batch, k, steps](std::int64_t done, std::int64_t runs) { batch.on_run(k * runs + done, (steps + 2) * runs); };
+    }
+    return p;
+  };
   torch::Tensor total = torch::zeros_like(x);
   for (std::int64_t k = 0; k < steps; ++k) {
     const double a = (static_cast<double>(k) + 0.5) / static_cast<double>(steps);  // midpoint of the k-th interval
-    total += target_logit_gradients(model, batch, b + a * (x - b), target);
+    total += target_logit_gradients(model, part(k), b + a * (x - b), target);
   }
   IntegratedGradients out;
   // IG_i = (x_i − b_i) · (1/m) Σ_k ∂f/∂x_i at x(a_k), per position, then over copies.
   out.scores = sum_over_copies(batch, ((x - b) * total / static_cast<double>(steps)).sum(-1));  // (N)
-  out.delta = target_logit(model, batch, x, target) - target_logit(model, batch, b.contiguous(), target);
+  out.delta = target_logit(model, part(steps), x, target) - target_logit(model, part(steps + 1), b.contiguous(), target);
   const double sum = out.scores.sum().item<double>();
   out.gap = out.delta != 0.0 ? std::abs(sum - out.delta) / std::abs(out.delta) : std::abs(sum);
   return out;

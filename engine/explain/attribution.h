@@ -14,6 +14,7 @@
 
 #include <torch/types.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -26,7 +27,22 @@ struct WindowBatch {
   torch::Tensor token;  // (W,T) int64: the document token at each position, −1 on padding
   std::int64_t tokens = 0;           // N
   std::int64_t windows_per_run = 8;  // windows in one forward
+  // Called before each forward with the runs done and the runs of this loop (progress); it
+  // may throw to stop the explanation between two forwards (Cancel).
+  std::function<void(std::int64_t, std::int64_t)> on_run;
 };
+
+// Runs [begin,end) of at most batch.windows_per_run of `rows` rows (windows, or variants ×
+// windows), calling batch.on_run before each.
+template <typename F>
+void for_each_run(const WindowBatch& batch, std::int64_t rows, F run) {
+  const std::int64_t step = std::max<std::int64_t>(1, batch.windows_per_run);
+  const std::int64_t runs = (rows + step - 1) / step;
+  for (std::int64_t r = 0; r < runs; ++r) {
+    if (batch.on_run) batch.on_run(r, runs);
+    run(r * step, std::min(rows, (r + 1) * step));
+  }
+}
 
 // f(x) for token vectors x (W,T,D), without gradients.
 double target_logit(Model& model, const WindowBatch& batch, const torch::Tensor& vectors, std::int64_t target);
@@ -42,9 +58,17 @@ torch::Tensor token_vectors(Model& model, const WindowBatch& batch);
 // Adds per-position values (W,T) or vectors (W,T,D) into the N tokens: (N) or (N,D).
 torch::Tensor sum_over_copies(const WindowBatch& batch, const torch::Tensor& per_position);
 
-// p(target) for V variants of the document (V): rows v·W + w of ids and mask (V·W,T) hold variant v's window w; `request` (optional) gives
-// the TraceRequest of rows [begin,end) (ablations). windows_per_run rows per forward, the
-// windows' logits averaged per variant, then the softmax.
+// The logits (R,C) of rows of ids and mask (R,T), windows_per_run rows per forward;
+// `request` (optional) gives the TraceRequest of rows [begin,end) (ablations).
+torch::Tensor row_logits(Model& model, const WindowBatch& batch, const torch::Tensor& ids, const torch::Tensor& mask,
+                         const std::function<TraceRequest(std::int64_t, std::int64_t)>& request = {});
+
+// p(target) for V variants of the document from their windows' logits (V·W,C), row v·W + w
+// being variant v's window w: the windows' logits averaged per variant, then the softmax. (V)
+torch::Tensor window_mean_probabilities(const WindowBatch& batch, const torch::Tensor& logits, std::int64_t target);
+
+// p(target) for V variants of the document (V): rows v·W + w of ids and mask (V·W,T) hold
+// variant v's window w; row_logits, then window_mean_probabilities.
 torch::Tensor variant_probabilities(Model& model, const WindowBatch& batch, std::int64_t target,
                                     const torch::Tensor& ids, const torch::Tensor& mask,
                                     const std::function<TraceRequest(std::int64_t, std::int64_t)>& request = {});

@@ -60,6 +60,24 @@ std::vector<std::pair<std::int64_t, std::int64_t>> token_spans(std::int64_t N, s
   return spans;
 }
 
+// The document's sentences (sentence_ranges) as spans, [CLS] (token 0) left out; a span
+// shorter than `least` tokens takes in the sentences after it (mail headers are lines of a
+// few tokens: one forward each would cost more than the 16-token spans).
+std::vector<std::pair<std::int64_t, std::int64_t>> sentence_spans(const std::string& text, const std::vector<InspectToken>& tokens,
+                                                                  std::int64_t least) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> spans;
+  for (auto [first, last] : sentence_ranges(text, tokens)) {
+    first = std::max<std::int64_t>(first, 1);
+    if (first >= last) continue;
+    if (!spans.empty() && spans.back().second - spans.back().first < least) {
+      spans.back().second = last;
+    } else {
+      spans.emplace_back(first, last);
+    }
+  }
+  return spans;
+}
+
 // Every attribution's curves, then the mean curve of the random orders, and ρ between them.
 Faithfulness measure_faithfulness(Model& net, const WindowBatch& batch, const Explanation& e,
                                   const ExplainOptions& options) {
@@ -94,6 +112,8 @@ Faithfulness measure_faithfulness(Model& net, const WindowBatch& batch, const Ex
     }
     out.random_aopc_deletion.push_back(aopc_deletion(curves[r].deletion));
     out.random_aopc_insertion.push_back(aopc_insertion(curves[r].insertion));
+    out.random_deletion.push_back(curves[r].deletion);
+    out.random_insertion.push_back(curves[r].insertion);
   }
   out.curves.push_back(named("random", deletion, insertion));
   out.spearman.assign(M, std::vector<double>(M, 1.0));
@@ -184,7 +204,10 @@ const Attribution* Explanation::find(AttributionMethod method) const {
 Explanation explain(const TrainedModel& model, const std::string& text, const std::vector<AttributionMethod>& methods,
                     const ExplainOptions& options) {
   if (options.ig_steps < 1) throw Error("must be at least 1", "ig_steps");
-  if (options.occlusion_span < 0) throw Error("must be 0 (automatic) or a number of tokens", "occlusion_span");
+  if (options.sentence_tokens < 1) throw Error("must be at least 1", "sentence_tokens");
+  if (options.occlusion_span < 0 && options.occlusion_span != kSentenceSpans) {
+    throw Error("must be 0 (automatic), a number of tokens or kSentenceSpans", "occlusion_span");
+  }
   const Plan plan = make_plan(model, text, options.windows);
   Model net = model.checkpoint.model;
   net->eval();
@@ -195,6 +218,20 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
   batch.token = window_token_index(plan);  // (W,T)
   batch.tokens = static_cast<std::int64_t>(plan.encoding.ids.size());
   batch.windows_per_run = std::max<std::int64_t>(1, options.windows.windows_per_batch);
+
+  // Progress: one stage for the prediction, one per method, one each for curves and ablation.
+  std::int64_t stage = 0;
+  const auto stages = static_cast<std::int64_t>(1 + methods.size() + (options.faithfulness ? 1 : 0) + (options.ablation ? 1 : 0));
+  const auto enter = [&](const std::string& name) {
+    if (!options.progress) return;
+    const std::int64_t index = stage++;
+    const auto& report = options.progress;
+    batch.on_run = [&report, name, index, stages](std::int64_t done, std::int64_t runs) {
+      report({name, index, stages, static_cast<double>(done) / static_cast<double>(std::max<std::int64_t>(1, runs))});
+    };
+    report({name, index, stages, 0.0});
+  };
+  enter("prediction");
 
   Explanation out;
   out.tokens = plan_tokens(model, plan);
@@ -214,6 +251,7 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
   std::optional<TokenGradients> gradients;  // shared by gradient and gradient × input
   std::optional<Inspection> inspection;     // shared by α, β and γ
   for (const AttributionMethod method : methods) {
+    enter(to_string(method));
     const auto start = std::chrono::steady_clock::now();
     Attribution a;
     a.method = method;
@@ -246,8 +284,8 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
         break;
       }
       case AttributionMethod::occlusion: {
-        a.span = options.occlusion_span > 0 ? options.occlusion_span : (out.windows == 1 ? 1 : 16);
-        const auto spans = token_spans(batch.tokens, a.span);
+        a.span = options.occlusion_span != 0 ? options.occlusion_span : (out.windows == 1 ? 1 : 16);
+        const auto spans = a.span == kSentenceSpans ? sentence_spans(text, out.tokens, options.sentence_tokens) : token_spans(batch.tokens, a.span);
         const torch::Tensor occluded = occluded_probabilities(net, batch, base, out.target, spans);  // (S)
         const auto p = to_floats(occluded);
         const float original = out.probabilities[static_cast<std::size_t>(out.target)];
@@ -261,11 +299,15 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
     a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     out.attributions.push_back(std::move(a));
   }
-  if (options.faithfulness) out.faithfulness = measure_faithfulness(net, batch, out, options);
+  if (options.faithfulness) {
+    enter("curves");
+    out.faithfulness = measure_faithfulness(net, batch, out, options);
+  }
   if (options.ablation) {
     if (net->config().attention != AttentionKind::additive) {
       throw Error("pooling ablation needs a Fastformer (additive attention) checkpoint", "ablation");
     }
+    enter("ablation");
     out.ablation = measure_ablations(net, batch, out.target, out.probabilities[static_cast<std::size_t>(out.target)]);
   }
   return out;

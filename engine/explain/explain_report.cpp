@@ -11,7 +11,9 @@ nlohmann::json explanation_json(const Explanation& e) {
   nlohmann::json methods = nlohmann::json::object();
   for (const Attribution& a : e.attributions) {
     nlohmann::json m{{"scores", a.scores}, {"signed", a.is_signed}, {"seconds", a.seconds}};
-    if (a.method == AttributionMethod::occlusion) m["span"] = a.span;
+    if (a.method == AttributionMethod::occlusion) {
+      m["span"] = a.span == kSentenceSpans ? nlohmann::json("sentence") : nlohmann::json(a.span);
+    }
     if (a.method == AttributionMethod::integrated_gradients) {
       m["delta"] = a.delta;
       m["completeness_gap"] = a.completeness_gap;

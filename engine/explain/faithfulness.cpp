@@ -10,6 +10,8 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <string>
+#include <unordered_map>
 
 namespace fastformer {
 
@@ -42,7 +44,24 @@ torch::Tensor kept_probabilities(Model& model, const WindowBatch& batch, std::in
   const torch::Tensor kept = keep.to(torch::kCPU).index_select(1, safe).view({V, W, T});
   const torch::Tensor mask = (kept & batch.mask.to(torch::kCPU).unsqueeze(0) & token.ge(0).unsqueeze(0)).view({V * W, T});
   const torch::Tensor ids = batch.ids.to(torch::kCPU).unsqueeze(0).expand({V, W, T}).reshape({V * W, T});
-  return variant_probabilities(model, batch, target, ids, mask);  // (V)
+  // A window with the same visible tokens in several variants runs once: at small fractions
+  // most windows lose no token (deletion) or show none (insertion).
+  const torch::Tensor bytes = mask.contiguous();
+  const bool* bits = bytes.data_ptr<bool>();
+  std::unordered_map<std::string, std::int64_t> seen;
+  std::vector<std::int64_t> distinct, index(static_cast<std::size_t>(V * W));
+  for (std::int64_t r = 0; r < V * W; ++r) {
+    const std::int64_t w = r % W;
+    std::string key(reinterpret_cast<const char*>(&w), sizeof w);
+    key.append(reinterpret_cast<const char*>(bits + r * T), static_cast<std::size_t>(T));
+    const auto [it, added] = seen.emplace(std::move(key), static_cast<std::int64_t>(distinct.size()));
+    if (added) distinct.push_back(r);
+    index[static_cast<std::size_t>(r)] = it->second;
+  }
+  const torch::Tensor rows = torch::tensor(distinct, torch::kLong);
+  const torch::Tensor logits = row_logits(model, batch, ids.index_select(0, rows), mask.index_select(0, rows));  // (U,C)
+  const torch::Tensor all = logits.index_select(0, torch::tensor(index, torch::kLong).to(logits.device()));     // (V·W,C)
+  return window_mean_probabilities(batch, all, target);  // (V)
 }
 
 std::vector<Curves> deletion_insertion(Model& model, const WindowBatch& batch, std::int64_t target,

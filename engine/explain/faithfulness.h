@@ -21,7 +21,8 @@ std::vector<std::int64_t> random_order(std::int64_t tokens, std::uint64_t seed);
 std::int64_t tokens_at(double fraction, std::int64_t n);
 
 // p(target) for each keep-set (V,N) bool over the document tokens ([CLS] always kept):
-// every window runs with the tokens not kept masked out, V·W rows windows_per_run at a time.
+// every window runs with the tokens not kept masked out, V·W rows windows_per_run at a time,
+// except that a window seen with the same visible tokens before is not run again.
 torch::Tensor kept_probabilities(Model& model, const WindowBatch& batch, std::int64_t target, const torch::Tensor& keep);
 
 struct Curves {

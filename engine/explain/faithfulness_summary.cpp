@@ -3,6 +3,7 @@
 #include "fastformer/explain.h"
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 namespace fastformer {
@@ -20,10 +21,16 @@ struct Stats {
   }
 };
 
-// The mean plus one sample sd of a document's random orders' deletion AOPCs.
-double random_threshold(const Faithfulness& f) {
+// A document's random orders' deletion AOPCs.
+Stats random_aopcs(const Faithfulness& f) {
   Stats s;
   for (const double a : f.random_aopc_deletion) s.add(a);
+  return s;
+}
+
+// Their mean plus one sample sd.
+double random_threshold(const Faithfulness& f) {
+  const Stats s = random_aopcs(f);
   return s.mean() + s.sd();
 }
 
@@ -65,6 +72,22 @@ std::vector<FaithfulnessSummary> summarize_faithfulness(const std::vector<Explan
     out.push_back(s);
   }
   return out;
+}
+
+Verdict faithfulness_verdict(const Faithfulness& f, const FaithfulnessCurve& curve) {
+  const Stats s = random_aopcs(f);
+  if (curve.aopc_deletion > s.mean() + s.sd()) return Verdict::better;
+  if (curve.aopc_deletion < s.mean() - s.sd()) return Verdict::worse;
+  return Verdict::no_better;
+}
+
+std::string verdict_text(const Faithfulness& f, const FaithfulnessCurve& curve) {
+  const Stats s = random_aopcs(f);
+  const char* words[] = {"better than random", "no better than random", "worse than random"};
+  char numbers[128];
+  std::snprintf(numbers, sizeof numbers, " on this document (AOPC deletion %.3f; random %.3f ± %.3f)", curve.aopc_deletion,
+                s.mean(), s.sd());
+  return curve.name + ": " + words[static_cast<int>(faithfulness_verdict(f, curve))] + numbers;
 }
 
 }  // namespace fastformer

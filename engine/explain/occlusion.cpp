@@ -12,12 +12,10 @@ torch::Tensor window_logits(Model& model, const WindowBatch& batch) {
   torch::NoGradGuard no_grad;
   const torch::Device device = model->parameters().front().device();
   const torch::Tensor ids = batch.ids.to(device), mask = batch.mask.to(device);
-  const std::int64_t W = ids.size(0), step = std::max<std::int64_t>(1, batch.windows_per_run);
   std::vector<torch::Tensor> logits;
-  for (std::int64_t begin = 0; begin < W; begin += step) {
-    const std::int64_t end = std::min(W, begin + step);
+  for_each_run(batch, ids.size(0), [&](std::int64_t begin, std::int64_t end) {
     logits.push_back(model->forward(ids.slice(0, begin, end), mask.slice(0, begin, end)).logits);  // (w,C)
-  }
+  });
   return torch::cat(logits, 0);  // (W,C)
 }
 
@@ -55,12 +53,10 @@ torch::Tensor occluded_probabilities(Model& model, const WindowBatch& batch, con
   const torch::Tensor base_logits = base.to(torch::kDouble);  // (W,C)
   torch::Tensor change = torch::zeros({S, base.size(1)}, base_logits.options());  // (S,C) Σ (occluded − base)
   const auto J = static_cast<std::int64_t>(job_span.size());
-  const std::int64_t step = std::max<std::int64_t>(1, batch.windows_per_run);
   const auto as_tensor = [](const std::vector<std::int64_t>& v, std::int64_t begin, std::int64_t end) {
     return torch::tensor(std::vector<std::int64_t>(v.begin() + begin, v.begin() + end), torch::kLong);
   };
-  for (std::int64_t begin = 0; begin < J; begin += step) {
-    const std::int64_t end = std::min(J, begin + step);
+  for_each_run(batch, J, [&](std::int64_t begin, std::int64_t end) {
     const torch::Tensor windows = as_tensor(job_window, begin, end);                        // (j)
     const torch::Tensor lo = as_tensor(job_first, begin, end).unsqueeze(1);                // (j,1)
     const torch::Tensor hi = as_tensor(job_last, begin, end).unsqueeze(1);                 // (j,1)
@@ -71,7 +67,7 @@ torch::Tensor occluded_probabilities(Model& model, const WindowBatch& batch, con
     const torch::Tensor logits = model->forward(ids.to(device), mask.to(device)).logits.to(torch::kDouble);  // (j,C)
     change.index_add_(0, as_tensor(job_span, begin, end).to(device),
                       logits - base_logits.index_select(0, windows.to(device)));
-  }
+  });
   const torch::Tensor mean = (base_logits.sum(0, /*keepdim=*/true) + change) / static_cast<double>(W);  // (S,C)
   return torch::softmax(mean, 1).select(1, target);  // (S)
 }

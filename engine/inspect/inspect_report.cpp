@@ -3,6 +3,7 @@
 #include "fastformer/inspect.h"
 
 #include "fastformer/shading.h"
+#include "inspect/html_text.h"
 
 #include <cstdio>
 #include <sstream>
@@ -22,21 +23,6 @@ nlohmann::json nested(const std::vector<float>& flat, const std::vector<std::int
       out.push_back(flat[static_cast<std::size_t>(offset + i)]);
     } else {
       out.push_back(nested(flat, shape, dim + 1, offset + i * stride));
-    }
-  }
-  return out;
-}
-
-std::string escape_html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
     }
   }
   return out;
@@ -88,16 +74,8 @@ nlohmann::json inspection_json(const Inspection& in) {
 
 std::string inspection_html(const Inspection& in, const std::string& text, const ShadingSpec& spec) {
   const Shading shading = compute_shading(in, spec);
-  const auto colour = [&](double t) {
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "#%06x", static_cast<unsigned>(shading_rgb(t)));
-    return std::string(hex);
-  };
-  const auto number = [](double v) {
-    char out[32];
-    std::snprintf(out, sizeof out, "%.4g", v);
-    return std::string(out);
-  };
+  const auto colour = [](double t) { return hex_colour(shading_rgb(t)); };
+  const auto number = format_number;
   static const char* scales[] = {"relative to uniform", "relative, stretched", "raw weights"};
   std::ostringstream html;
   html << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Fastformer inspection</title>\n"
@@ -120,23 +98,10 @@ std::string inspection_html(const Inspection& in, const std::string& text, const
   if (in.windows.size() > 1) html << "; " << in.windows.size() << " windows, each token from one window";
   if (in.truncated) html << "; truncated to " << in.max_len << " tokens";
   html << "</p>\n<p class=\"view\">View: <code>" << format_shading_spec(spec) << "</code></p>\n<div id=\"text\">";
-  std::int64_t pos = 0;
-  const auto text_size = static_cast<std::int64_t>(text.size());
-  for (std::int64_t i = 0; i < in.size(); ++i) {
-    const InspectToken& t = in.tokens[static_cast<std::size_t>(i)];
-    if (t.end <= t.begin || t.begin < pos || t.end > text_size) continue;
-    const float v = shading.values[static_cast<std::size_t>(i)];
-    html << escape_html(std::string_view(text).substr(pos, t.begin - pos)) << "<span class=\"t\" data-token=\"" << i
-         << "\" style=\"background:" << colour(shading_position(shading, v)) << "\" title=\"" << escape_html(t.piece)
-         << " " << number(v) << "\">" << escape_html(std::string_view(text).substr(t.begin, t.end - t.begin))
-         << "</span>";
-    pos = t.end;
-  }
-  if (pos < text_size) {
-    const std::int64_t rest = in.truncated ? 0 : text_size - pos;
-    html << escape_html(std::string_view(text).substr(pos, rest));
-    if (in.truncated) html << "<i> [… not inspected]</i>";
-  }
+  html << shaded_text_html(
+      text, in.tokens, [&](std::int64_t i) { return shading_rgb(shading_position(shading, shading.values[static_cast<std::size_t>(i)])); },
+      [&](std::int64_t i) { return in.tokens[static_cast<std::size_t>(i)].piece + " " + number(shading.values[static_cast<std::size_t>(i)]); },
+      in.truncated);
   html << "</div>\n</body></html>\n";
   return html.str();
 }

@@ -4,37 +4,13 @@
 
 #include "fastformer/error.h"
 #include "fastformer/safetensors.h"
+#include "io/host_tensor.h"
 
 #include <ATen/ATen.h>
 
-#include <functional>
 #include <map>
-#include <numeric>
-#include <type_traits>
 
 namespace fastformer {
-namespace {
-
-// One copy of `values` as a tensor of `shape` (from_blob only views; clone owns). A size
-// that does not match the shape is a malformed inspection, not something to read past.
-template <typename T>
-at::Tensor tensor_of(const std::vector<T>& values, std::vector<std::int64_t> shape, const char* name) {
-  const std::int64_t count = std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
-  if (static_cast<std::int64_t>(values.size()) != count) {
-    throw Error(std::to_string(values.size()) + " values do not fill its shape", name,
-                "the inspection's arrays disagree with its sizes");
-  }
-  const auto dtype = std::is_same_v<T, float> ? at::kFloat : at::kLong;
-  if (values.empty()) return at::empty(shape, dtype);
-  return at::from_blob(const_cast<T*>(values.data()), shape, dtype).clone();
-}
-
-// A JSON array as metadata text; invalid UTF-8 (a byte-level piece) becomes U+FFFD, not an error.
-std::string dump(const nlohmann::json& strings) {
-  return strings.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace
 
 void save_inspection_safetensors(const std::string& path, const Inspection& in) {
   const std::int64_t N = in.size(), L = in.layers, H = in.heads, Dh = in.head_dim;
@@ -60,20 +36,20 @@ void save_inspection_safetensors(const std::string& path, const Inspection& in) 
 
   NamedTensors tensors;
   if (!in.alpha.empty()) {
-    tensors.emplace_back("alpha", tensor_of(in.alpha, {L, H, N}, "alpha"));
-    tensors.emplace_back("beta", tensor_of(in.beta, {L, H, N}, "beta"));
-    tensors.emplace_back("global_query", tensor_of(in.global_query, {W, L, H, Dh}, "global_query"));
-    tensors.emplace_back("global_key", tensor_of(in.global_key, {W, L, H, Dh}, "global_key"));
+    tensors.emplace_back("alpha", host_tensor(in.alpha, {L, H, N}, "alpha"));
+    tensors.emplace_back("beta", host_tensor(in.beta, {L, H, N}, "beta"));
+    tensors.emplace_back("global_query", host_tensor(in.global_query, {W, L, H, Dh}, "global_query"));
+    tensors.emplace_back("global_key", host_tensor(in.global_key, {W, L, H, Dh}, "global_key"));
   }
-  tensors.emplace_back("pooling", tensor_of(in.pooling, {N}, "pooling"));
+  tensors.emplace_back("pooling", host_tensor(in.pooling, {N}, "pooling"));
   tensors.emplace_back("token_ids", ids);
   tensors.emplace_back("token_offsets", offsets);
-  tensors.emplace_back("owner", tensor_of(in.owner, {N}, "owner"));
+  tensors.emplace_back("owner", host_tensor(in.owner, {N}, "owner"));
   tensors.emplace_back("windows", windows);
-  tensors.emplace_back("window_logits", tensor_of(in.window_logits, {W, C}, "window_logits"));
-  tensors.emplace_back("probabilities", tensor_of(in.probabilities, {C}, "probabilities"));
+  tensors.emplace_back("window_logits", host_tensor(in.window_logits, {W, C}, "window_logits"));
+  tensors.emplace_back("probabilities", host_tensor(in.probabilities, {C}, "probabilities"));
   if (!in.softmax_weights.empty()) {
-    tensors.emplace_back("softmax_weights", tensor_of(in.softmax_weights, {N, N}, "softmax_weights"));
+    tensors.emplace_back("softmax_weights", host_tensor(in.softmax_weights, {N, N}, "softmax_weights"));
   }
 
   const bool labelled = in.predicted >= 0 && in.predicted < static_cast<std::int64_t>(in.labels.size());
@@ -84,11 +60,11 @@ void save_inspection_safetensors(const std::string& path, const Inspection& in) 
       {"layers", std::to_string(L)},
       {"heads", std::to_string(H)},
       {"head_dim", std::to_string(Dh)},
-      {"labels", dump(in.labels)},
+      {"labels", metadata_text(in.labels)},
       {"predicted", labelled ? in.labels[static_cast<std::size_t>(in.predicted)] : std::to_string(in.predicted)},
       {"truncated", in.truncated ? "true" : "false"},
       {"max_len", std::to_string(in.max_len)},
-      {"token_pieces", dump(pieces)},
+      {"token_pieces", metadata_text(pieces)},
   };
   if (!in.softmax_weights.empty()) {
     metadata["softmax_layer"] = std::to_string(in.softmax_layer);

@@ -180,34 +180,50 @@ double shading_position(const Shading& s, float value) {
   return t > 0.0 ? std::min(1.0, t) : 0.0;  // NaN: 0
 }
 
-std::uint32_t shading_rgb(double t) {
-  struct Stop {
-    double t;
-    int r, g, b;
-  };
-  // White, cream, peach, orange, orange-red (OrRd-like, stopping short of dark red).
-  static constexpr std::array<Stop, 5> kStops = {{{0.0, 255, 255, 255},
-                                                  {0.25, 254, 232, 200},
-                                                  {0.5, 253, 187, 132},
-                                                  {0.75, 252, 141, 89},
-                                                  {1.0, 239, 101, 72}}};
-  static const std::array<std::uint32_t, 256> table = [] {
-    std::array<std::uint32_t, 256> out{};
-    for (int i = 0; i < 256; ++i) {
-      const double x = i / 255.0;
-      std::size_t k = 1;
-      while (k + 1 < kStops.size() && x > kStops[k].t) ++k;
-      const Stop& a = kStops[k - 1];
-      const Stop& b = kStops[k];
-      const double u = (x - a.t) / (b.t - a.t);
-      const auto mix = [u](int p, int q) { return static_cast<std::uint32_t>(std::lround(p + (q - p) * u)); };
-      out[static_cast<std::size_t>(i)] = mix(a.r, b.r) << 16 | mix(a.g, b.g) << 8 | mix(a.b, b.b);
-    }
-    return out;
-  }();
+namespace {
+
+struct Stop {
+  double t;
+  int r, g, b;
+};
+
+// 256 colours interpolated between five stops at t = 0, 0.25, 0.5, 0.75, 1.
+std::array<std::uint32_t, 256> colour_table(const std::array<Stop, 5>& stops) {
+  std::array<std::uint32_t, 256> out{};
+  for (int i = 0; i < 256; ++i) {
+    const double x = i / 255.0;
+    std::size_t k = 1;
+    while (k + 1 < stops.size() && x > stops[k].t) ++k;
+    const Stop& a = stops[k - 1];
+    const Stop& b = stops[k];
+    const double u = (x - a.t) / (b.t - a.t);
+    const auto mix = [u](int p, int q) { return static_cast<std::uint32_t>(std::lround(p + (q - p) * u)); };
+    out[static_cast<std::size_t>(i)] = mix(a.r, b.r) << 16 | mix(a.g, b.g) << 8 | mix(a.b, b.b);
+  }
+  return out;
+}
+
+std::uint32_t lookup(const std::array<std::uint32_t, 256>& table, double t) {
   if (!(t > 0.0)) return table[0];  // also NaN
   if (t >= 1.0) return table[255];
   return table[static_cast<std::size_t>(std::lround(t * 255.0))];
+}
+
+}  // namespace
+
+std::uint32_t shading_rgb(double t) {
+  // White, cream, peach, orange, orange-red (OrRd-like, stopping short of dark red).
+  static const auto table =
+      colour_table({{{0.0, 255, 255, 255}, {0.25, 254, 232, 200}, {0.5, 253, 187, 132}, {0.75, 252, 141, 89}, {1.0, 239, 101, 72}}});
+  return lookup(table, t);
+}
+
+std::uint32_t diverging_rgb(double t) {
+  // White, pale, light, mid and steel blue (Blues-like; black text keeps > 4.5:1 on all).
+  static const auto blues =
+      colour_table({{{0.0, 255, 255, 255}, {0.25, 222, 235, 247}, {0.5, 180, 211, 236}, {0.75, 128, 177, 218}, {1.0, 84, 144, 204}}});
+  if (t < 0.0) return lookup(blues, -t);
+  return shading_rgb(t);
 }
 
 std::vector<double> shading_shares(const Inspection& in, const ShadingSpec& spec,

@@ -48,6 +48,39 @@ print("explain: the marker ranks first by every method;"
       f" IG completeness gap {100 * ig['completeness_gap']:.2f}%")
 PY
 
+# The scores as safetensors and the HTML report: the same scores as the JSON, the marker
+# painted with the darkest shade (occlusion: hiding it lowers p(gamma) the most).
+"${ff[@]}" explain --checkpoint "$work/run" "$work/doc.txt" --methods occlusion,gradient_x_input --no-curves \
+  --out "$work/scores.safetensors" --html "$work/report.html" >"$work/files.out"
+grep -q "report: $work/report.html" "$work/files.out"
+"$PYTHON" - "$work/explain.json" "$work/scores.safetensors" "$work/report.html" <<'PY'
+import json, struct, sys
+e = json.load(open(sys.argv[1]))
+raw = open(sys.argv[2], "rb").read()
+size = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + size])
+data = raw[8 + size:]
+meta = header["__metadata__"]
+assert json.loads(meta["methods"]) == ["occlusion", "gradient_x_input"], meta["methods"]
+for name in ("occlusion", "gradient_x_input"):
+    t = header["scores." + name]
+    assert t["dtype"] == "F32" and t["shape"] == [17], t
+    begin, end = t["data_offsets"]
+    scores = struct.unpack("<17f", data[begin:end])
+    want = e["methods"][name]["scores"]
+    assert all(abs(a - b) <= 1e-6 * max(1, abs(b)) for a, b in zip(scores, want)), (name, scores, want)
+t = header["token_offsets"]
+assert t["dtype"] == "I64" and t["shape"] == [17, 2], t
+offsets = struct.unpack("<34q", data[t["data_offsets"][0]:t["data_offsets"][1]])
+assert [offsets[2 * i] for i in range(17)] == [tok["begin"] for tok in e["tokens"]], offsets
+html = open(sys.argv[3], encoding="utf-8").read()
+assert 'id="occlusion"' in html and 'id="gradient_x_input"' in html, html[:500]
+occ = e["methods"]["occlusion"]["scores"]
+top = max(range(17), key=lambda i: occ[i])
+assert f'data-token="{top}" style="background:#ef6548"' in html.split('id="occlusion"')[1].split("<h2")[0], top
+print("explain --out .safetensors / --html: the JSON's scores; the marker painted darkest")
+PY
+
 # Over a dataset split: the table and the per-document curves. Occlusion and Integrated
 # Gradients find the marker on (almost) every document, so they beat random on ≥ 90%.
 "${ff[@]}" explain --checkpoint "$work/run" --data "$data" --limit 12 --out "$work/faithfulness.json" \
@@ -85,6 +118,7 @@ expect_error() {
 expect_error "integrated_gradients" --methods saliency
 expect_error "gamma" --target nosuch
 expect_error ".json" --out "$work/scores.csv"
+expect_error "sentence" --span words
 expect_error "not both" --data "$data"
 if "${ff[@]}" explain --checkpoint "$work/run" >"$work/bad.out" 2>"$work/bad.err"; then echo "explain without a document succeeded"; exit 1; fi
 grep -q "no document" "$work/bad.err" || { cat "$work/bad.err"; exit 1; }

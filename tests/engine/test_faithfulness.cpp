@@ -75,6 +75,26 @@ TEST(Faithfulness, CurvesEqualMaskingByHand) {
   EXPECT_NEAR(curves[0].insertion.front(), curves[1].insertion.front(), 1e-15);  // the empty document
 }
 
+// Variants that leave a window as another variant had it do not run it again.
+TEST(Faithfulness, RunsEachDistinctWindowOnce) {
+  TwoWindows w;
+  w.batch.windows_per_run = 1;
+  std::int64_t runs = 0;
+  w.batch.on_run = [&](std::int64_t, std::int64_t total) { runs = total; };
+  constexpr std::int64_t target = 0;
+  torch::Tensor keep = torch::ones({4, 9}, torch::kBool);  // (V,N)
+  keep[1][8] = false;  // token 8 is in window 1 only
+  keep[3][8] = false;
+  const torch::Tensor p = kept_probabilities(w.model, w.batch, target, keep);
+  EXPECT_EQ(runs, 3);  // window 0 as is, window 1 as is, window 1 without token 8 (not 4 × 2)
+  std::vector<bool> all(9, true), without = all;
+  without[8] = false;
+  EXPECT_NEAR(p[0].item<double>(), w.p_showing(all, target), 1e-12);
+  EXPECT_NEAR(p[1].item<double>(), w.p_showing(without, target), 1e-12);
+  EXPECT_EQ(p[2].item<double>(), p[0].item<double>());
+  EXPECT_EQ(p[3].item<double>(), p[1].item<double>());
+}
+
 TEST(Faithfulness, AopcAndSpearmanMatchLoopsWrittenHere) {
   const std::vector<double> deletion{0.9, 0.5, 0.4, 0.1}, insertion{0.2, 0.3, 0.6, 0.9};
   EXPECT_NEAR(aopc_deletion(deletion), (0.0 + 0.4 + 0.5 + 0.8) / 4, 1e-15);

@@ -82,7 +82,9 @@ QString chartCsv(const QCustomPlot& plot) {
   QString csv = QStringLiteral("series,x,y\n");
   for (int g = 0; g < plot.graphCount(); ++g) {
     const QCPGraph* graph = plot.graph(g);
-    const QString series = csvField(graph->name());
+    // A graph may carry a fuller CSV name than its legend's (e.g. which panel it is in).
+    const QVariant full = graph->property("csvSeries");
+    const QString series = csvField(full.isValid() ? full.toString() : graph->name());
     for (auto it = graph->data()->constBegin(); it != graph->data()->constEnd(); ++it) {
       if (!std::isfinite(it->value)) continue;  // a gap in the curve, not a point
       csv += series + ',' + QString::number(it->key, 'g', 12) + ',' + QString::number(it->value, 'g', 12) + '\n';

@@ -19,7 +19,8 @@ void exportChartWithDialog(QWidget* parent, QCustomPlot& plot, const QString& su
 // Adds "Export chart…" to the chart's context menu (right click).
 void addExportMenu(QCustomPlot& plot, const QString& suggested);
 
-// CSV of every graph: a header "series,x,y" and one row per point (series = graph name).
+// CSV of every graph: a header "series,x,y" and one row per point (series = the graph's
+// "csvSeries" property when set, else its name).
 QString chartCsv(const QCustomPlot& plot);
 
 }  // namespace fastformer::ui

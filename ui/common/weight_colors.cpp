@@ -22,10 +22,13 @@ QString formatValue(double v) {
 
 QRgb weightRgb(double t) { return 0xff000000u | shading_rgb(t); }
 
+QRgb divergingRgb(double t) { return 0xff000000u | diverging_rgb(t); }
+
 int weightLegendHeight(const QFont& font) { return static_cast<int>(std::ceil(QFontMetricsF(font).height())) + 10; }
 
 void paintWeightLegend(QPainter& painter, const QRectF& rect, const QString& title, double maxValue,
-                       double minValue) {
+                       double minValue, bool diverging) {
+  if (diverging) minValue = -maxValue;
   painter.save();
   painter.fillRect(rect, QColor(248, 248, 248));
   painter.setPen(QColor(210, 210, 210));
@@ -45,7 +48,9 @@ void paintWeightLegend(QPainter& painter, const QRectF& rect, const QString& tit
   const QRectF titleRect(rect.left() + pad, rect.top(), std::max<qreal>(0, x - 12 - rect.left() - pad), rect.height());
 
   QLinearGradient gradient(bar.topLeft(), bar.topRight());
-  for (int i = 0; i <= 8; ++i) gradient.setColorAt(i / 8.0, weightColor(i / 8.0));
+  for (int i = 0; i <= 8; ++i) {
+    gradient.setColorAt(i / 8.0, diverging ? QColor::fromRgb(divergingRgb(i / 4.0 - 1.0)) : weightColor(i / 8.0));
+  }
   painter.fillRect(bar, gradient);
   painter.setPen(QColor(120, 120, 120));
   painter.drawRect(bar);
@@ -61,10 +66,11 @@ WeightLegend::WeightLegend(QWidget* parent) : QWidget(parent) {
   setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
 }
 
-void WeightLegend::setScale(const QString& title, double maxValue, double minValue) {
+void WeightLegend::setScale(const QString& title, double maxValue, double minValue, bool diverging) {
   title_ = title;
   max_ = maxValue;
-  min_ = minValue;
+  min_ = diverging ? -maxValue : minValue;
+  diverging_ = diverging;
   update();
 }
 
@@ -72,7 +78,7 @@ QSize WeightLegend::sizeHint() const { return {360, weightLegendHeight(font())};
 
 void WeightLegend::paintEvent(QPaintEvent*) {
   QPainter painter(this);
-  paintWeightLegend(painter, rect(), title_, max_, min_);
+  paintWeightLegend(painter, rect(), title_, max_, min_, diverging_);
 }
 
 }  // namespace fastformer::ui

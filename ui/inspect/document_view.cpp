@@ -112,20 +112,65 @@ void DocumentView::setScale(double low, double high) {
   viewport()->update();
 }
 
+void DocumentView::setDiverging(bool diverging) {
+  diverging_ = diverging;
+  recolor();
+  viewport()->update();
+}
+
 void DocumentView::recolor() {
   const std::size_t n = layout_.spans().size();
   const std::size_t shaded = std::min(n, weights_.size());
-  double maxWeight = 0.0;
+  double maxWeight = 0.0;  // diverging: the largest |weight|
   for (std::size_t i = 0; i < shaded; ++i) {
-    if (std::isfinite(weights_[i])) maxWeight = std::max(maxWeight, static_cast<double>(weights_[i]));
+    const double w = diverging_ ? std::abs(weights_[i]) : weights_[i];
+    if (std::isfinite(w)) maxWeight = std::max(maxWeight, w);
   }
   shownMax_ = fixedMax_ > 0 ? fixedMax_ : maxWeight;
-  shownMin_ = fixedMin_ > 0 && fixedMin_ < shownMax_ ? fixedMin_ : 0.0;
+  shownMin_ = diverging_ ? -shownMax_ : fixedMin_ > 0 && fixedMin_ < shownMax_ ? fixedMin_ : 0.0;
   colors_.assign(n, qRgb(255, 255, 255));
-  const double range = shownMax_ - shownMin_;
-  if (range > 0)
-    for (std::size_t i = 0; i < shaded; ++i) colors_[i] = weightRgb((weights_[i] - shownMin_) / range);
-  legend_->setScale(legendTitle_, shownMax_, shownMin_);
+  if (diverging_ && shownMax_ > 0) {
+    for (std::size_t i = 0; i < shaded; ++i) colors_[i] = divergingRgb(weights_[i] / shownMax_);
+  } else if (!diverging_ && shownMax_ - shownMin_ > 0) {
+    for (std::size_t i = 0; i < shaded; ++i) colors_[i] = weightRgb((weights_[i] - shownMin_) / (shownMax_ - shownMin_));
+  }
+  legend_->setScale(legendTitle_, shownMax_, shownMin_, diverging_);
+}
+
+void DocumentView::showHover(int index) {
+  if (index < -1 || index >= tokenCount()) index = -1;
+  if (index == hovered_) return;
+  hovered_ = index;
+  viewport()->update();
+}
+
+int DocumentView::tokenCharacter(int index) const {
+  if (index < 0 || index >= tokenCount()) return -1;
+  return layout_.spans()[static_cast<std::size_t>(index)].begin;
+}
+
+int DocumentView::tokenAtCharacter(int position) const {
+  // Spans are in token order, which is text order: the first span that ends after `position`.
+  const std::vector<TokenSpan>& spans = layout_.spans();
+  const auto it = std::partition_point(spans.begin(), spans.end(), [&](const TokenSpan& s) { return s.end <= position; });
+  return it == spans.end() ? -1 : static_cast<int>(it - spans.begin());
+}
+
+int DocumentView::topCharacter() const {
+  ensureLayout();
+  const qreal y = std::max(0, verticalScrollBar()->value() - kMargin);
+  const int line = layout_.lineAtY(y);
+  if (line < 0) return 0;
+  // A line cut at the top edge is not the one the reader sees first: take the next.
+  const bool cut = layout_.lineTop(line) < y - 0.5 && line + 1 < layout_.lineCount();
+  return layout_.positionAtY(layout_.lineTop(cut ? line + 1 : line));
+}
+
+void DocumentView::scrollToCharacter(int position) {
+  ensureLayout();
+  if (layout_.lineCount() == 0) return;
+  const int line = layout_.lineOfPosition(position);
+  verticalScrollBar()->setValue(static_cast<int>(std::lround(layout_.lineTop(line))) + kMargin);
 }
 
 QColor DocumentView::tokenColor(int index) const {
@@ -313,7 +358,7 @@ QImage DocumentView::renderDocument(int width, int maxHeight) const {
   painter.setClipRect(0, 0, width, textHeight);
   layout.paint(painter, QPointF(kMargin, kMargin), 0, textHeight - kMargin, colors_, {pinned_, -1, -1, -1});
   painter.setClipping(false);
-  paintWeightLegend(painter, QRectF(0, textHeight, width, legendHeight), legendTitle_, shownMax_, shownMin_);
+  paintWeightLegend(painter, QRectF(0, textHeight, width, legendHeight), legendTitle_, shownMax_, shownMin_, diverging_);
   return image;
 }
 

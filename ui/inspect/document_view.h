@@ -41,6 +41,10 @@ class DocumentView : public QAbstractScrollArea {
   // `high` the darkest shade. high ≤ 0: the current weights' maximum; low is used only
   // when it is below the maximum, else 0.
   void setScale(double low, double high);
+  // Signed scores: shaded blue below 0 and orange-red above, symmetric up to the largest
+  // |weight| (or the fixed high end); the legend's bar diverges too.
+  void setDiverging(bool diverging);
+  bool diverging() const { return diverging_; }
   double scaleMax() const { return shownMax_; }
   double scaleMin() const { return shownMin_; }
   QColor tokenColor(int index) const;  // the shade token `index` is painted with
@@ -53,6 +57,17 @@ class DocumentView : public QAbstractScrollArea {
   QPair<int, int> visibleTokenRange() const;     // (-1, -1) when no token is visible
   int pinnedToken() const { return pinned_; }
   void setPinnedToken(int index);
+  // Another view's hover shown here: the token is underlined, no tooltip, no signal.
+  void showHover(int index);
+  int hoveredToken() const { return hovered_; }
+  // For views of one text with different tokenizers: a token's first character (UTF-16
+  // index; -1 for none) and the token that covers a character (or the first one after it).
+  int tokenCharacter(int index) const;
+  int tokenAtCharacter(int position) const;
+  // The first character of the top line shown, and a scroll that puts its line at the top:
+  // two views of one text scroll together by it whatever their tokens.
+  int topCharacter() const;
+  void scrollToCharacter(int position);
   // Tokens [first, last] (inclusive, in token order); (-1, -1) clears.
   void setSelection(int first, int last);
   QPair<int, int> selection() const { return selection_; }
@@ -101,6 +116,7 @@ class DocumentView : public QAbstractScrollArea {
   double fixedMax_ = 0.0;
   double shownMax_ = 0.0;
   double shownMin_ = 0.0;
+  bool diverging_ = false;
   QPair<int, int> selection_{-1, -1};
   int pressed_ = -1;   // the token under the left button's press, while it is held
   bool dragged_ = false;

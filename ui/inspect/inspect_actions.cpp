@@ -5,7 +5,9 @@
 
 #include "inspect/inspect_workspace.h"
 
+#include "inspect/compare_pane.h"
 #include "inspect/document_view.h"
+#include "inspect/faithfulness_panel.h"
 
 #include <QComboBox>
 #include <QDialog>
@@ -52,8 +54,15 @@ void InspectWorkspace::exportHtml() {
 bool InspectWorkspace::exportHtmlTo(const QString& path) {
   if (!inspection_) return false;
   try {
-    // The spec the views show, so the file shows what the screen does.
-    const std::string html = inspection_html(*inspection_, text_.toStdString(), shadingSpec());
+    // What the views show, so the file shows what the screen does.
+    const auto method = shadedMethod();
+    const Explanation* explanation = methodExplanation();
+    if (method && !explanation) {
+      setMessage("The explanation is still running: export when the text is shaded.", true);
+      return false;
+    }
+    const std::string html = method ? explanation_html(*explanation, text_.toStdString(), {*method})
+                                    : inspection_html(*inspection_, text_.toStdString(), shadingSpec());
     QFile file(path);
     if (file.open(QIODevice::WriteOnly) && file.write(QByteArray::fromStdString(html)) >= 0 && file.flush()) return true;
     setMessage("Could not write " + path, true);
@@ -78,7 +87,35 @@ QString InspectWorkspace::applyView(const QString& spec) {
   for (const QString& item : spec.split(',', Qt::SkipEmptyParts)) {
     const QString key = item.section('=', 0, 0).trimmed();
     const QString value = item.section('=', 1).trimmed();
-    if (key == "layer" || key == "heads" || key == "shade" || key == "scale") {
+    AttributionMethod method = AttributionMethod::alpha;
+    const bool isMethod = [&] {
+      try {
+        method = attribution_method_from_string(value.toStdString());
+        return true;
+      } catch (const std::exception&) {
+        return false;
+      }
+    }();
+    const bool test = isMethod && method != AttributionMethod::alpha && method != AttributionMethod::beta &&
+                      method != AttributionMethod::gamma;
+    if (key == "shade" && test) {
+      // "Shade by" lists α, β, γ, then the methods in the engine's order after them.
+      choose(weight_, static_cast<int>(method), item);
+    } else if (key == "side") {
+      if (value == "off") {
+        setSideBySide(false);
+      } else if (isMethod) {
+        compare_->setMethod(method);
+        setSideBySide(true);
+      } else {
+        problems << item;
+      }
+    } else if (key == "compare" && !value.isEmpty()) {
+      setSideBySide(true);
+      compare_->openCheckpoint(value);
+    } else if (key == "measure" && value == "yes") {
+      faithfulness_->measure();
+    } else if (key == "layer" || key == "heads" || key == "shade" || key == "scale") {
       // The engine's spelling of a shading spec; the boxes say what exists.
       ShadingSpec shading;
       try {
@@ -93,7 +130,7 @@ QString InspectWorkspace::applyView(const QString& spec) {
       else if (key == "shade") choose(weight_, static_cast<int>(shading.weights), item);
       else choose(scale_, static_cast<int>(shading.scale), item);
     } else if (key == "tab") {
-      const int tab = QStringList{"prediction", "shares", "vectors", "top", "softmax"}.indexOf(value);
+      const int tab = QStringList{"prediction", "shares", "vectors", "top", "softmax", "faithfulness"}.indexOf(value);
       if (tab >= 0) tabs_->setCurrentIndex(tab);
       else problems << item;
     } else if (key == "select" && value.contains('-')) {

@@ -22,7 +22,9 @@ namespace fastformer::ui {
 
 ShadingSpec InspectWorkspace::shadingSpec() const {
   ShadingSpec spec;
-  spec.weights = static_cast<ShadingSpec::Weights>(std::max(0, weight_->currentIndex()));  // α, β, γ
+  // α, β, γ (the methods after them are not weights: their spec is α's)
+  const int weights = weight_->currentIndex();
+  spec.weights = static_cast<ShadingSpec::Weights>(weights >= 0 && weights <= 2 ? weights : 0);
   spec.layer = std::max(0, layer_->currentIndex());
   const int mode = std::max(0, head_->currentIndex());  // 0 mean, 1 max, 2+ head
   spec.heads = mode == 0 ? ShadingSpec::Heads::mean : mode == 1 ? ShadingSpec::Heads::max : ShadingSpec::Heads::one;
@@ -33,6 +35,10 @@ ShadingSpec InspectWorkspace::shadingSpec() const {
 
 void InspectWorkspace::refreshWeights() {
   if (!inspection_) return;
+  if (const std::optional<AttributionMethod> method = shadedMethod()) {
+    shadeByMethod(*method);
+    return;
+  }
   const ShadingSpec spec = shadingSpec();
   try {
     shading_ = std::make_shared<const Shading>(compute_shading(*inspection_, spec));
@@ -47,6 +53,7 @@ void InspectWorkspace::refreshWeights() {
   refreshAttentionMap(static_cast<int>(spec.layer), one ? static_cast<int>(spec.head) : 0);
   top_->setWeights(s.raw, pieces_);
   const QString legend = QString::fromStdString(s.legend);
+  view_->setDiverging(false);
   view_->setScale(s.low, s.high);
   view_->setWeights(s.values, legend);
   // The minimap uses the text's scale: shifted by its low end.
@@ -54,6 +61,7 @@ void InspectWorkspace::refreshWeights() {
   if (s.low > 0)
     for (float& w : shifted) w = std::max(0.0f, w - static_cast<float>(s.low));
   minimap_->setWeights(shifted, s.high - s.low);
+  strip_->setValueLabel("weight");
   strip_->setWeights(s.per_head, static_cast<int>(s.selected),
                      legend + " over token position (drag: select a region, double-click: go there)");
 }

@@ -5,6 +5,8 @@
 #include "inspect/inspect_workspace.h"
 
 #include "inspect/attention_map.h"
+#include "inspect/compare_pane.h"
+#include "inspect/faithfulness_panel.h"
 #include "inspect/contribution_panel.h"
 #include "inspect/document_minimap.h"
 #include "inspect/document_view.h"
@@ -57,7 +59,12 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   layer_ = new QComboBox;
   head_ = new QComboBox;
   weight_ = new QComboBox;
-  weight_->addItems({"α (query pooling)", "β (key pooling)", "γ (document pooling)"});
+  weight_->addItems({"α (query pooling)", "β (key pooling)", "γ (document pooling)", "gradient", "gradient × input",
+                     "Integrated Gradients", "occlusion"});
+  weight_->setToolTip(
+      "α, β, γ: the weights the model computes (what attention viewers paint). The rest test the model: "
+      "the gradient of the predicted class's score, gradient × input and Integrated Gradients (signed: "
+      "orange for, blue against), occlusion (the change in p when a token is masked)");
   scale_ = new QComboBox;
   scale_->addItems({"relative to uniform", "relative, stretched", "raw weights"});
   scale_->setToolTip(
@@ -75,6 +82,9 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   auto* openModel = button("Checkpoint…", this);
   auto* openDoc = button("Document…", this);
   auto* paste = button("Paste text…", this);
+  sideBySide_ = button("Side by side", this);
+  sideBySide_->setCheckable(true);
+  sideBySide_->setToolTip("A second view of the document with its own checkpoint and method, scrolled together");
   auto* html = button("Export HTML…", this);
   auto* png = button("Export PNG…", this);
 
@@ -93,6 +103,7 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   }
   controls->addWidget(overlap_);
   controls->addStretch();
+  controls->addWidget(sideBySide_);
   controls->addWidget(html);
   controls->addWidget(png);
 
@@ -103,7 +114,9 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   auto* textRow = new QHBoxLayout(text);
   textRow->setContentsMargins(0, 0, 0, 0);
   textRow->setSpacing(2);
+  QWidget* progressRow = buildExplainParts();
   textRow->addWidget(view_, 1);
+  textRow->addWidget(compare_, 1);
   textRow->addWidget(minimap_);
   strip_ = new WeightStripChart;
   prediction_ = new PredictionPanel;
@@ -123,16 +136,26 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   right->addTab(top_, "Top tokens");
   attention_ = new AttentionMap;
   right->addTab(attention_, "Softmax map");
+  right->addTab(faithfulness_, "Faithfulness");
   auto* split = new QSplitter(Qt::Horizontal);
   split->addWidget(left);
   split->addWidget(right);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 1);
+  // The curves and tables need room: when their tab is shown, a narrower right side grows
+  // to 45% of the width (the splitter can be dragged back while the tab stays open).
+  connect(tabs_, &QTabWidget::currentChanged, this, [this, split] {
+    const QList<int> sizes = split->sizes();
+    const int total = sizes.value(0) + sizes.value(1);
+    if (tabs_->currentWidget() != faithfulness_ || total <= 0 || sizes.value(1) >= total * 45 / 100) return;
+    split->setSizes({total * 55 / 100, total - total * 55 / 100});
+  });
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addLayout(top);
   layout->addLayout(controls);
   layout->addWidget(message_);
+  layout->addWidget(progressRow);
   layout->addWidget(split, 1);
 
   connect(openModel, &QPushButton::clicked, this, &InspectWorkspace::browseCheckpoint);
@@ -317,6 +340,7 @@ void InspectWorkspace::showInspection() {
   pieces_.clear();
   for (const auto& t : in.tokens) pieces_ << QString::fromStdString(t.piece);
   setMessage(in.attention == AttentionKind::additive ? QString() : "A Transformer checkpoint has no α or β: shading by γ.", false);
+  updateExplainSources();
   refreshWeights();
   Q_EMIT inspected();
 }

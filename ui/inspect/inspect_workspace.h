@@ -3,24 +3,32 @@
 // over heads) or the pooling weights γ of the chosen layer (raw, or relative to the uniform
 // share so that windows of different lengths compare), a minimap of the whole document, the
 // weights of every head over token position, the prediction and each head's entropy, each
-// sentence's and the selected text's share of the global vectors. The model runs off the GUI
-// thread; load errors are shown, never thrown.
+// sentence's and the selected text's share of the global vectors. And whether those weights
+// explain the prediction: shading by gradient, gradient × input, Integrated Gradients or
+// occlusion, a Faithfulness tab (deletion/insertion curves, AOPC, pooling ablation) and a
+// second, synchronised view with its own checkpoint and method. The model runs off the GUI
+// thread (explanations with progress and Cancel); load errors are shown, never thrown.
 #pragma once
 
 #include "common/background_job.h"
+
+#include "fastformer/explain.h"
 
 #include <QFutureWatcher>
 #include <QStringList>
 #include <QWidget>
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
 class QComboBox;
 class QTabWidget;
 class QLabel;
+class QPushButton;
 class QSpinBox;
 
 namespace fastformer {
@@ -34,7 +42,12 @@ struct TrainedModel;
 namespace fastformer::ui {
 
 class AttentionMap;
+class ComparePane;
 class ContributionPanel;
+class ExplainJob;
+class FaithfulnessPanel;
+class JobProgress;
+class ViewSync;
 class DocumentMinimap;
 class GlobalVectorPanel;
 class DocumentView;
@@ -54,9 +67,12 @@ class InspectWorkspace : public QWidget {
   void openDocument(const QString& path);
   void setText(const QString& text, const QString& source = "pasted text");
   // Sets the controls from "key=value,…" once a document is shown: layer=N,
-  // heads=mean|max|N, shade=alpha|beta|gamma, scale=relative|stretched|raw,
-  // select=FIRST-LAST (tokens), tab=prediction|shares|vectors|top|softmax. Returns what
-  // could not be applied (empty: all of it).
+  // heads=mean|max|N, shade=alpha|beta|gamma|gradient|gradient_x_input|integrated_gradients|
+  // occlusion, scale=relative|stretched|raw, select=FIRST-LAST (tokens),
+  // tab=prediction|shares|vectors|top|softmax|faithfulness, measure=yes (the faithfulness
+  // curves), side=METHOD (side by side, the second view shaded by METHOD), side=off,
+  // compare=RUN (side by side with that checkpoint). Returns what could not be applied
+  // (empty: all of it).
   QString applyView(const QString& spec);
 
   DocumentView* documentView() const { return view_; }
@@ -70,6 +86,16 @@ class InspectWorkspace : public QWidget {
   QComboBox* headBox() const { return head_; }
   QComboBox* weightBox() const { return weight_; }
   QComboBox* scaleBox() const { return scale_; }
+  FaithfulnessPanel* faithfulness() const { return faithfulness_; }
+  ComparePane* comparePane() const { return compare_; }
+  QPushButton* sideBySideButton() const { return sideBySide_; }
+  ExplainJob* methodJob() const { return methodJob_; }
+  JobProgress* methodProgress() const { return progress_; }
+  // The method "Shade by" names when it is one of the tests (not α, β or γ), and the
+  // explanation the text shows for it (null while it runs).
+  std::optional<AttributionMethod> shadedMethod() const;
+  const Explanation* methodExplanation() const;
+  bool busy() const;  // an explanation or the side view's checkpoint is still running
   DocumentMinimap* minimap() const { return minimap_; }
   const Inspection* inspection() const { return inspection_.get(); }
   // What the controls choose (γ for a checkpoint without α and β): the text, minimap, strip
@@ -87,10 +113,13 @@ class InspectWorkspace : public QWidget {
   void pasteText();
   void exportHtml();
   void exportPng();
+  void setSideBySide(bool on);
 
  Q_SIGNALS:
   void inspected();                    // a new inspection is shown
   void occluded(int row);              // an occlusion result is shown
+  void explained();                    // the text shows a method's scores
+  void idle();                         // the last running explanation ended
   void failed(const QString& message);  // a checkpoint, document or run failed
   void log(const QString& line);
 
@@ -104,7 +133,11 @@ class InspectWorkspace : public QWidget {
   void occlude(int row, qint64 first, qint64 last);
   void refreshVectors(int layer, bool key, int head);
   void refreshAttentionMap(int layer, int head);
-
+  // Explanations (inspect_explain.cpp).
+  QWidget* buildExplainParts();  // the side pane, the Faithfulness tab, the job; returns the progress row
+  void shadeByMethod(AttributionMethod method);  // from the cache, else a background job
+  void updateExplainSources();   // a new inspection: caches dropped, panels told
+  void emitIdleIfDone();
   std::shared_ptr<const TrainedModel> model_;
   std::shared_ptr<const Inspection> inspection_;
   QString checkpoint_, text_, source_;
@@ -130,6 +163,19 @@ class InspectWorkspace : public QWidget {
   QTabWidget* tabs_;
   QStringList pieces_;  // each token's text, for tables
   std::shared_ptr<const Shading> shading_;  // what the views show now
+  // Explanations of text_ by model_, one per method (several may share one explanation).
+  std::map<AttributionMethod, std::shared_ptr<const Explanation>> explained_;
+  ExplainJob* methodJob_ = nullptr;
+  JobProgress* progress_ = nullptr;
+  FaithfulnessPanel* faithfulness_ = nullptr;
+  ComparePane* compare_ = nullptr;
+  QPushButton* sideBySide_ = nullptr;
+  ViewSync* sync_ = nullptr;
+  // What explained_ and the panels were last given (a rerun of the same leaves them).
+  std::shared_ptr<const TrainedModel> explainedModel_;
+  QString explainedText_;
+  std::int64_t explainedOverlap_ = -1;
+  int explainedLong_ = -1;
 };
 
 }  // namespace fastformer::ui

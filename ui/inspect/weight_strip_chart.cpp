@@ -73,15 +73,17 @@ void WeightStripChart::fillContextMenu(QMenu& menu) {
   menu.addAction(tr("Export chart…"), plot_, [this] { exportChartWithDialog(plot_, *plot_, QStringLiteral("token_weights")); });
 }
 
+void WeightStripChart::setValueLabel(const QString& label) { plot_->yAxis->setLabel(label); }
+
 void WeightStripChart::setWeights(const std::vector<std::vector<float>>& weights, int selected, const QString& title) {
   plot_->clearGraphs();
-  double top = 0;
+  double top = 0, bottom = 0;  // signed scores reach below 0
   for (std::size_t h = 0; h < weights.size(); ++h) {
     QVector<double> x(static_cast<int>(weights[h].size())), y(x.size());
     for (int i = 0; i < x.size(); ++i) {
       x[i] = i;
       y[i] = weights[h][static_cast<std::size_t>(i)];
-      top = std::max(top, y[i]);
+      if (std::isfinite(y[i])) top = std::max(top, y[i]), bottom = std::min(bottom, y[i]);
     }
     QCPGraph* graph = plot_->addGraph();
     graph->setData(x, y, true);
@@ -89,12 +91,12 @@ void WeightStripChart::setWeights(const std::vector<std::vector<float>>& weights
     QColor colour = runColor(static_cast<int>(h));
     if (selected >= 0 && !chosen) colour.setAlpha(70);
     graph->setPen(QPen(colour, chosen ? 2.2 : 1.0));
-    graph->setName(QString("head %1").arg(h));
+    graph->setName(weights.size() == 1 && selected == 0 ? QString("score") : QString("head %1").arg(h));
   }
   if (auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0))) heading->setText(title);
   tokens_ = weights.empty() ? 0 : static_cast<int>(weights.front().size());
   resetZoom();
-  plot_->yAxis->setRange(0, top > 0 ? top * 1.08 : 1.0);
+  plot_->yAxis->setRange(bottom * 1.08, top > 0 || bottom < 0 ? top * 1.08 : 1.0);
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -24,6 +24,7 @@ class WeightStripChart : public QWidget {
   // weights[h][i]: head h's weight of token i; `selected` < 0 highlights none (mean/max view).
   // Shows the whole document.
   void setWeights(const std::vector<std::vector<float>>& weights, int selected, const QString& title);
+  void setValueLabel(const QString& label);  // the y axis: "weight" (α, β, γ) or "score" (methods)
   // The token range [first, last] visible in the text view: shaded, and when zoomed in the
   // x axis pans (keeping its width) to show it.
   void setVisibleRange(int first, int last);

@@ -7,7 +7,10 @@
 
 #include "fastformer/inspect.h"
 
+#include "fastformer/error.h"
+
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,10 +31,32 @@ const std::vector<AttributionMethod>& all_attribution_methods();
 // Those a checkpoint of this config has: α and β need additive attention.
 std::vector<AttributionMethod> available_attribution_methods(const ModelConfig& config);
 
+// How far explain() is: the stage (a method's name, "curves" or "ablation"), which of how
+// many, and the share of the stage's forwards done.
+struct ExplainProgress {
+  std::string stage;
+  std::int64_t stage_index = 0, stages = 1;
+  double stage_fraction = 0;
+  double fraction() const { return (static_cast<double>(stage_index) + stage_fraction) / static_cast<double>(stages); }
+};
+
+// What a progress callback throws to stop explain() between two forwards; explain() lets
+// it pass.
+class ExplainCancelled : public Error {
+ public:
+  ExplainCancelled() : Error("the explanation was cancelled") {}
+};
+
+constexpr std::int64_t kSentenceSpans = -1;
+
 struct ExplainOptions {
   std::int64_t target = -1;          // the class to explain; −1: the predicted class
   std::int64_t ig_steps = 32;        // Integrated Gradients: points on the path (midpoint rule)
-  std::int64_t occlusion_span = 0;   // tokens per occluded span; 0: 1 in one window, else 16
+  // Tokens per occluded span; 0: 1 in one window, else 16; kSentenceSpans: each sentence
+  // (sentence_ranges: ends at . ! ? or a line break), one under sentence_tokens tokens
+  // joined with the sentences after it.
+  std::int64_t occlusion_span = 0;
+  std::int64_t sentence_tokens = 16;
   InspectOptions windows;            // windows, overlap and windows per forward, as inspect()
   // Deletion and insertion curves of every method's ranking and of random orders.
   bool faithfulness = false;
@@ -40,6 +65,8 @@ struct ExplainOptions {
   std::uint64_t seed = 1;            // of the random orders
   // Additive attention: the change in p(target) when heads' α or β become uniform.
   bool ablation = false;
+  // Called at each stage and before each forward; may throw ExplainCancelled (or anything).
+  std::function<void(const ExplainProgress&)> progress;
 };
 
 struct Attribution {
@@ -51,7 +78,7 @@ struct Attribution {
   std::vector<float> scores;
   bool is_signed = true;
   double seconds = 0;          // wall time of this method
-  std::int64_t span = 1;       // occlusion: tokens per span
+  std::int64_t span = 1;       // occlusion: tokens per span, or kSentenceSpans
   // Integrated Gradients: f(x) − f(baseline) and |Σ scores − that| / |that|.
   double delta = 0, completeness_gap = 0;
 };
@@ -72,6 +99,7 @@ struct Faithfulness {
   std::vector<FaithfulnessCurve> curves;      // one per attribution, in order, then "random"
   std::vector<double> random_aopc_deletion;   // each random order's, for the spread of chance
   std::vector<double> random_aopc_insertion;
+  std::vector<std::vector<double>> random_deletion, random_insertion;  // [R][F] each order's curves
   std::vector<std::vector<double>> spearman;  // [M][M] rank correlation between the attributions
   double seconds = 0;
 };
@@ -116,12 +144,44 @@ struct FaithfulnessSummary {
 };
 std::vector<FaithfulnessSummary> summarize_faithfulness(const std::vector<Explanation>& explanations);
 
+// A method's deletion AOPC on one document against that document's random orders: better
+// above their mean + one sd, worse below their mean − one sd, else no better.
+enum class Verdict { better, no_better, worse };
+Verdict faithfulness_verdict(const Faithfulness& faithfulness, const FaithfulnessCurve& curve);
+// One line, e.g. "alpha: no better than random on this document (AOPC deletion 0.004; random
+// 0.003 ± 0.002)".
+std::string verdict_text(const Faithfulness& faithfulness, const FaithfulnessCurve& curve);
+
+// How a method's scores are coloured (the Studio and the HTML report): unsigned ones from
+// white at 0 to the largest score (shading_rgb); signed ones around 0, blue below and orange
+// above, up to the largest |score| (diverging_rgb).
+struct AttributionScale {
+  bool diverging = false;
+  double high = 0;     // the largest score, or |score|; 0 when every score is 0
+  std::string legend;  // what the colour means, naming the target class
+};
+AttributionScale attribution_scale(const Explanation& explanation, const Attribution& attribution);
+// Where a score sits: [0,1] unsigned, [−1,1] diverging (NaN: 0).
+double attribution_position(const AttributionScale& scale, float score);
+
+// A standalone HTML page: the prediction, then each of `methods` (every computed one when
+// empty) as the document's text shaded by its scores with its legend, and the faithfulness
+// table when there are curves. Throws fastformer::Error for a method not computed.
+std::string explanation_html(const Explanation& explanation, const std::string& text,
+                             const std::vector<AttributionMethod>& methods = {});
+
 // Every method's scores with the tokens' byte offsets, as `fastformer explain --out` writes
 // them: {"labels", "probabilities", "target", "target_logit", "windows", "tokens": [{"piece",
 // "begin", "end"}], "methods": {NAME: {"scores", "signed", "seconds", …}}, and with curves
 // "faithfulness": {"fractions", "curves": [{"name", "deletion", "insertion", "aopc_…"}], …},
 // and with ablations "ablation": {"layers", "heads", "alpha_head" [L·H], …}}.
 nlohmann::json explanation_json(const Explanation& explanation);
+// The same as a safetensors file, written atomically: token_ids (N), token_offsets (N,2) byte
+// [begin,end), probabilities (C), scores.METHOD (N) float32 per method; with curves
+// faithfulness.fractions (F), faithfulness.deletion / .insertion (K,F), faithfulness.aopc (K,2)
+// (deletion, insertion), K curves named in the metadata's "curves"; with ablations
+// ablation.alpha_head / .beta_head (L,H). Metadata: labels, target, methods, signed, token_pieces.
+void save_explanation_safetensors(const std::string& path, const Explanation& explanation);
 
 // Runs on the device the model's weights are on; the weights are not changed (no .grad).
 // Throws fastformer::Error for a bad target or option.

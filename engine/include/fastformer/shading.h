@@ -75,6 +75,10 @@ double shading_position(const Shading& shading, float value);
 // cream, peach and orange to orange-red at 1, in 256 steps; dark enough at 1 for black
 // text to keep a 4.5:1 contrast. The Studio and the HTML report paint with it.
 std::uint32_t shading_rgb(double t);
+// Signed values, t ∈ [−1, 1] (clamped; NaN counts as 0): shading_rgb(t) for t ≥ 0, and
+// for t < 0 a blue of the same lightness steps (white at 0, steel blue at −1), so that
+// "for" and "against" read apart and black text stays readable on both.
+std::uint32_t diverging_rgb(double t);
 
 // Each token range's share of the weights the spec names. One head: span_shares. Mean or
 // max over heads: the mean over heads of each head's span share (each head's shares of a

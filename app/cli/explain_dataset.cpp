@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 #include <fstream>
@@ -88,11 +89,27 @@ void run_explain_dataset(const ExplainCliOptions& o) {
     correct += labels[static_cast<std::size_t>(e.target)] == examples[d].label;
     tokens += static_cast<std::int64_t>(e.tokens.size());
     nlohmann::json curves = explanation_json(e).at("faithfulness");
+    // Each method's top token, by score and by magnitude (a signed method may rank the
+    // decisive token first by |score| only): a task with a known answer checks it.
+    nlohmann::json top = nlohmann::json::object(), top_abs = nlohmann::json::object();
+    for (const Attribution& a : e.attributions) {
+      std::size_t best = 1, best_abs = 1;  // [CLS] (token 0) is never ranked
+      for (std::size_t i = 1; i < a.scores.size(); ++i) {
+        if (a.scores[i] > a.scores[best]) best = i;
+        if (std::abs(a.scores[i]) > std::abs(a.scores[best_abs])) best_abs = i;
+      }
+      if (a.scores.size() > 1) {
+        top[to_string(a.method)] = e.tokens[best].piece;
+        top_abs[to_string(a.method)] = e.tokens[best_abs].piece;
+      }
+    }
     documents.push_back({{"index", d},
                          {"label", examples[d].label},
                          {"predicted", labels[static_cast<std::size_t>(e.target)]},
                          {"p_predicted", e.probabilities[static_cast<std::size_t>(e.target)]},
                          {"tokens", e.tokens.size()},
+                         {"top", std::move(top)},
+                         {"top_abs", std::move(top_abs)},
                          {"faithfulness", std::move(curves)}});
     e.tokens.clear();  // the table needs the curves and times only
     for (auto& a : e.attributions) a.scores.clear();

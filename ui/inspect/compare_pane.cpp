@@ -70,7 +70,7 @@ ComparePane::ComparePane(QWidget* parent) : QWidget(parent) {
     progress_->end();
     const AttributionMethod m = e->attributions.front().method;
     cache_[m] = std::move(e);
-    show(m);
+    showMethod(m);
     Q_EMIT idle();
   });
   connect(&loading_, &QFutureWatcher<Outcome<TrainedModel>>::finished, this, [this] {
@@ -141,8 +141,9 @@ void ComparePane::run() {
   if (!m || text_.isEmpty() || !isVisible()) return;  // the workspace sets the source again when it shows the pane
   const AttributionMethod method = this->method();
   if (cache_.count(method)) {
-    job_->cancel();
-    show(method);
+    job_->cancel();  // a job for another method is no longer wanted
+    setMessage({}, false);
+    showMethod(method);
     return;
   }
   ExplainOptions options;
@@ -152,7 +153,7 @@ void ComparePane::run() {
   job_->start(m, text_.toStdString(), {method}, options);
 }
 
-void ComparePane::show(AttributionMethod method) {
+void ComparePane::showMethod(AttributionMethod method) {
   const std::shared_ptr<const Explanation> e = cache_.at(method);
   // A new text or other tokens (another checkpoint's tokenizer) need a new layout.
   const auto same = [&](const std::vector<InspectToken>& a, const std::vector<InspectToken>& b) {

@@ -54,7 +54,7 @@ class ComparePane : public QWidget {
 
  private:
   void run();  // explains the text with the current model and method (cached per method)
-  void show(AttributionMethod method);
+  void showMethod(AttributionMethod method);
   void setMessage(const QString& text, bool error);
   std::shared_ptr<const TrainedModel> model() const { return own_ ? own_ : inspectModel_; }
 

@@ -1,5 +1,7 @@
 // Pooling ablations as rows of one stack: each ablation's (L,H) keep-masks repeated over the
-// document's windows, the windows' logits averaged per ablation.
+// document's windows, the windows' logits averaged per ablation. An ablation changes nothing
+// below its first ablated layer, so its rows start there from the unablated hidden states
+// (one traced forward of the windows): with 2 layers, the ablations of layer 1 run one layer.
 #include "explain/ablation.h"
 
 #include <torch/torch.h>
@@ -10,22 +12,63 @@ namespace fastformer {
 
 torch::Tensor ablated_probabilities(Model& model, const WindowBatch& batch, std::int64_t target,
                                     const torch::Tensor& alpha_keep, const torch::Tensor& beta_keep) {
+  torch::NoGradGuard no_grad;
   const torch::Device device = model->parameters().front().device();
-  const std::int64_t V = alpha_keep.size(0), W = batch.ids.size(0), T = batch.ids.size(1);
+  const std::int64_t V = alpha_keep.size(0), W = batch.ids.size(0);
   const std::int64_t L = alpha_keep.size(1), H = alpha_keep.size(2);
-  // Row v·W + w: ablation v on window w.
-  const auto rows = [&](const torch::Tensor& keep) {  // (V,L,H) → (V·W,L,H)
-    return keep.to(torch::kCPU, torch::kFloat).unsqueeze(1).expand({V, W, L, H}).reshape({V * W, L, H});
-  };
-  const torch::Tensor all_ids = batch.ids.to(torch::kCPU).unsqueeze(0).expand({V, W, T}).reshape({V * W, T});
-  const torch::Tensor all_mask = batch.mask.to(torch::kCPU).unsqueeze(0).expand({V, W, T}).reshape({V * W, T});
-  const torch::Tensor alpha = rows(alpha_keep), beta = rows(beta_keep);
-  return variant_probabilities(model, batch, target, all_ids, all_mask, [&](std::int64_t begin, std::int64_t end) {
-    TraceRequest request;
-    request.alpha_keep = alpha.slice(0, begin, end).to(device);
-    request.beta_keep = beta.slice(0, begin, end).to(device);
-    return request;
-  });  // (V)
+  const torch::Tensor alpha = alpha_keep.to(torch::kCPU, torch::kFloat), beta = beta_keep.to(torch::kCPU, torch::kFloat);
+  // first[v]: the lowest layer where ablation v makes a head uniform (L: none).
+  const torch::Tensor ablated = (alpha.lt(1) | beta.lt(1)).any(2);  // (V,L)
+  std::vector<std::int64_t> first(static_cast<std::size_t>(V), L);
+  for (std::int64_t v = 0; v < V; ++v)
+    for (std::int64_t l = L - 1; l >= 0; --l)
+      if (ablated[v][l].item<bool>()) first[static_cast<std::size_t>(v)] = l;
+  // Each layer's input for every window, from one traced forward (W,T,D) × L+1.
+  const torch::Tensor ids = batch.ids.to(device), mask = batch.mask.to(device);
+  std::vector<torch::Tensor> hidden;
+  for_each_run(batch, W, [&](std::int64_t begin, std::int64_t end) {
+    TraceRequest trace;
+    trace.enabled = true;
+    const std::vector<torch::Tensor> h = model->forward(ids.slice(0, begin, end), mask.slice(0, begin, end), trace).trace->hidden;
+    if (hidden.empty()) hidden.resize(h.size());
+    for (std::size_t l = 0; l < h.size(); ++l) hidden[l] = begin == 0 ? h[l] : torch::cat({hidden[l], h[l]}, 0);
+  });
+  torch::Tensor logits = torch::empty({V * W, model->config().classes}, hidden.front().options());  // row v·W + w
+  // Progress over all groups' runs as one loop.
+  const std::int64_t step = std::max<std::int64_t>(1, batch.windows_per_run);
+  std::int64_t total_runs = 0, done_runs = 0;
+  for (std::int64_t l = 0; l <= L; ++l) {
+    const auto n = static_cast<std::int64_t>(std::count(first.begin(), first.end(), l));
+    total_runs += (n * W + step - 1) / step;
+  }
+  for (std::int64_t l = 0; l <= L; ++l) {
+    std::vector<std::int64_t> group;  // the ablations starting at layer l
+    for (std::int64_t v = 0; v < V; ++v)
+      if (first[static_cast<std::size_t>(v)] == l) group.push_back(v);
+    if (group.empty()) continue;
+    const auto G = static_cast<std::int64_t>(group.size());
+    const torch::Tensor variants = torch::tensor(group, torch::kLong);                          // (G)
+    const auto rows = [&](const torch::Tensor& keep) {  // (G,L,H) → (G·W,L,H)
+      return keep.index_select(0, variants).unsqueeze(1).expand({G, W, L, H}).reshape({G * W, L, H}).to(device);
+    };
+    const torch::Tensor a = rows(alpha), b = rows(beta);
+    const torch::Tensor input = hidden[static_cast<std::size_t>(l)];  // (W,T,D) layer l's input
+    const torch::Tensor h = input.unsqueeze(0).expand({G, W, input.size(1), input.size(2)}).reshape({G * W, input.size(1), -1});
+    const torch::Tensor m = mask.unsqueeze(0).expand({G, W, mask.size(1)}).reshape({G * W, -1});
+    // Where each row's logits go: variant group[g], window w.
+    const torch::Tensor target_rows = (variants.unsqueeze(1) * W + torch::arange(W).unsqueeze(0)).reshape({-1}).to(device);
+    WindowBatch part = batch;
+    if (batch.on_run) part.on_run = [&](std::int64_t r, std::int64_t) { batch.on_run(done_runs + r, total_runs); };
+    for_each_run(part, G * W, [&](std::int64_t begin, std::int64_t end) {
+      TraceRequest request;
+      request.alpha_keep = a.slice(0, begin, end);
+      request.beta_keep = b.slice(0, begin, end);
+      const torch::Tensor out = model->forward_from_layer(l, h.slice(0, begin, end), m.slice(0, begin, end), request).logits;
+      logits.index_copy_(0, target_rows.slice(0, begin, end), out);
+    });
+    done_runs += (G * W + step - 1) / step;
+  }
+  return window_mean_probabilities(batch, logits, target);  // (V)
 }
 
 }  // namespace fastformer

@@ -3,6 +3,7 @@
 #include "explain/faithfulness.h"
 
 #include "explain/occlusion.h"
+#include "explain/packed_rows.h"
 
 #include <torch/torch.h>
 
@@ -59,7 +60,7 @@ torch::Tensor kept_probabilities(Model& model, const WindowBatch& batch, std::in
     index[static_cast<std::size_t>(r)] = it->second;
   }
   const torch::Tensor rows = torch::tensor(distinct, torch::kLong);
-  const torch::Tensor logits = row_logits(model, batch, ids.index_select(0, rows), mask.index_select(0, rows));  // (U,C)
+  const torch::Tensor logits = packed_row_logits(model, batch, ids.index_select(0, rows), mask.index_select(0, rows));  // (U,C)
   const torch::Tensor all = logits.index_select(0, torch::tensor(index, torch::kLong).to(logits.device()));     // (V·W,C)
   return window_mean_probabilities(batch, all, target);  // (V)
 }

@@ -16,12 +16,15 @@ EmbeddingsImpl::EmbeddingsImpl(const ModelConfig& c) : dropout_(c.dropout) {
   if (!position.is_empty()) position->weight.normal_(0.0, c.init_std);
 }
 
-torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& ids) { return forward_vectors(token(ids)); }
+torch::Tensor EmbeddingsImpl::forward(const torch::Tensor& ids, const torch::Tensor& positions) {
+  return forward_vectors(token(ids), positions);
+}
 
-torch::Tensor EmbeddingsImpl::forward_vectors(const torch::Tensor& vectors) {
+torch::Tensor EmbeddingsImpl::forward_vectors(const torch::Tensor& vectors, const torch::Tensor& positions) {
   torch::Tensor x = vectors;  // (B,T,D)
   if (!position.is_empty()) {
-    x = x + position->weight.narrow(0, 0, vectors.size(1)).unsqueeze(0);  // + (1,T,D)
+    x = positions.defined() ? x + position(positions)                                  // + (B,T,D)
+                            : x + position->weight.narrow(0, 0, vectors.size(1)).unsqueeze(0);  // + (1,T,D)
   }
   return fast_dropout(norm(x), dropout_, is_training());  // (B,T,D)
 }

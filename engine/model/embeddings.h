@@ -1,4 +1,5 @@
-// Token + learned position embeddings: X0 = Dropout(LN(tok[ids] + pos[0..T))).
+// Token + learned position embeddings: X0 = Dropout(LN(tok[ids] + pos[0..T))), or pos[positions]
+// for columns that are not at their own index (packed rows, explain/).
 #pragma once
 
 #include "fastformer/model_config.h"
@@ -13,10 +14,11 @@ namespace fastformer {
 class EmbeddingsImpl : public torch::nn::Module {
  public:
   explicit EmbeddingsImpl(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& ids);  // (B,T) int64 → (B,T,D)
+  // ids (B,T) int64 → (B,T,D); positions (B,T) int64 or undefined (0..T−1).
+  torch::Tensor forward(const torch::Tensor& ids, const torch::Tensor& positions = {});
   // The same from token vectors (B,T,D) in place of tok[ids]: explanations differentiate
   // with respect to them and move them along a path (explain/).
-  torch::Tensor forward_vectors(const torch::Tensor& vectors);
+  torch::Tensor forward_vectors(const torch::Tensor& vectors, const torch::Tensor& positions = {});
 
   torch::nn::Embedding token{nullptr};
   torch::nn::Embedding position{nullptr};  // null when position_embedding is off

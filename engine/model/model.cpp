@@ -24,8 +24,12 @@ ModelImpl::ModelImpl(const ModelConfig& c) : config_(c) {
   init_linear(classifier, c.init_std);
 }
 
-void ModelImpl::check_inputs(const torch::Tensor& ids, const torch::Tensor& mask) const {
+void ModelImpl::check_inputs(const torch::Tensor& ids, const torch::Tensor& mask, const TraceRequest& request) const {
   const std::string where = "model input";
+  if (request.positions.defined() &&
+      (request.positions.sizes() != ids.sizes() || request.positions.scalar_type() != torch::kLong)) {
+    throw Error("positions must be an int64 tensor of the same shape as ids", where);
+  }
   if (ids.dim() != 2) throw Error("ids must be (batch, tokens), got " + std::to_string(ids.dim()) + " dimensions", where);
   if (ids.scalar_type() != torch::kLong) throw Error("ids must be int64", where);
   if (mask.sizes() != ids.sizes() || mask.scalar_type() != torch::kBool) {
@@ -62,8 +66,8 @@ void validate_ids(const torch::Tensor& ids, std::int64_t vocab_size, const std::
 }
 
 ModelOutput ModelImpl::forward(const torch::Tensor& ids, const torch::Tensor& mask, const TraceRequest& request) {
-  check_inputs(ids, mask);
-  return encode(embeddings->forward(ids), mask, request);  // (B,T,D) embedded
+  check_inputs(ids, mask, request);
+  return encode(embeddings->forward(ids, request.positions), mask, request);  // (B,T,D) embedded
 }
 
 ModelOutput ModelImpl::forward_vectors(const torch::Tensor& vectors, const torch::Tensor& mask,
@@ -72,11 +76,26 @@ ModelOutput ModelImpl::forward_vectors(const torch::Tensor& vectors, const torch
     throw Error("token vectors must be (B,T," + std::to_string(config_.hidden) + ")", "model input");
   }
   // The shape checks of forward(), on a stand-in ids tensor of the same (B,T) (no copy).
-  check_inputs(torch::zeros({1}, vectors.options().dtype(torch::kLong)).expand({vectors.size(0), vectors.size(1)}), mask);
-  return encode(embeddings->forward_vectors(vectors), mask, request);
+  check_inputs(torch::zeros({1}, vectors.options().dtype(torch::kLong)).expand({vectors.size(0), vectors.size(1)}), mask,
+               request);
+  return encode(embeddings->forward_vectors(vectors, request.positions), mask, request);
 }
 
-ModelOutput ModelImpl::encode(torch::Tensor h, const torch::Tensor& mask, const TraceRequest& request) {
+ModelOutput ModelImpl::forward_from_layer(std::int64_t first, const torch::Tensor& hidden, const torch::Tensor& mask,
+                                          const TraceRequest& request) {
+  if (first < 0 || first > config_.layers) {
+    throw Error("layer " + std::to_string(first) + " is outside [0, " + std::to_string(config_.layers) + "]", "model input");
+  }
+  if (hidden.dim() != 3 || hidden.size(2) != config_.hidden) {
+    throw Error("hidden states must be (B,T," + std::to_string(config_.hidden) + ")", "model input");
+  }
+  check_inputs(torch::zeros({1}, hidden.options().dtype(torch::kLong)).expand({hidden.size(0), hidden.size(1)}), mask,
+               request);
+  return encode(hidden, mask, request, first);
+}
+
+ModelOutput ModelImpl::encode(torch::Tensor h, const torch::Tensor& mask, const TraceRequest& request,
+                              std::int64_t first) {
   for (const at::Tensor* keep : {&request.alpha_keep, &request.beta_keep}) {
     if (keep->defined() && (keep->dim() != 3 || keep->size(0) != h.size(0) || keep->size(1) != config_.layers ||
                             keep->size(2) != config_.heads)) {
@@ -88,7 +107,7 @@ ModelOutput ModelImpl::encode(torch::Tensor h, const torch::Tensor& mask, const 
   std::optional<AttentionTrace> trace;
   if (request.enabled) trace.emplace();
   if (trace) trace->hidden.push_back(h.detach());
-  for (std::int64_t l = 0; l < config_.layers; ++l) {
+  for (std::int64_t l = first; l < config_.layers; ++l) {
     auto* layer = layers[config_.share_layers ? 0 : l]->as<EncoderLayer>();  // shared: one module, L times
     LayerTrace* layer_trace = trace ? &trace->layers.emplace_back() : nullptr;
     PoolingKeep keep;  // this application's rows of the ablation, (B,H) each

@@ -92,8 +92,9 @@ TEST_P(Ablation, DocumentProbabilitiesEqualTheZeroedModels) {
   Model model = float64_model(config());
   const WindowBatch batch = testing::two_windows(model->config().vocab_size, 3);
   constexpr std::int64_t target = 2;
-  // Ablations: α of (layer 0, head 1); β of (layer 1, head 0); both of layer 1.
-  torch::Tensor alpha = torch::ones({3, 2, 2}), beta = torch::ones({3, 2, 2});
+  // Ablations: α of (layer 0, head 1); β of (layer 1, head 0); both of layer 1; none. They
+  // start at layers 0, 1, 1 and 2 (the pooler) from the unablated hidden states.
+  torch::Tensor alpha = torch::ones({4, 2, 2}), beta = torch::ones({4, 2, 2});
   alpha[0][0][1] = 0.0;
   beta[1][1][0] = 0.0;
   alpha[2][1].zero_(), beta[2][1].zero_();
@@ -112,6 +113,26 @@ TEST_P(Ablation, DocumentProbabilitiesEqualTheZeroedModels) {
   EXPECT_NEAR(p[0].item<double>(), zeroed({{0, 1, true}}), 1e-10);
   EXPECT_NEAR(p[1].item<double>(), zeroed({{1, 0, false}}), 1e-10);
   EXPECT_NEAR(p[2].item<double>(), zeroed({{1, 0, true}, {1, 1, true}, {1, 0, false}, {1, 1, false}}), 1e-10);
+  EXPECT_NEAR(p[3].item<double>(), zeroed({}), 1e-10);
+}
+
+// Starting at layer l from the hidden states a traced forward gives layer l is the forward.
+TEST_P(Ablation, ForwardFromALayerEqualsTheWholeForward) {
+  Model model = float64_model(config());
+  const torch::Tensor ids = random_ids(2, 7, model->config().vocab_size, 5);
+  torch::Tensor mask = torch::ones({2, 7}, torch::kBool);
+  mask[1].slice(0, 3, 7).fill_(false);
+  TraceRequest traced;
+  traced.enabled = true;
+  const ModelOutput whole = model->forward(ids, mask, traced);
+  for (std::int64_t l = 0; l <= 2; ++l) {
+    const torch::Tensor from = model->forward_from_layer(l, whole.trace->hidden[static_cast<std::size_t>(l)], mask).logits;
+    EXPECT_TRUE(torch::allclose(from, whole.logits, 1e-12, 1e-12)) << "from layer " << l;
+  }
+  // Layer 1's input is not layer 0's: starting with the wrong states shows.
+  EXPECT_FALSE(torch::allclose(model->forward_from_layer(1, whole.trace->hidden[0], mask).logits, whole.logits, 1e-6, 1e-6));
+  EXPECT_THROW(model->forward_from_layer(3, whole.trace->hidden[0], mask), Error);
+  EXPECT_THROW(model->forward_from_layer(0, whole.trace->hidden[0].select(2, 0), mask), Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothScores, Ablation, ::testing::Values(ScoreKind::per_head, ScoreKind::head_mixing),

@@ -3,6 +3,7 @@
 // and the curves fastformer::explain reports on a saved checkpoint.
 #include "explain/faithfulness.h"
 #include "explain/occlusion.h"
+#include "explain/packed_rows.h"
 #include "fastformer/explain.h"
 #include "inspect_fixture.h"
 #include "test_helpers.h"
@@ -93,6 +94,37 @@ TEST(Faithfulness, RunsEachDistinctWindowOnce) {
   EXPECT_NEAR(p[1].item<double>(), w.p_showing(without, target), 1e-12);
   EXPECT_EQ(p[2].item<double>(), p[0].item<double>());
   EXPECT_EQ(p[3].item<double>(), p[1].item<double>());
+}
+
+// Dropping masked columns (each kept one at its own position) changes no logit: every
+// attention kind and pooling, masks with gaps, [CLS] masked, only [CLS], runs of mixed widths.
+TEST(Faithfulness, PackedRowsGiveTheLogitsOfMaskedRows) {
+  for (const AttentionKind kind : {AttentionKind::additive, AttentionKind::softmax}) {
+    for (const PoolingKind pooling : {PoolingKind::attention, PoolingKind::cls, PoolingKind::mean}) {
+      ModelConfig c = tiny_config(kind);
+      c.pooling = pooling;
+      Model model = testing::float64_model(c, 5, 0.5);
+      constexpr std::int64_t R = 7, T = 10;
+      torch::manual_seed(3);
+      const torch::Tensor ids = torch::randint(1, c.vocab_size, {R, T}, torch::kLong);  // (R,T)
+      torch::Tensor mask = torch::rand({R, T}).lt(0.6);                                  // (R,T)
+      mask[0].fill_(true);
+      mask[1].fill_(false);
+      mask[1][0] = true;  // [CLS] alone
+      mask[2][0] = false;  // [CLS] masked
+      mask[3].fill_(false);
+      mask[3][T - 1] = true;  // one token far from its column after packing
+      WindowBatch batch;
+      batch.ids = ids;
+      batch.windows_per_run = 2;  // 20 tokens a run: several runs of different widths
+      const torch::Tensor packed = packed_row_logits(model, batch, ids, mask);  // (R,C)
+      const torch::Tensor masked = model->forward(ids, mask).logits;              // (R,C)
+      ASSERT_EQ(packed.sizes(), masked.sizes());
+      EXPECT_LT((packed - masked).abs().max().item<double>(), 1e-12)
+          << "attention " << static_cast<int>(kind) << ", pooling " << static_cast<int>(pooling);
+      EXPECT_GT((masked[0] - masked[2]).abs().max().item<double>(), 1e-3);  // the masks matter
+    }
+  }
 }
 
 TEST(Faithfulness, AopcAndSpearmanMatchLoopsWrittenHere) {

@@ -19,6 +19,10 @@ struct TraceRequest {
   // over the row's real tokens (its scores become 0 before the softmax of Eq. 3 or 5).
   // Undefined: nothing is ablated. Softmax layers ignore them.
   at::Tensor alpha_keep, beta_keep;
+  // (B,T) int64: the position (row of the position table) of each column; undefined: 0..T−1.
+  // Masked columns change no real token's output, so a caller may drop them and give the
+  // kept columns their original positions: the same logits from fewer columns (explain/).
+  at::Tensor positions;
 };
 
 // One layer application's part of the ablation: (B,H) each, or undefined.

@@ -43,6 +43,13 @@ class ModelImpl : public torch::nn::Module {
   ModelOutput forward_vectors(const torch::Tensor& vectors, const torch::Tensor& mask,
                               const TraceRequest& request = {});
 
+  // Layers first..L−1, the pooler and the classifier on the hidden states (B,T,D) that layer
+  // `first` receives (trace->hidden[first] of a traced forward of the same rows): what
+  // changes only layer `first` and above (a pooling ablation there) reuses the layers
+  // below. A trace, if asked for, holds those layers only.
+  ModelOutput forward_from_layer(std::int64_t first, const torch::Tensor& hidden, const torch::Tensor& mask,
+                                 const TraceRequest& request = {});
+
   const ModelConfig& config() const { return config_; }
 
   std::shared_ptr<EmbeddingsImpl> embeddings;
@@ -51,9 +58,9 @@ class ModelImpl : public torch::nn::Module {
   torch::nn::Linear classifier{nullptr};
 
  private:
-  void check_inputs(const torch::Tensor& ids, const torch::Tensor& mask) const;
-  // The layers, pooler and classifier on embedded inputs h (B,T,D).
-  ModelOutput encode(torch::Tensor h, const torch::Tensor& mask, const TraceRequest& request);
+  void check_inputs(const torch::Tensor& ids, const torch::Tensor& mask, const TraceRequest& request) const;
+  // Layers first.., pooler and classifier on inputs h (B,T,D) to layer `first`.
+  ModelOutput encode(torch::Tensor h, const torch::Tensor& mask, const TraceRequest& request, std::int64_t first = 0);
 
   ModelConfig config_;
 };

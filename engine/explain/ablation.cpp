@@ -19,20 +19,22 @@ torch::Tensor ablated_probabilities(Model& model, const WindowBatch& batch, std:
   const torch::Tensor alpha = alpha_keep.to(torch::kCPU, torch::kFloat), beta = beta_keep.to(torch::kCPU, torch::kFloat);
   // first[v]: the lowest layer where ablation v makes a head uniform (L: none).
   const torch::Tensor ablated = (alpha.lt(1) | beta.lt(1)).any(2);  // (V,L)
+  const auto any = ablated.accessor<bool, 2>();
   std::vector<std::int64_t> first(static_cast<std::size_t>(V), L);
   for (std::int64_t v = 0; v < V; ++v)
     for (std::int64_t l = L - 1; l >= 0; --l)
-      if (ablated[v][l].item<bool>()) first[static_cast<std::size_t>(v)] = l;
+      if (any[v][l]) first[static_cast<std::size_t>(v)] = l;
   // Each layer's input for every window, from one traced forward (W,T,D) × L+1.
   const torch::Tensor ids = batch.ids.to(device), mask = batch.mask.to(device);
-  std::vector<torch::Tensor> hidden;
+  std::vector<std::vector<torch::Tensor>> parts(static_cast<std::size_t>(L + 1));  // per layer, per run
   for_each_run(batch, W, [&](std::int64_t begin, std::int64_t end) {
     TraceRequest trace;
     trace.enabled = true;
     const std::vector<torch::Tensor> h = model->forward(ids.slice(0, begin, end), mask.slice(0, begin, end), trace).trace->hidden;
-    if (hidden.empty()) hidden.resize(h.size());
-    for (std::size_t l = 0; l < h.size(); ++l) hidden[l] = begin == 0 ? h[l] : torch::cat({hidden[l], h[l]}, 0);
+    for (std::size_t l = 0; l < h.size(); ++l) parts[l].push_back(h[l]);
   });
+  std::vector<torch::Tensor> hidden;  // (W,T,D) per layer input, L+1
+  for (const auto& p : parts) hidden.push_back(torch::cat(p, 0));
   torch::Tensor logits = torch::empty({V * W, model->config().classes}, hidden.front().options());  // row v·W + w
   // Progress over all groups' runs as one loop.
   const std::int64_t step = std::max<std::int64_t>(1, batch.windows_per_run);

@@ -1,6 +1,6 @@
 # The engine's folders, one concern each (docs/design.md), and ff_engine_sources() to list
 # the sources of some of them; engine/CMakeLists.txt and tests/fuzz/CMakeLists.txt use it.
-set(FF_ENGINE_FOLDERS runtime model kernels data text train distributed inspect explain bench io)
+set(FF_ENGINE_FOLDERS runtime model kernels data text train distributed inspect explain bench io import)
 
 # ff_engine_sources(OUT folder…): every .cpp directly in those folders of engine/.
 function(ff_engine_sources out)

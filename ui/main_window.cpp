@@ -4,6 +4,8 @@
 
 #include "train/config_form.h"
 #include "train/dataset_panel.h"
+#include "fastformer/resources.h"
+#include "inspect/import_dialog.h"
 #include "inspect/inspect_workspace.h"
 #include "learn/learn_workspace.h"
 #include "common/describe_exception.h"
@@ -128,6 +130,7 @@ void MainWindow::buildMenus() {
     inspect_->browseDocument();
   });
   file->addAction("Open &run or checkpoint…", QKeySequence("Ctrl+Shift+R"), this, &MainWindow::openRun);
+  file->addAction("&Import PyTorch model…", QKeySequence("Ctrl+Shift+I"), this, &MainWindow::importModel);
   file->addAction("Open s&weep…", this, [this] {
     showWorkspace("scale");
     scale_->openSweepWithDialog();
@@ -181,6 +184,25 @@ void MainWindow::openRun() {
   } catch (const std::exception& e) {
     QMessageBox::warning(this, "Open run", QString("Could not open %1:\n%2").arg(dir, describeException(e)));
   }
+}
+
+bool MainWindow::openFirstDocument() {
+  const auto model = find_resource("models/demo");
+  const auto mail = find_resource("samples/spam-mail.txt");
+  if (!model || !mail) return false;
+  showWorkspace("inspect");
+  inspect_->openDocument(QString::fromStdString(mail->string()));
+  inspect_->openCheckpoint(QString::fromStdString(model->string()));
+  appendLog("Opened the demo model (resources/models/demo) on a sample mail");
+  return true;
+}
+
+void MainWindow::importModel() {
+  ImportDialog dialog(this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  appendLog("Imported " + dialog.importedCheckpoint());
+  inspect_->openCheckpoint(dialog.importedCheckpoint());
+  showWorkspace("inspect");
 }
 
 void MainWindow::exportChart() {

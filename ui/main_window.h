@@ -34,12 +34,16 @@ class MainWindow : public QMainWindow {
   QPlainTextEdit* logView() const { return log_; }
   // "train" | "inspect" | "scale" | "learn"; false for an unknown name.
   bool showWorkspace(const QString& name);
+  // The shipped demo model (resources/models/demo) on a sample mail, shown in Inspect: what a
+  // plain start shows before any training. False (and nothing opened) where either is missing.
+  bool openFirstDocument();
   // Without confirmation, closing during training stops it and closes once it has saved.
   void setConfirmClose(bool on) { confirmClose_ = on; }
 
  public Q_SLOTS:
   void appendLog(const QString& line);
   void openRun();           // a run directory from disk, overlaid on the charts
+  void importModel();       // a PyTorch Fastformer as a checkpoint, opened in Inspect
   void exportChart();       // the chart chosen in a dialog, as PNG/SVG/PDF/CSV
   void exportRunMetrics();  // the selected run's metrics.jsonl
   void about();

@@ -39,7 +39,7 @@ void run_eval(const EvalOptions& o) {
   const std::vector<Example> examples = select_split(splits, o.split);
   if (examples.empty()) throw Error("the " + o.split + " split is empty", spec);
   const auto& labels = trained.checkpoint.contents.labels;
-  const std::int64_t max_len = std::min(trained.train.max_len, trained.checkpoint.contents.config.max_len);
+  const std::int64_t max_len = std::min(trained.train.max_len, trained.checkpoint.contents.config.sequence_capacity());
   const EncodedSplit encoded = encode_split(*trained.tokenizer, examples, labels, max_len);
   Model model = trained.checkpoint.model;
   model->to(device);

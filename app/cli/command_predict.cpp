@@ -63,7 +63,7 @@ void run_predict(const PredictOptions& o) {
     }
   }
   if (texts.empty()) throw Error("no documents to classify", "fastformer predict");
-  const std::int64_t max_len = std::min(trained.train.max_len, trained.checkpoint.contents.config.max_len);
+  const std::int64_t max_len = std::min(trained.train.max_len, trained.checkpoint.contents.config.sequence_capacity());
   std::vector<Sequence> ids;
   for (const auto& text : texts) {
     Sequence s = trained.tokenizer->encode(text).ids;

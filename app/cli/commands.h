@@ -23,6 +23,7 @@ void add_predict_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_explain_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_import_command(CLI::App& app);
 void add_launch_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_bench_sweep_command(CLI::App& bench);

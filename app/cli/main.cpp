@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   fastformer::cli::add_inspect_command(app);
   fastformer::cli::add_explain_command(app);
   fastformer::cli::add_data_command(app);
+  fastformer::cli::add_import_command(app);
   fastformer::cli::add_launch_command(app);
   fastformer::cli::add_bench_command(app);
   fastformer::cli::add_bench_point_command(*app.get_subcommand("bench"));
@@ -52,7 +53,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const fastformer::Error& e) {
-    std::cerr << "fastformer: error: " << e.what() << "\n";
+    // A problem per line (e.g. one per tensor of an import): each gets the prefix.
+    const std::string what = e.what();
+    for (std::size_t at = 0; at <= what.size();) {
+      const std::size_t end = std::min(what.find('\n', at), what.size());
+      std::cerr << "fastformer: error: " << what.substr(at, end - at) << "\n";
+      at = end + 1;
+    }
     return 1;
   } catch (const c10::Error& e) {
     std::cerr << "fastformer: error: " << first_line(e.what()) << "\n";

@@ -29,7 +29,10 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   parser.addVersionOption();
   const QCommandLineOption screenshot("screenshot", "Render the window to FILE (PNG) and exit.", "FILE");
-  const QCommandLineOption workspace("workspace", "Workspace to show: train, inspect, scale or learn.", "NAME", "train");
+  const QCommandLineOption workspace("workspace",
+                                     "Workspace to show: train, inspect, scale or learn (default: train; a plain "
+                                     "start shows the demo model on a sample mail in inspect).",
+                                     "NAME");
   const QCommandLineOption demo("demo", "Before the screenshot, train a Fastformer and a Transformer briefly.");
   const QCommandLineOption demoData("demo-data", "Dataset of the demo runs.", "SPEC",
                                     "synthetic:needle?length=128&examples=1200");
@@ -54,11 +57,16 @@ int main(int argc, char** argv) {
 
   fastformer::ui::MainWindow window;
   if (parser.isSet(data)) window.train()->dataset()->setSpec(parser.value(data));
-  if (!window.showWorkspace(parser.value(workspace))) {
+  const QString workspaceName = parser.value(workspace).isEmpty() ? QString("train") : parser.value(workspace);
+  if (!window.showWorkspace(workspaceName)) {
     std::fprintf(stderr, "fastformer-studio: unknown workspace '%s' (train, inspect, scale, learn)\n",
-                 qPrintable(parser.value(workspace)));
+                 qPrintable(workspaceName));
     return 2;
   }
+  // A plain start (nothing asked for) shows a shaded document at once: the demo model.
+  const bool plain = !parser.isSet(data) && !parser.isSet(inspectModel) && !parser.isSet(inspectDocument) &&
+                     !parser.isSet(demo) && !parser.isSet(scaleRun) && parser.values(openSweep).isEmpty() &&
+                     !parser.isSet(learnStep) && (!parser.isSet(workspace) || workspaceName == "inspect");
   for (const QString& file : parser.values(openSweep)) {
     QString error;
     if (!window.scale()->openSweep(file, &error)) std::fprintf(stderr, "fastformer-studio: %s\n", qPrintable(error));
@@ -73,6 +81,7 @@ int main(int argc, char** argv) {
     }
     if (parser.isSet(inspectModel)) window.inspect()->openCheckpoint(parser.value(inspectModel));
     if (parser.isSet(inspectDocument)) window.inspect()->openDocument(parser.value(inspectDocument));
+    if (plain) window.openFirstDocument();  // shows Inspect
     window.show();
     return app.exec();
   }
@@ -83,8 +92,9 @@ int main(int argc, char** argv) {
   window.show();
   const QString out = parser.value(screenshot);
   int status = 0;
+  bool firstDocument = false;
   const auto shoot = [&] {
-    window.showWorkspace(parser.value(workspace));
+    window.showWorkspace(firstDocument ? QString("inspect") : workspaceName);
     if (parser.isSet(inspectView) && window.inspect()->inspection() != nullptr) {
       const QString rest = window.inspect()->applyView(parser.value(inspectView));
       if (!rest.isEmpty()) std::fprintf(stderr, "fastformer-studio: --inspect-view: cannot apply %s\n", qPrintable(rest));
@@ -108,12 +118,18 @@ int main(int argc, char** argv) {
   };
   fastformer::ui::DemoRunner runner(window, parser.value(demoData), parser.value(demoSteps).toInt(),
                                     parser.value(demoProcesses).toInt());
+  const auto shootWhenInspected = [&] {  // once the document is inspected (or failed to be)
+    QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::inspected, &window, shoot,
+                     Qt::SingleShotConnection);
+    QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::failed, &window, shoot,
+                     Qt::SingleShotConnection);
+  };
   if (parser.isSet(inspectModel) && parser.isSet(inspectDocument)) {
-    // Shoot once the document is inspected (or failed to be).
-    QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::inspected, &window, shoot);
-    QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::failed, &window, shoot);
+    shootWhenInspected();
     window.inspect()->openDocument(parser.value(inspectDocument));
     window.inspect()->openCheckpoint(parser.value(inspectModel));
+  } else if (plain && (firstDocument = window.openFirstDocument())) {
+    shootWhenInspected();  // the demo model on a sample mail
   } else if (parser.isSet(scaleRun)) {
     QObject::connect(window.scale(), &fastformer::ui::ScaleWorkspace::sweepFinished, &window, shoot);
     window.scale()->startSweep();

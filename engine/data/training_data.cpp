@@ -1,6 +1,8 @@
 // From a data spec to encoded splits, and from a checkpoint to a usable model+tokenizer.
 #include "fastformer/training_data.h"
 
+#include "fastformer/resources.h"
+
 #include "fastformer/error.h"
 
 #include <string_view>
@@ -58,7 +60,8 @@ TrainingData prepare_training_data(const std::string& spec, const ReadOptions& r
   return data;
 }
 
-TrainedModel load_trained_model(const fs::path& path) {
+TrainedModel load_trained_model(const fs::path& given) {
+  const fs::path path = resolve_model_path(given);  // "demo": the shipped model
   TrainedModel out;
   out.dir = existing_checkpoint(
       fs::exists(path / "config.json") || !fs::exists(existing_checkpoint(path / "best") / "config.json") ? path

@@ -10,7 +10,7 @@
 namespace fastformer {
 
 std::int64_t window_tokens(const TrainedModel& model) {
-  return std::min(model.train.max_len, model.checkpoint.contents.config.max_len);
+  return std::min(model.train.max_len, model.checkpoint.contents.config.sequence_capacity());
 }
 
 Plan make_plan(const TrainedModel& model, const std::string& text, const InspectOptions& options) {
@@ -82,7 +82,8 @@ std::vector<InspectToken> plan_tokens(const TrainedModel& model, const Plan& pla
   for (std::size_t i = 0; i < plan.encoding.ids.size(); ++i) {
     const std::int64_t id = plan.encoding.ids[i];
     const TokenSpan& span = plan.encoding.spans[i];
-    tokens.push_back({id, span.begin, span.end, model.tokenizer->piece(id)});
+    // Token 0 is the [CLS] slot whatever word its id names in an imported vocabulary.
+    tokens.push_back({id, span.begin, span.end, i == 0 ? std::string("[CLS]") : model.tokenizer->piece(id)});
   }
   return tokens;
 }

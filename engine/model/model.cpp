@@ -13,6 +13,28 @@
 #include <torch/torch.h>
 
 namespace fastformer {
+namespace {
+
+// The positions the embeddings read, (B,T) int64 or undefined for 0…T−1. A model without
+// a read [CLS] puts the document's first token (column 1) at position 0.
+torch::Tensor read_positions(const ModelConfig& c, const torch::Tensor& positions, std::int64_t B, std::int64_t T,
+                             const torch::Device& device) {
+  if (c.cls_token) return positions;
+  const torch::Tensor p =
+      positions.defined() ? positions : torch::arange(T, torch::dtype(torch::kLong).device(device)).expand({B, T});
+  return (p - 1).clamp_min(0);  // (B,T); column 0, masked, shares position 0
+}
+
+// The mask the layers and pooler read, (B,T) bool: without a read [CLS], column 0 is off,
+// so every attention and pooling weight on it is exactly 0.
+torch::Tensor read_mask(const ModelConfig& c, const torch::Tensor& mask) {
+  if (c.cls_token || mask.size(1) == 0) return mask;
+  torch::Tensor m = mask.clone();
+  m.select(1, 0).fill_(false);
+  return m;
+}
+
+}  // namespace
 
 ModelImpl::ModelImpl(const ModelConfig& c) : config_(c) {
   c.validate();
@@ -35,9 +57,9 @@ void ModelImpl::check_inputs(const torch::Tensor& ids, const torch::Tensor& mask
   if (mask.sizes() != ids.sizes() || mask.scalar_type() != torch::kBool) {
     throw Error("mask must be a bool tensor of the same shape as ids", where);
   }
-  if (ids.size(1) > config_.max_len) {
+  if (ids.size(1) > config_.sequence_capacity()) {
     throw Error("sequence of " + std::to_string(ids.size(1)) + " tokens is longer than max_len " +
-                    std::to_string(config_.max_len),
+                    std::to_string(config_.max_len) + (config_.cls_token ? "" : " + the unread [CLS] slot"),
                 where, "truncate the input, or use a model with a larger max_len");
   }
   // Refuse what would not fit in RAM rather than be killed by the kernel (CPU only: CUDA
@@ -67,7 +89,8 @@ void validate_ids(const torch::Tensor& ids, std::int64_t vocab_size, const std::
 
 ModelOutput ModelImpl::forward(const torch::Tensor& ids, const torch::Tensor& mask, const TraceRequest& request) {
   check_inputs(ids, mask, request);
-  return encode(embeddings->forward(ids, request.positions), mask, request);  // (B,T,D) embedded
+  const auto positions = read_positions(config_, request.positions, ids.size(0), ids.size(1), ids.device());
+  return encode(embeddings->forward(ids, positions), mask, request);  // (B,T,D) embedded
 }
 
 ModelOutput ModelImpl::forward_vectors(const torch::Tensor& vectors, const torch::Tensor& mask,
@@ -78,7 +101,8 @@ ModelOutput ModelImpl::forward_vectors(const torch::Tensor& vectors, const torch
   // The shape checks of forward(), on a stand-in ids tensor of the same (B,T) (no copy).
   check_inputs(torch::zeros({1}, vectors.options().dtype(torch::kLong)).expand({vectors.size(0), vectors.size(1)}), mask,
                request);
-  return encode(embeddings->forward_vectors(vectors, request.positions), mask, request);
+  const auto positions = read_positions(config_, request.positions, vectors.size(0), vectors.size(1), vectors.device());
+  return encode(embeddings->forward_vectors(vectors, positions), mask, request);
 }
 
 ModelOutput ModelImpl::forward_from_layer(std::int64_t first, const torch::Tensor& hidden, const torch::Tensor& mask,
@@ -94,8 +118,9 @@ ModelOutput ModelImpl::forward_from_layer(std::int64_t first, const torch::Tenso
   return encode(hidden, mask, request, first);
 }
 
-ModelOutput ModelImpl::encode(torch::Tensor h, const torch::Tensor& mask, const TraceRequest& request,
+ModelOutput ModelImpl::encode(torch::Tensor h, const torch::Tensor& given_mask, const TraceRequest& request,
                               std::int64_t first) {
+  const torch::Tensor mask = read_mask(config_, given_mask);  // (B,T) bool
   for (const at::Tensor* keep : {&request.alpha_keep, &request.beta_keep}) {
     if (keep->defined() && (keep->dim() != 3 || keep->size(0) != h.size(0) || keep->size(1) != config_.layers ||
                             keep->size(2) != config_.heads)) {

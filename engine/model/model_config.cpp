@@ -34,6 +34,7 @@ void ModelConfig::validate() const {
   check(dropout >= 0.0 && dropout < 1.0, "dropout", "must be in [0, 1), got " + std::to_string(dropout));
   check(layer_norm_eps > 0.0, "layer_norm_eps", "must be positive");
   check(init_std > 0.0, "init_std", "must be positive");
+  check(cls_token || pooling != PoolingKind::cls, "cls_token", "must be true with cls pooling");
 }
 
 ModelConfig preset(const std::string& name) {
@@ -71,7 +72,8 @@ json to_json(const ModelConfig& c) {
               {"share_layers", c.share_layers},
               {"position_embedding", c.position_embedding},
               {"norm", to_string(c.norm)},
-              {"pooling", to_string(c.pooling)}};
+              {"pooling", to_string(c.pooling)},
+              {"cls_token", c.cls_token}};
 }
 
 ModelConfig model_config_from_json(const json& j, const ModelConfig& base) {
@@ -95,6 +97,7 @@ ModelConfig model_config_from_json(const json& j, const ModelConfig& base) {
     else if (key == "position_embedding") c.position_embedding = get<bool>(value, kConfig, key);
     else if (key == "norm") c.norm = parse_enum(value, kConfig, key, kNormNames);
     else if (key == "pooling") c.pooling = parse_enum(value, kConfig, key, kPoolingNames);
+    else if (key == "cls_token") c.cls_token = get<bool>(value, kConfig, key);
     else throw Error("unknown key '" + key + "'", kConfig, "valid keys: " + key_list(to_json(ModelConfig{})));
   }
   return c;

@@ -4,6 +4,7 @@
 #include "fastformer/error.h"
 #include "text/sentencepiece_tokenizer.h"
 #include "text/word_tokenizer.h"
+#include "text/wordpunct_tokenizer.h"
 
 namespace fastformer {
 namespace {
@@ -11,7 +12,7 @@ namespace {
 bool is_subword(const std::string& kind) { return kind == "unigram" || kind == "bpe"; }
 
 [[noreturn]] void unknown_kind(const std::string& kind, const std::string& where) {
-  throw Error("unknown tokenizer kind '" + kind + "'", where, "use word|unigram|bpe");
+  throw Error("unknown tokenizer kind '" + kind + "'", where, "use word|unigram|bpe (wordpunct: imported models)");
 }
 
 }  // namespace
@@ -32,7 +33,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& dir, cons
     return found->get<std::string>();
   };
   const std::string kind = text_field("kind");
-  if (kind != "word" && !is_subword(kind)) unknown_kind(kind, (dir / "config.json").string() + ": tokenizer.kind");
+  if (kind != "word" && kind != "wordpunct" && !is_subword(kind)) unknown_kind(kind, (dir / "config.json").string() + ": tokenizer.kind");
   // A plain file name inside the checkpoint: config.json must not point the loader elsewhere.
   const std::filesystem::path name = text_field("file");
   if (name.empty() || name != name.filename() || name == "." || name == "..") {
@@ -41,6 +42,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& dir, cons
   }
   const std::filesystem::path file = dir / name;
   if (kind == "word") return WordTokenizer::load(file);
+  if (kind == "wordpunct") return WordPunctTokenizer::load(file);
   return SentencePieceTokenizer::load(file, kind);
 }
 

@@ -97,7 +97,42 @@ std::size_t sequence_length(std::string_view text, std::size_t pos) {
   return overlong_or_out_of_range ? 0 : n;
 }
 
+// Python's str.isspace(), which \s follows: categories Zs, B, S and WS.
+bool is_python_space(char32_t cp) {
+  return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+         cp == 0x3000;
+}
+
 }  // namespace
+
+std::vector<WordPiece> split_wordpunct(std::string_view text, bool lowercase) {
+  enum class Open { none, word, other };
+  std::vector<WordPiece> out;
+  Open open = Open::none;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const auto begin = static_cast<std::int64_t>(pos);
+    char32_t cp = kReplacement;
+    if (sequence_length(text, pos) == 0) {
+      ++pos;
+    } else {
+      cp = next_code_point(text, pos);
+    }
+    if (lowercase) cp = to_lower(cp);  // classes are read on the lower-cased text, as there
+    if (is_python_space(cp)) {
+      open = Open::none;
+      continue;
+    }
+    const Open kind = is_alnum(cp) || cp == '_' ? Open::word : Open::other;
+    if (kind != open) {
+      out.push_back({{begin, begin}, {}});
+      open = kind;
+    }
+    out.back().span.end = static_cast<std::int64_t>(pos);
+    append_utf8(out.back().word, cp);
+  }
+  return out;
+}
 
 std::vector<WordPiece> split_words(std::string_view text, bool lowercase) {
   enum class Open { none, word, symbol };

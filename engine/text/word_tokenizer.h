@@ -21,6 +21,11 @@ struct WordPiece {
 // become one-byte tokens whose form is U+FFFD.
 std::vector<WordPiece> split_words(std::string_view text, bool lowercase);
 
+// Splits `text` as NLTK's wordpunct_tokenize splits the lower-cased text (the regular
+// expression \w+|[^\w\s]+ with Python's Unicode classes): maximal runs of word characters
+// (letters, digits, '_') and maximal runs of other non-space characters. Spans index `text`.
+std::vector<WordPiece> split_wordpunct(std::string_view text, bool lowercase);
+
 class WordTokenizer final : public Tokenizer {
  public:
   // vocab[0..2] must be [PAD], [UNK], [CLS].

@@ -179,7 +179,8 @@ Trainer::Trainer(ModelConfig model_config, TrainConfig train_config, TrainingDat
   if (s.data.valid.ids.empty()) throw Error("the validation split is empty", s.data.source, "add data or raise valid_fraction");
   s.model_config.vocab_size = s.data.tokenizer->vocab_size();
   s.model_config.classes = static_cast<std::int64_t>(s.data.labels.size());
-  s.model_config.max_len = s.config.max_len;  // positions past the truncation length would never train
+  // Positions past the truncation length would never train.
+  s.model_config.max_len = s.config.max_len - (s.model_config.cls_token ? 0 : 1);
   if (resume) {
     LoadedCheckpoint last = load_checkpoint(s.run_dir / "last");
     s.model = last.model;

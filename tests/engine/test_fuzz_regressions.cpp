@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "../fuzz/targets_data.h"
+#include "../fuzz/targets_import.h"
 #include "../fuzz/targets_model.h"
 #include "../fuzz/targets_tokenizers.h"
 
@@ -29,7 +30,9 @@ const std::map<std::string, Target>& targets() {
       {"dataset_folder", fz::dataset_folder},       {"document", fz::document},
       {"word_tokenizer", fz::word_tokenizer},       {"sentencepiece", fz::sentencepiece},
       {"config_json", fz::config_json},             {"safetensors", fz::safetensors},
-      {"checkpoint", fz::checkpoint}};
+      {"checkpoint", fz::checkpoint},               {"torch_state_dict", fz::torch_state_dict},
+      {"pickle", fz::pickle},                       {"name_map", fz::name_map},
+      {"word_dict", fz::word_dict}};
   return all;
 }
 
@@ -85,7 +88,7 @@ TEST_P(FuzzRegressionTest, EveryInputIsReadOrRejectedWithAnError) {
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressionTest,
                          ::testing::Values("dataset_delimited", "dataset_jsonl", "dataset_folder", "document",
                                            "word_tokenizer", "sentencepiece", "config_json", "safetensors",
-                                           "checkpoint"),
+                                           "checkpoint", "torch_state_dict", "pickle", "name_map", "word_dict"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // The regression whose config.json claims 500,000,000 tokens next to a 5 KB file: refused

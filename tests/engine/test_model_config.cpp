@@ -48,11 +48,28 @@ TEST(ModelConfigTest, JsonRoundTripKeepsEveryField) {
   c.position_embedding = false;
   c.norm = NormPlacement::pre;
   c.pooling = PoolingKind::mean;
+  c.cls_token = false;
   const nlohmann::json j = to_json(c);
   EXPECT_EQ(to_json(model_config_from_json(nlohmann::json::parse(j.dump()))), j);
   EXPECT_EQ(j.at("attention"), "softmax");
   EXPECT_EQ(j.at("pooling"), "mean");
-  EXPECT_EQ(j.size(), 17u);
+  EXPECT_EQ(j.at("cls_token"), false);
+  EXPECT_EQ(j.size(), 18u);
+}
+
+TEST(ModelConfigTest, WithoutClsTokenASequenceHoldsOneTokenMore) {
+  ModelConfig c;
+  c.max_len = 40;
+  EXPECT_EQ(c.sequence_capacity(), 40);
+  c.cls_token = false;
+  EXPECT_EQ(c.sequence_capacity(), 41);  // the unread [CLS] slot takes no position
+  c.pooling = PoolingKind::cls;
+  try {
+    c.validate();
+    FAIL() << "cls pooling without a read [CLS] validated";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cls_token"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ModelConfigTest, OverridesParseJsonValuesAndBareWords) {

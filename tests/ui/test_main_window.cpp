@@ -1,9 +1,12 @@
 // The main window as a user meets it: four workspaces, a form that refuses invalid
 // settings, a training run started and stopped with the buttons, a broken dataset shown
-// as an error, and the --screenshot mode of the application.
+// as an error, the demo model on a sample mail, and the --screenshot mode of the
+// application.
+#include "fastformer/inspect.h"
 #include "train/config_form.h"
 #include "train/dataset_panel.h"
 #include "main_window.h"
+#include "inspect/inspect_workspace.h"
 #include "common/metric_chart.h"
 #include "train/run_store.h"
 #include "train/train_workspace.h"
@@ -50,6 +53,21 @@ class MainWindowTest : public QObject {
 
  private Q_SLOTS:
   void init() { QSettings().clear(); }
+
+  // A plain start's first sight: the shipped demo model on the sample mail, shaded in
+  // Inspect, with the model calling it spam.
+  void firstDocumentIsTheDemoModelOnASampleMail() {
+    MainWindow window;
+    QSignalSpy inspected(window.inspect(), &InspectWorkspace::inspected);
+    QVERIFY(window.openFirstDocument());
+    QCOMPARE(window.workspaces()->currentIndex(), 1);
+    QVERIFY(inspected.wait(30000));
+    const fastformer::Inspection* inspection = window.inspect()->inspection();
+    QVERIFY(inspection != nullptr);
+    QVERIFY2(inspection->size() > 200, qPrintable(QString::number(inspection->size())));
+    QCOMPARE(QString::fromStdString(inspection->labels.at(static_cast<std::size_t>(inspection->predicted))),
+             QString("spam"));
+  }
 
   void opensWithFourWorkspaces() {
     MainWindow window;

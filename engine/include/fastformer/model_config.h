@@ -41,8 +41,15 @@ struct ModelConfig {
   bool position_embedding = true;
   NormPlacement norm = NormPlacement::post;
   PoolingKind pooling = PoolingKind::attention;
+  // Whether the model reads the [CLS] token every sequence starts with. false: [CLS] is
+  // masked out and the document's first token sits at position 0, as in models trained
+  // without one (the authors' notebook); pooling must then be attention or mean.
+  bool cls_token = true;
 
   std::int64_t head_dim() const { return hidden / heads; }
+  // Tokens one sequence may hold, [CLS] included: a position per token, and one more when
+  // [CLS] is not read (it takes no position of its own).
+  std::int64_t sequence_capacity() const { return max_len + (cls_token ? 0 : 1); }
   // Number of distinct layer modules holding weights (1 when share_layers).
   std::int64_t stored_layers() const { return share_layers ? 1 : layers; }
 

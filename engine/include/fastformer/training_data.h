@@ -28,7 +28,8 @@ struct TrainedModel {
   std::filesystem::path dir;
 };
 
-// `path` is a checkpoint directory or a run directory (then its best/ is used).
+// `path` is a checkpoint directory, a run directory (then its best/ is used) or the name
+// of a shipped model ("demo", resources/models/demo).
 TrainedModel load_trained_model(const std::filesystem::path& path);
 
 }  // namespace fastformer

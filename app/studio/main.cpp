@@ -63,8 +63,9 @@ int main(int argc, char** argv) {
                  qPrintable(workspaceName));
     return 2;
   }
-  // A plain start (nothing asked for) shows a shaded document at once: the demo model.
-  const bool plain = !parser.isSet(data) && !parser.isSet(inspectModel) && !parser.isSet(inspectDocument) &&
+  // A plain start (nothing to inspect, train or show asked for; --data only fills the Train
+  // form) shows a shaded document at once: the demo model on a sample mail, in Inspect.
+  const bool plain = !parser.isSet(inspectModel) && !parser.isSet(inspectDocument) &&
                      !parser.isSet(demo) && !parser.isSet(scaleRun) && parser.values(openSweep).isEmpty() &&
                      !parser.isSet(learnStep) && (!parser.isSet(workspace) || workspaceName == "inspect");
   for (const QString& file : parser.values(openSweep)) {

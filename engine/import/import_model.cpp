@@ -41,7 +41,9 @@ json source_config_settings(const fs::path& file, std::vector<std::string>& note
   static const char* const kIgnored[] = {"vocab_size", "type_vocab_size", "enable_fp16",
                                          "attention_probs_dropout_prob", "pooler_count"};
   json settings = json::object();
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
+    const json& value = item.value();
     const auto renamed = std::find_if(std::begin(kRenamed), std::end(kRenamed), [&](const auto& r) { return key == r.first; });
     if (renamed != std::end(kRenamed)) {
       settings[renamed->second] = value;

@@ -3,6 +3,7 @@
 
 #include "fastformer/error.h"
 #include "import/pickle_reader.h"
+#include "import/zip_guard.h"
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -78,6 +79,7 @@ at::Tensor materialise(caffe2::serialize::PyTorchStreamReader& zip, std::map<std
 
 NamedTensors read_torch_zip(const std::filesystem::path& path) {
   const std::string where = path.string();
+  check_zip_sizes(path);  // before LibTorch's reader allocates what the directory declares
   try {
     caffe2::serialize::PyTorchStreamReader zip(where);
     if (zip.hasRecord("byteorder")) {

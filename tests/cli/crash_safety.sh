@@ -28,18 +28,25 @@ train=(train --data "$work/data.tsv" --set hidden=256 --set heads=4 --set ffn=51
   --set batch_size=8 --set eval_every=1 --set epochs=100000 --set seed=3 --out "$work/run")
 
 # kill_during_save: starts the command, waits until a save has begun (a ".last.tmp-" or
-# ".best.tmp-" copy appears in the run folder), lets it go on for a random 0-4 ms (busy
-# waiting, so a loaded machine does not stretch it), then stops and kills it; prints the
-# delay, or "no save" when the process ended first.
+# ".best.tmp-" copy appears in the run folder; the second save when the run has no last/
+# yet), lets it go on for a random 0-4 ms (busy waiting, so a loaded machine does not
+# stretch it), then stops and kills it; prints the delay, or "no save" when the process
+# ended first.
 kill_during_save() {
   "${PYTHON:-python3}" - "$work/run" "$@" <<'EOF'
 import os, random, signal, subprocess, sys, time
 run, cmd = sys.argv[1], sys.argv[2:]
 random.seed(len(os.listdir(run)) if os.path.isdir(run) else 0)
+# A run with nothing to resume keeps its first save (else a loaded machine, where every save
+# outlasts the delay, would never get past it): it is killed inside a later one.
+skip = 0 if os.path.isdir(os.path.join(run, "last")) else 1
+seen, saving = 0, False
 p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 while p.poll() is None:
     names = os.listdir(run) if os.path.isdir(run) else []
-    if any(n.startswith((".last.tmp-", ".best.tmp-")) for n in names):
+    now = any(n.startswith((".last.tmp-", ".best.tmp-")) for n in names)
+    seen, saving = seen + (now and not saving), now
+    if now and seen > skip:
         delay = random.uniform(0, 0.004)
         end = time.perf_counter() + delay
         while time.perf_counter() < end:

@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <map>
 #include <iterator>
 
 namespace fs = std::filesystem;
@@ -135,6 +136,43 @@ TEST_F(Import, SafetensorsAndVocabTxtGiveTheSameModel) {
   }
 }
 
+// A JSON map with the options other implementations need: a fused weight split into
+// chunks and a weight stored transposed. The notebook's tensors rearranged so (query and
+// key weights of each layer in one (2D, D) tensor, the classifier stored (D, C)) import to
+// the same model.
+TEST_F(Import, JsonMapSplitsFusedWeightsAndTransposes) {
+  const auto fused = edited([](NamedTensors& t) {
+    std::map<std::string, torch::Tensor> by_name(t.begin(), t.end());
+    NamedTensors out;
+    for (const auto& [name, value] : t) {
+      if (name.find(".self.query.weight") != std::string::npos) {
+        const std::string layer = name.substr(0, name.find(".attention."));
+        const torch::Tensor key = by_name.at(layer + ".attention.self.key.weight");
+        out.emplace_back(layer + ".attention.self.qk.weight", torch::cat({value, key}));  // (2D,D)
+      } else if (name.find(".self.key.weight") != std::string::npos) {
+        continue;
+      } else if (name == "dense_linear.weight") {
+        out.emplace_back("dense_linear.weight_t", value.t().contiguous());  // (D,C)
+      } else {
+        out.emplace_back(name, value);
+      }
+    }
+    t = out;
+  });
+  nlohmann::json map = nlohmann::json::parse(builtin_map_json("official"));
+  const std::string self = "fastformer_model.encoders.{l}.attention.self.";
+  map["tensors"]["layers.{l}.attention.query.weight"] = {{"from", self + "qk.weight"}, {"split", {0, 2}}};
+  map["tensors"]["layers.{l}.attention.key.weight"] = {{"from", self + "qk.weight"}, {"split", {1, 2}}};
+  map["tensors"]["classifier.weight"] = {{"from", "dense_linear.weight_t"}, {"transpose", true}};
+  map["infer"][5] = {"classes", "dense_linear.weight_t", 1};
+  const fs::path map_file = dir_ / "map.json";
+  write_bytes(map_file, map.dump(2));
+  ImportOptions o = options(fused);
+  o.map = map_file.string();
+  import_model(o);
+  expect_reference_logits(o.out);
+}
+
 TEST_F(Import, ReaderReadsEveryTensorOfTheZipAsSaved) {
   const NamedTensors zip = read_state_dict(kFixture / "state_dict.pt");
   const SafetensorsFile safe = load_safetensors((kFixture / "state_dict.safetensors").string());
@@ -180,6 +218,14 @@ TEST_F(Import, EachBadFileIsOneLine) {
   write_bytes(dir_ / "small_vocab.txt", "PADDING\nthe\n");
   EXPECT_NE(one_line(refused(options(kFixture / "state_dict.pt", dir_ / "small_vocab.txt"))).find("at least two words"),
             std::string::npos);
+}
+
+// The input the fuzzer found: 1,002 bytes whose zip directory declares a 4 GB record, which
+// LibTorch's reader would allocate before reading. Refused from the directory instead.
+TEST_F(Import, ARecordLargerThanTheFileIsRefusedBeforeReading) {
+  const fs::path file = kFixture.parent_path().parent_path() / "fuzz/regressions/torch_state_dict/record_declares_4gb";
+  ASSERT_TRUE(fs::exists(file)) << file;
+  EXPECT_NE(refused(options(file)).find("a record declares 4294902102 bytes in a file of 1002"), std::string::npos);
 }
 
 TEST_F(Import, TensorProblemsNameTheSourceTensor) {

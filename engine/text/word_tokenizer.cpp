@@ -2,6 +2,8 @@
 // frequency-ranked vocabulary, and the tokenizer.json a checkpoint keeps.
 #include "text/word_tokenizer.h"
 
+#include "text/word_list.h"
+
 #include "fastformer/error.h"
 #include "fastformer/utf8.h"
 
@@ -17,7 +19,6 @@ namespace {
 constexpr char32_t kReplacement = 0xFFFD;
 constexpr char32_t kZwj = 0x200D;
 const char* const kSpecials[] = {"[PAD]", "[UNK]", "[CLS]"};
-constexpr const char* kFileName = "tokenizer.json";
 
 // glibc's C.UTF-8 carries full Unicode ctype tables; null when the locale is missing.
 locale_t unicode_locale() {
@@ -104,6 +105,16 @@ bool is_python_space(char32_t cp) {
          cp == 0x3000;
 }
 
+// The code point at text[pos], advancing past it; an invalid byte is skipped alone and
+// read as U+FFFD.
+char32_t take_code_point(std::string_view text, std::size_t& pos) {
+  if (sequence_length(text, pos) == 0) {
+    ++pos;
+    return kReplacement;
+  }
+  return next_code_point(text, pos);
+}
+
 }  // namespace
 
 std::vector<WordPiece> split_wordpunct(std::string_view text, bool lowercase) {
@@ -112,12 +123,7 @@ std::vector<WordPiece> split_wordpunct(std::string_view text, bool lowercase) {
   Open open = Open::none;
   for (std::size_t pos = 0; pos < text.size();) {
     const auto begin = static_cast<std::int64_t>(pos);
-    char32_t cp = kReplacement;
-    if (sequence_length(text, pos) == 0) {
-      ++pos;
-    } else {
-      cp = next_code_point(text, pos);
-    }
+    char32_t cp = take_code_point(text, pos);
     if (lowercase) cp = to_lower(cp);  // classes are read on the lower-cased text, as there
     if (is_python_space(cp)) {
       open = Open::none;
@@ -142,12 +148,7 @@ std::vector<WordPiece> split_words(std::string_view text, bool lowercase) {
   bool lone_flag = false;  // the open token is one regional indicator, waiting for its pair
   for (std::size_t pos = 0; pos < text.size();) {
     const auto begin = static_cast<std::int64_t>(pos);
-    char32_t cp = kReplacement;
-    if (sequence_length(text, pos) == 0) {
-      ++pos;
-    } else {
-      cp = next_code_point(text, pos);
-    }
+    const char32_t cp = take_code_point(text, pos);
     if (is_space(cp)) {
       open = Open::none;
       after_zwj = lone_flag = false;
@@ -212,41 +213,16 @@ std::unique_ptr<WordTokenizer> WordTokenizer::train(const TokenizerConfig& confi
 }
 
 std::unique_ptr<WordTokenizer> WordTokenizer::load(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    throw Error("cannot read the word tokenizer", file.string(), "the checkpoint is incomplete: save it again");
-  }
-  std::vector<std::string> vocab;
-  bool lowercase = true;
+  WordList list = load_word_list(file, "word");
   try {
-    const nlohmann::json json = nlohmann::json::parse(in);
-    if (json.at("kind").get<std::string>() != "word") throw Error("not a word tokenizer", file.string());
-    lowercase = json.at("lowercase").get<bool>();
-    vocab = json.at("vocab").get<std::vector<std::string>>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("corrupt word tokenizer: ") + e.what(), file.string(),
-                "expected {\"kind\":\"word\",\"lowercase\":…,\"vocab\":[…]}");
-  }
-  try {
-    return std::make_unique<WordTokenizer>(std::move(vocab), lowercase);
+    return std::make_unique<WordTokenizer>(std::move(list.vocab), list.lowercase);
   } catch (const Error& e) {
     throw Error(e.problem(), file.string(), e.hint());
   }
 }
 
 Encoding WordTokenizer::encode(std::string_view text) const {
-  const std::vector<WordPiece> words = split_words(text, lowercase_);
-  Encoding encoding;
-  encoding.ids.reserve(words.size() + 1);
-  encoding.spans.reserve(words.size() + 1);
-  encoding.ids.push_back(kClsId);
-  encoding.spans.push_back({0, 0});
-  for (const WordPiece& word : words) {
-    const auto found = ids_.find(word.word);
-    encoding.ids.push_back(found == ids_.end() ? kUnkId : found->second);
-    encoding.spans.push_back(word.span);
-  }
-  return encoding;
+  return encode_words(split_words(text, lowercase_), ids_, kUnkId);
 }
 
 std::int64_t WordTokenizer::vocab_size() const { return static_cast<std::int64_t>(vocab_.size()); }
@@ -260,15 +236,7 @@ std::string WordTokenizer::piece(std::int64_t id) const {
 }
 
 nlohmann::json WordTokenizer::save(const std::filesystem::path& dir) const {
-  std::error_code ignored;
-  std::filesystem::create_directories(dir, ignored);
-  const std::filesystem::path file = dir / kFileName;
-  const nlohmann::json json = {{"kind", "word"}, {"lowercase", lowercase_}, {"vocab", vocab_}};
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << json.dump() << '\n';
-  out.close();
-  if (!out) throw Error("cannot write the word tokenizer", file.string(), "check that the folder is writable");
-  return {{"kind", "word"}, {"file", kFileName}};
+  return save_word_list(dir, "word", {vocab_, lowercase_});
 }
 
 }  // namespace fastformer

@@ -3,6 +3,7 @@
 #include "text/wordpunct_tokenizer.h"
 
 #include "fastformer/error.h"
+#include "text/word_list.h"
 #include "text/word_tokenizer.h"
 
 #include <fstream>
@@ -12,7 +13,6 @@
 namespace fastformer {
 namespace {
 
-constexpr const char* kFileName = "tokenizer.json";
 constexpr const char* kKind = "wordpunct";
 
 // vocab[id] from a word → id object; every id in 0…V−1 exactly once.
@@ -86,40 +86,16 @@ std::unique_ptr<WordPunctTokenizer> WordPunctTokenizer::from_vocab_file(const st
 }
 
 std::unique_ptr<WordPunctTokenizer> WordPunctTokenizer::load(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error("cannot read the tokenizer", file.string(), "the checkpoint is incomplete: import it again");
-  std::vector<std::string> vocab;
-  bool lowercase = true;
+  WordList list = load_word_list(file, kKind);
   try {
-    const nlohmann::json json = nlohmann::json::parse(in);
-    if (json.at("kind").get<std::string>() != kKind) throw Error("not a wordpunct tokenizer", file.string());
-    lowercase = json.at("lowercase").get<bool>();
-    vocab = json.at("vocab").get<std::vector<std::string>>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("corrupt wordpunct tokenizer: ") + e.what(), file.string(),
-                "expected {\"kind\":\"wordpunct\",\"lowercase\":…,\"vocab\":[…]}");
-  }
-  try {
-    return std::make_unique<WordPunctTokenizer>(std::move(vocab), lowercase);
+    return std::make_unique<WordPunctTokenizer>(std::move(list.vocab), list.lowercase);
   } catch (const Error& e) {
     throw Error(e.problem(), file.string(), e.hint());
   }
 }
 
 Encoding WordPunctTokenizer::encode(std::string_view text) const {
-  const std::vector<WordPiece> words = split_wordpunct(text, lowercase_);
-  Encoding encoding;
-  encoding.ids.reserve(words.size() + 1);
-  encoding.spans.reserve(words.size() + 1);
-  encoding.ids.push_back(kClsId);
-  encoding.spans.push_back({0, 0});
-  for (const WordPiece& word : words) {
-    const auto found = ids_.find(word.word);
-    if (found == ids_.end()) continue;
-    encoding.ids.push_back(found->second);
-    encoding.spans.push_back(word.span);
-  }
-  return encoding;
+  return encode_words(split_wordpunct(text, lowercase_), ids_, /*unknown=*/-1);  // no id: left out
 }
 
 std::int64_t WordPunctTokenizer::vocab_size() const { return static_cast<std::int64_t>(vocab_.size()); }
@@ -133,15 +109,7 @@ std::string WordPunctTokenizer::piece(std::int64_t id) const {
 }
 
 nlohmann::json WordPunctTokenizer::save(const std::filesystem::path& dir) const {
-  std::error_code ignored;
-  std::filesystem::create_directories(dir, ignored);
-  const std::filesystem::path file = dir / kFileName;
-  const nlohmann::json json = {{"kind", kKind}, {"lowercase", lowercase_}, {"vocab", vocab_}};
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << json.dump() << '\n';
-  out.close();
-  if (!out) throw Error("cannot write the tokenizer", file.string(), "check that the folder is writable");
-  return {{"kind", kKind}, {"file", kFileName}};
+  return save_word_list(dir, kKind, {vocab_, lowercase_});
 }
 
 }  // namespace fastformer

@@ -237,7 +237,15 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
   out.tokens = plan_tokens(model, plan);
   out.labels = model.checkpoint.contents.labels;
   out.windows = static_cast<std::int64_t>(plan.windows.size());
-  const torch::Tensor base = window_logits(net, batch);  // (W,C)
+  // α, β and γ read an inspection, whose traced forward of every window also gives the
+  // prediction: run it first and use its logits rather than forwarding the windows twice.
+  std::optional<Inspection> inspection;  // shared by α, β and γ
+  const bool weights = std::any_of(methods.begin(), methods.end(), [](AttributionMethod m) {
+    return m == AttributionMethod::alpha || m == AttributionMethod::beta || m == AttributionMethod::gamma;
+  });
+  if (weights) inspection = inspect(model, text, options.windows);
+  const torch::Tensor base = inspection ? torch::tensor(inspection->window_logits).view({out.windows, -1})
+                                        : window_logits(net, batch);  // (W,C)
   const torch::Tensor probabilities = document_probabilities(base);
   out.probabilities = to_floats(probabilities);
   const auto C = static_cast<std::int64_t>(out.probabilities.size());
@@ -249,7 +257,6 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
   out.target_logit = base.select(1, out.target).mean().item<double>();
 
   std::optional<TokenGradients> gradients;  // shared by gradient and gradient × input
-  std::optional<Inspection> inspection;     // shared by α, β and γ
   for (const AttributionMethod method : methods) {
     enter(to_string(method));
     const auto start = std::chrono::steady_clock::now();
@@ -263,7 +270,6 @@ Explanation explain(const TrainedModel& model, const std::string& text, const st
           throw Error("α and β need a Fastformer (additive attention) checkpoint", "methods",
                       "use gamma or the gradient and occlusion methods");
         }
-        if (!inspection) inspection = inspect(model, text, options.windows);
         a.is_signed = false;
         a.scores = weight_scores(*inspection, method == AttributionMethod::alpha  ? ShadingSpec::Weights::alpha
                                               : method == AttributionMethod::beta ? ShadingSpec::Weights::beta

@@ -36,9 +36,10 @@ ImportDialog::ImportDialog(QWidget* parent) : QDialog(parent) {
   map_->addItem("Authors' notebook (official)", "official");
   map_->addItem("JSON name map…", "file");
   form->addRow("Name map", map_);
-  mapFile_ = addPathRow(form, "Map file", "Name map (*.json);;All files (*)", false);
-  mapFile_->setEnabled(false);
-  connect(map_, &QComboBox::currentIndexChanged, this, [this] { mapFile_->setEnabled(map_->currentData() == "file"); });
+  QWidget* mapRow = nullptr;
+  mapFile_ = addPathRow(form, "Map file", "Name map (*.json);;All files (*)", false, &mapRow);
+  mapRow->setEnabled(false);  // the edit and its Browse… button, for a JSON map only
+  connect(map_, &QComboBox::currentIndexChanged, this, [this, mapRow] { mapRow->setEnabled(map_->currentData() == "file"); });
   labels_ = new QLineEdit;
   labels_->setPlaceholderText("class names in class order, comma-separated (default 0, 1, …)");
   form->addRow("Class names", labels_);
@@ -58,19 +59,22 @@ ImportDialog::ImportDialog(QWidget* parent) : QDialog(parent) {
   setMinimumWidth(640);
 }
 
-QLineEdit* ImportDialog::addPathRow(QFormLayout* form, const QString& label, const QString& filter, bool folder) {
-  auto* row = new QHBoxLayout;
+QLineEdit* ImportDialog::addPathRow(QFormLayout* form, const QString& label, const QString& filter, bool folder,
+                                    QWidget** row) {
+  auto* widget = new QWidget;
+  auto* layout = new QHBoxLayout(widget);
+  layout->setContentsMargins(0, 0, 0, 0);
   auto* edit = new QLineEdit;
   auto* browse = new QPushButton("Browse…");
-  row->addWidget(edit, 1);
-  row->addWidget(browse);
-  form->addRow(label, row);
+  layout->addWidget(edit, 1);
+  layout->addWidget(browse);
+  form->addRow(label, widget);
+  if (row != nullptr) *row = widget;
   connect(browse, &QPushButton::clicked, this, [this, edit, label, filter, folder] {
     const QString path = folder ? QFileDialog::getExistingDirectory(this, label, edit->text())
                                 : QFileDialog::getOpenFileName(this, label, edit->text(), filter);
     if (!path.isEmpty()) edit->setText(path);
   });
-  connect(edit, &QLineEdit::textChanged, browse, [browse, edit] { browse->setEnabled(edit->isEnabled()); });
   return edit;
 }
 

@@ -32,7 +32,9 @@ class ImportDialog : public QDialog {
   void startImport();
 
  private:
-  QLineEdit* addPathRow(QFormLayout* form, const QString& label, const QString& filter, bool folder);
+  // A line edit with a Browse… button, added to `form`; `row` gets the two as one widget.
+  QLineEdit* addPathRow(QFormLayout* form, const QString& label, const QString& filter, bool folder,
+                        QWidget** row = nullptr);
   void finished();
 
   QLineEdit* model_;

@@ -13,7 +13,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace fastformer {
 namespace {
@@ -113,10 +112,10 @@ std::optional<torch::Tensor> convert(const TensorSource& s, const torch::Tensor&
 
 // The model's config: the map's settings, then sizes read off the tensors, then the
 // source's config file, then --set.
-ModelConfig build_config(const NameMap& map, const NamedTensors& tensors, const ImportOptions& options,
+ModelConfig build_config(const NameMap& map, const NamedTensors& tensors,
+                         const std::map<std::string, torch::Tensor>& by_name, const ImportOptions& options,
                          ImportReport& report) {
   ModelConfig c = model_config_from_json(map.config);
-  std::map<std::string, torch::Tensor> by_name(tensors.begin(), tensors.end());
   json inferred = json::object();
   for (const InferredSize& size : map.infer) {
     const auto found = by_name.find(size.tensor);
@@ -148,7 +147,8 @@ ImportReport import_model(const ImportOptions& options) {
   const std::string file = options.from.string();
   const NamedTensors tensors = read_state_dict(options.from);
   const NameMap map = load_name_map(options.map);
-  report.config = build_config(map, tensors, options, report);
+  const std::map<std::string, torch::Tensor> by_name(tensors.begin(), tensors.end());
+  report.config = build_config(map, tensors, by_name, options, report);
   const ModelConfig& c = report.config;
 
   const auto tokenizer = WordPunctTokenizer::from_vocab_file(options.vocab);
@@ -161,7 +161,6 @@ ImportReport import_model(const ImportOptions& options) {
 
   Model model(c);
   auto params = model->named_parameters(/*recurse=*/true);
-  std::map<std::string, torch::Tensor> by_name(tensors.begin(), tensors.end());
   std::vector<std::string> problems;
   std::set<std::string> used, mapped;  // their names read; our names given a source
   NamedTensors converted;

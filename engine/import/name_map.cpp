@@ -4,9 +4,8 @@
 #include "fastformer/error.h"
 #include "fastformer/import.h"
 
-#include <fstream>
 #include <algorithm>
-#include <sstream>
+#include <fstream>
 
 namespace fastformer {
 namespace {

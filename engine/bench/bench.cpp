@@ -105,6 +105,9 @@ ModelConfig bench_model_config(const BenchConfig& b, AttentionKind kind, std::in
   c.share_qv = b.scope == BenchScope::stack;  // the reference layer has its own W_v
   c.dropout = 0.0;
   c.max_len = n;
+  // The sweep's softmax kind is the materialised one, two (B,H,T,T) tensors per layer: the
+  // quadratic memory its charts and forecasts are about.
+  c.softmax_impl = SoftmaxImpl::materialized;
   return c;
 }
 

@@ -2,11 +2,16 @@
 // document's windows, the windows' logits averaged per ablation. An ablation changes nothing
 // below its first ablated layer, so its rows start there from the unablated hidden states
 // (one traced forward of the windows): with 2 layers, the ablations of layer 1 run one layer.
+// At that first ablated layer every ablation reads the same windows, so its projections run
+// once per window (model/shared_input_layer).
 #include "explain/ablation.h"
+
+#include "model/shared_input_layer.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace fastformer {
 
@@ -55,7 +60,10 @@ torch::Tensor ablated_probabilities(Model& model, const WindowBatch& batch, std:
     };
     const torch::Tensor a = rows(alpha), b = rows(beta);
     const torch::Tensor input = hidden[static_cast<std::size_t>(l)];  // (W,T,D) layer l's input
-    const torch::Tensor h = input.unsqueeze(0).expand({G, W, input.size(1), input.size(2)}).reshape({G * W, input.size(1), -1});
+    // Row g·W + w reads window w; layer l's projections once per window (none for l = L).
+    const torch::Tensor window_of_row = torch::arange(G * W, torch::kLong).remainder(W);  // (G·W)
+    std::optional<SharedLayerInput> shared;
+    if (l < L) shared = share_layer_input(model, l, input, mask);
     const torch::Tensor m = mask.unsqueeze(0).expand({G, W, mask.size(1)}).reshape({G * W, -1});
     // Where each row's logits go: variant group[g], window w.
     const torch::Tensor target_rows = (variants.unsqueeze(1) * W + torch::arange(W).unsqueeze(0)).reshape({-1}).to(device);
@@ -65,7 +73,15 @@ torch::Tensor ablated_probabilities(Model& model, const WindowBatch& batch, std:
       TraceRequest request;
       request.alpha_keep = a.slice(0, begin, end);
       request.beta_keep = b.slice(0, begin, end);
-      const torch::Tensor out = model->forward_from_layer(l, h.slice(0, begin, end), m.slice(0, begin, end), request).logits;
+      const torch::Tensor windows = window_of_row.slice(0, begin, end);
+      torch::Tensor out;
+      if (shared) {
+        const PoolingKeep keep{request.alpha_keep.select(1, l), request.beta_keep.select(1, l)};
+        const torch::Tensor next = shared_layer_output(model, *shared, windows, keep);  // (n,T,D) layer l's output
+        out = model->forward_from_layer(l + 1, next, m.slice(0, begin, end), request).logits;
+      } else {
+        out = model->forward_from_layer(l, input.index_select(0, windows.to(device)), m.slice(0, begin, end), request).logits;
+      }
       logits.index_copy_(0, target_rows.slice(0, begin, end), out);
     });
     done_runs += (G * W + step - 1) / step;

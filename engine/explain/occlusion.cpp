@@ -1,10 +1,14 @@
 // Span occlusion by masking: each (span, window that holds part of it) pair is one row of a
-// batch; a span's document logits are the unchanged windows' plus its recomputed ones.
+// batch; a span's document logits are the unchanged windows' plus its recomputed ones. The
+// rows of a Fastformer share each window's first-layer projections.
 #include "explain/occlusion.h"
+
+#include "model/shared_input_layer.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <optional>
 
 namespace fastformer {
 
@@ -56,6 +60,12 @@ torch::Tensor occluded_probabilities(Model& model, const WindowBatch& batch, con
   const auto as_tensor = [](const std::vector<std::int64_t>& v, std::int64_t begin, std::int64_t end) {
     return torch::tensor(std::vector<std::int64_t>(v.begin() + begin, v.begin() + end), torch::kLong);
   };
+  // Masking tokens changes no token's own projections: with additive attention, layer 0's
+  // run once per window (model/shared_input_layer) and each row starts from them.
+  std::optional<SharedLayerInput> first_layer;
+  if (model->config().attention == AttentionKind::additive) {
+    first_layer = share_first_layer(model, batch.ids.to(device), batch.mask.to(device));
+  }
   for_each_run(batch, J, [&](std::int64_t begin, std::int64_t end) {
     const torch::Tensor windows = as_tensor(job_window, begin, end);                        // (j)
     const torch::Tensor lo = as_tensor(job_first, begin, end).unsqueeze(1);                // (j,1)
@@ -63,8 +73,14 @@ torch::Tensor occluded_probabilities(Model& model, const WindowBatch& batch, con
     const torch::Tensor held = token.index_select(0, windows);                              // (j,T)
     const torch::Tensor hide = held.ge(lo) & held.lt(hi);                                   // (j,T)
     const torch::Tensor mask = batch.mask.to(torch::kCPU).index_select(0, windows) & hide.logical_not();
-    const torch::Tensor ids = batch.ids.to(torch::kCPU).index_select(0, windows);
-    const torch::Tensor logits = model->forward(ids.to(device), mask.to(device)).logits.to(torch::kDouble);  // (j,C)
+    torch::Tensor logits;  // (j,C)
+    if (first_layer) {
+      const torch::Tensor next = shared_layer_output(model, *first_layer, windows, PoolingKeep{}, mask);  // (j,T,D)
+      logits = model->forward_from_layer(1, next, mask.to(device)).logits.to(torch::kDouble);
+    } else {
+      const torch::Tensor ids = batch.ids.to(torch::kCPU).index_select(0, windows);  // (j,T)
+      logits = model->forward(ids.to(device), mask.to(device)).logits.to(torch::kDouble);
+    }
     change.index_add_(0, as_tensor(job_span, begin, end).to(device),
                       logits - base_logits.index_select(0, windows.to(device)));
   });

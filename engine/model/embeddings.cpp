@@ -29,4 +29,12 @@ torch::Tensor EmbeddingsImpl::forward_vectors(const torch::Tensor& vectors, cons
   return fast_dropout(norm(x), dropout_, is_training());  // (B,T,D)
 }
 
+torch::Tensor model_positions(const ModelConfig& c, const torch::Tensor& positions, std::int64_t B, std::int64_t T,
+                              const torch::Device& device) {
+  if (c.cls_token) return positions;
+  const torch::Tensor p =
+      positions.defined() ? positions : torch::arange(T, torch::dtype(torch::kLong).device(device)).expand({B, T});
+  return (p - 1).clamp_min(0);  // (B,T); column 0, masked, shares position 0
+}
+
 }  // namespace fastformer

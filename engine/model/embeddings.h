@@ -29,4 +29,10 @@ class EmbeddingsImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Embeddings);
 
+// The positions a model's embeddings read for (B,T) inputs given `positions` (B,T) int64 or
+// undefined for 0…T−1: as given when the model reads [CLS]; without it (cls_token false)
+// the document's first token (column 1) sits at position 0.
+torch::Tensor model_positions(const ModelConfig& config, const torch::Tensor& positions, std::int64_t B, std::int64_t T,
+                              const torch::Device& device);
+
 }  // namespace fastformer

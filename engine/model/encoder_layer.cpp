@@ -28,13 +28,21 @@ torch::Tensor EncoderLayerImpl::attend(const torch::Tensor& x, const torch::Tens
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
                                         std::int64_t max_trace_values, const PoolingKeep* keep) {
+  return finish(x, attend(attention_input(x), mask, trace, max_trace_values, keep));
+}
+
+torch::Tensor EncoderLayerImpl::attention_input(const torch::Tensor& x) {
+  return norm_ == NormPlacement::post ? x : norm1(x);  // (B,T,D)
+}
+
+torch::Tensor EncoderLayerImpl::finish(const torch::Tensor& x, const torch::Tensor& a) {
   const auto drop = [&](const torch::Tensor& t) { return fast_dropout(t, dropout_, is_training()); };
   if (norm_ == NormPlacement::post) {
-    const torch::Tensor h = norm1(x + drop(attend(x, mask, trace, max_trace_values, keep)));  // (B,T,D)
-    return norm2(h + drop(ffn(h)));                                                     // (B,T,D)
+    const torch::Tensor h = norm1(x + drop(a));  // (B,T,D)
+    return norm2(h + drop(ffn(h)));              // (B,T,D)
   }
-  const torch::Tensor h = x + drop(attend(norm1(x), mask, trace, max_trace_values, keep));  // (B,T,D)
-  return h + drop(ffn(norm2(h)));                                                     // (B,T,D)
+  const torch::Tensor h = x + drop(a);  // (B,T,D)
+  return h + drop(ffn(norm2(h)));       // (B,T,D)
 }
 
 }  // namespace fastformer

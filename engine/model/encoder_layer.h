@@ -24,6 +24,11 @@ class EncoderLayerImpl : public torch::nn::Module {
                         std::int64_t max_trace_values = TraceRequest{}.max_softmax_weights,
                         const PoolingKeep* keep = nullptr);
 
+  // The two halves of forward(): what the attention reads (x, or LN(x) pre-LN), and the
+  // block around the attention's output a (B,T,D): residuals, norms, dropout and the FFN.
+  torch::Tensor attention_input(const torch::Tensor& x);
+  torch::Tensor finish(const torch::Tensor& x, const torch::Tensor& a);
+
   // Exactly one of the two is set, registered as "attention".
   FastformerAttention additive{nullptr};
   SoftmaxAttention softmax{nullptr};

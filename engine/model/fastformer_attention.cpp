@@ -58,6 +58,32 @@ std::pair<torch::Tensor, torch::Tensor> FastformerAttentionImpl::fused_projectio
   return {projection_weight_, projection_bias_};
 }
 
+FastformerAttentionImpl::Projections FastformerAttentionImpl::project(const torch::Tensor& x) {
+  const auto B = x.size(0), T = x.size(1);
+  Projections p;
+  p.Q = query(x).view({B, T, heads_, head_dim_});                                 // (B,T,H,Dh)
+  p.K = key(x).view({B, T, heads_, head_dim_});                                   // (B,T,H,Dh)
+  p.V = value.is_empty() ? p.Q : value(x).view({B, T, heads_, head_dim_});        // (B,T,H,Dh)
+  return p;
+}
+
+AdditiveCoreOutput FastformerAttentionImpl::pool(const torch::Tensor& Q, const torch::Tensor& K, const torch::Tensor& V,
+                                                 const torch::Tensor& mask, const PoolingKeep* keep) {
+  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim_));
+  if ((keep == nullptr || !keep->any()) && query_score->kind() == ScoreKind::per_head) {
+    return additive_core(Q, K, V, mask, query_score->weight, key_score->weight, scale);  // the fused kernels
+  }
+  // Scores (B,T,H) × keep (B,1,H): a zero score for every token gives uniform weights.
+  const auto kept = [](const at::Tensor& scores, const at::Tensor& k) {
+    return k.defined() ? scores * k.to(scores.dtype()).unsqueeze(1) : scores;
+  };
+  const at::Tensor none;
+  const at::Tensor& alpha_keep = keep != nullptr ? keep->alpha : none;
+  const at::Tensor& beta_keep = keep != nullptr ? keep->beta : none;
+  return additive_core_generic(Q, K, V, mask, [&](const at::Tensor& s) { return kept(query_score(s), alpha_keep); },
+                               [&](const at::Tensor& s) { return kept(key_score(s), beta_keep); }, scale);
+}
+
 torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
                                            const PoolingKeep* keep) {
   const auto B = x.size(0), T = x.size(1);
@@ -80,19 +106,9 @@ torch::Tensor FastformerAttentionImpl::mix(const torch::Tensor& x, const torch::
   } else {
     // Head-mixing scores (the official code) read all heads at once, and an ablation zeroes
     // chosen heads' scores: the ATen path.
-    const torch::Tensor q_flat = query(x);                             // (B,T,D)
-    const torch::Tensor Q = q_flat.view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
-    const torch::Tensor K = key(x).view({B, T, heads_, head_dim_});    // (B,T,H,Dh)
-    const torch::Tensor V = value.is_empty() ? Q : value(x).view({B, T, heads_, head_dim_});
-    // Scores (B,T,H) × keep (B,1,H): a zero score for every token gives uniform weights.
-    const auto kept = [](const at::Tensor& scores, const at::Tensor& k) {
-      return k.defined() ? scores * k.to(scores.dtype()).unsqueeze(1) : scores;
-    };
-    const at::Tensor none;
-    const at::Tensor& alpha_keep = ablated ? keep->alpha : none;
-    const at::Tensor& beta_keep = ablated ? keep->beta : none;
-    core = additive_core_generic(Q, K, V, mask, [&](const at::Tensor& s) { return kept(query_score(s), alpha_keep); },
-                                 [&](const at::Tensor& s) { return kept(key_score(s), beta_keep); }, scale);
+    const Projections p = project(x);
+    core = pool(p.Q, p.K, p.V, mask, ablated ? keep : nullptr);
+    const torch::Tensor q_flat = p.Q.reshape({B, T, heads_ * head_dim_});  // (B,T,D)
     residual = q_flat + transform->bias;
   }
   if (trace != nullptr) {

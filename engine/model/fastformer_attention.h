@@ -2,6 +2,7 @@
 // global query and a global key in O(T·D), instead of the T×T attention matrix.
 #pragma once
 
+#include "fastformer/additive_core.h"
 #include "fastformer/attention_trace.h"
 #include "model/head_score.h"
 #include "fastformer/model_config.h"
@@ -28,6 +29,16 @@ class FastformerAttentionImpl : public torch::nn::Module {
   // paper Eq. 3–6, what a one-layer Fastformer reference implements.
   torch::Tensor mix(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace = nullptr,
                     const PoolingKeep* keep = nullptr);
+  // Q, K, V (B,T,H,Dh) of x (B,T,D); V is Q itself when share_qv.
+  struct Projections {
+    torch::Tensor Q, K, V;
+  };
+  Projections project(const torch::Tensor& x);
+  // Eq. 3–6's two poolings on given projections, keep's heads made uniform (null: none): the
+  // fused core for per-head scores without ablation, else ATen operations.
+  AdditiveCoreOutput pool(const torch::Tensor& Q, const torch::Tensor& K, const torch::Tensor& V,
+                          const torch::Tensor& mask, const PoolingKeep* keep);
+
   void reset_parameters(double std);
 
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};  // value is null when share_qv

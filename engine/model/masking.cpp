@@ -20,4 +20,11 @@ at::Tensor mask_from_lengths(const at::Tensor& lengths, int64_t max_len) {
   return positions.unsqueeze(0) < lengths.to(at::kLong).unsqueeze(1);                    // (B,T)
 }
 
+at::Tensor layer_mask(const ModelConfig& config, const at::Tensor& mask) {
+  if (config.cls_token || mask.size(1) == 0) return mask;
+  at::Tensor m = mask.clone();
+  m.select(1, 0).fill_(false);
+  return m;
+}
+
 }  // namespace fastformer

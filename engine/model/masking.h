@@ -2,6 +2,8 @@
 // NaN) to a row with no real token.
 #pragma once
 
+#include "fastformer/model_config.h"
+
 #include <ATen/ATen.h>
 
 namespace fastformer {
@@ -17,5 +19,9 @@ at::Tensor masked_softmax(const at::Tensor& scores, const at::Tensor& mask, int6
 
 // (B,T) bool mask of real tokens from per-row lengths (B) int64.
 at::Tensor mask_from_lengths(const at::Tensor& lengths, int64_t max_len);
+
+// The mask the layers and pooler read, (B,T) bool: without a read [CLS] (cls_token false),
+// column 0 is off, so every attention and pooling weight on it is exactly 0.
+at::Tensor layer_mask(const ModelConfig& config, const at::Tensor& mask);
 
 }  // namespace fastformer

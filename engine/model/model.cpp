@@ -4,6 +4,7 @@
 
 #include "model/embeddings.h"
 #include "model/encoder_layer.h"
+#include "model/masking.h"
 #include "model/pooler.h"
 
 #include "fastformer/error.h"
@@ -13,28 +14,6 @@
 #include <torch/torch.h>
 
 namespace fastformer {
-namespace {
-
-// The positions the embeddings read, (B,T) int64 or undefined for 0…T−1. A model without
-// a read [CLS] puts the document's first token (column 1) at position 0.
-torch::Tensor read_positions(const ModelConfig& c, const torch::Tensor& positions, std::int64_t B, std::int64_t T,
-                             const torch::Device& device) {
-  if (c.cls_token) return positions;
-  const torch::Tensor p =
-      positions.defined() ? positions : torch::arange(T, torch::dtype(torch::kLong).device(device)).expand({B, T});
-  return (p - 1).clamp_min(0);  // (B,T); column 0, masked, shares position 0
-}
-
-// The mask the layers and pooler read, (B,T) bool: without a read [CLS], column 0 is off,
-// so every attention and pooling weight on it is exactly 0.
-torch::Tensor read_mask(const ModelConfig& c, const torch::Tensor& mask) {
-  if (c.cls_token || mask.size(1) == 0) return mask;
-  torch::Tensor m = mask.clone();
-  m.select(1, 0).fill_(false);
-  return m;
-}
-
-}  // namespace
 
 ModelImpl::ModelImpl(const ModelConfig& c) : config_(c) {
   c.validate();
@@ -89,7 +68,7 @@ void validate_ids(const torch::Tensor& ids, std::int64_t vocab_size, const std::
 
 ModelOutput ModelImpl::forward(const torch::Tensor& ids, const torch::Tensor& mask, const TraceRequest& request) {
   check_inputs(ids, mask, request);
-  const auto positions = read_positions(config_, request.positions, ids.size(0), ids.size(1), ids.device());
+  const auto positions = model_positions(config_, request.positions, ids.size(0), ids.size(1), ids.device());
   return encode(embeddings->forward(ids, positions), mask, request);  // (B,T,D) embedded
 }
 
@@ -101,7 +80,7 @@ ModelOutput ModelImpl::forward_vectors(const torch::Tensor& vectors, const torch
   // The shape checks of forward(), on a stand-in ids tensor of the same (B,T) (no copy).
   check_inputs(torch::zeros({1}, vectors.options().dtype(torch::kLong)).expand({vectors.size(0), vectors.size(1)}), mask,
                request);
-  const auto positions = read_positions(config_, request.positions, vectors.size(0), vectors.size(1), vectors.device());
+  const auto positions = model_positions(config_, request.positions, vectors.size(0), vectors.size(1), vectors.device());
   return encode(embeddings->forward_vectors(vectors, positions), mask, request);
 }
 
@@ -120,7 +99,7 @@ ModelOutput ModelImpl::forward_from_layer(std::int64_t first, const torch::Tenso
 
 ModelOutput ModelImpl::encode(torch::Tensor h, const torch::Tensor& given_mask, const TraceRequest& request,
                               std::int64_t first) {
-  const torch::Tensor mask = read_mask(config_, given_mask);  // (B,T) bool
+  const torch::Tensor mask = layer_mask(config_, given_mask);  // (B,T) bool
   for (const at::Tensor* keep : {&request.alpha_keep, &request.beta_keep}) {
     if (keep->defined() && (keep->dim() != 3 || keep->size(0) != h.size(0) || keep->size(1) != config_.layers ||
                             keep->size(2) != config_.heads)) {

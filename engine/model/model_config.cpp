@@ -14,6 +14,8 @@ constexpr EnumNames<AttentionKind, 2> kAttentionNames{
     {{"additive", AttentionKind::additive}, {"softmax", AttentionKind::softmax}}};
 constexpr EnumNames<ScoreKind, 2> kScoreNames{{{"per_head", ScoreKind::per_head}, {"head_mixing", ScoreKind::head_mixing}}};
 constexpr EnumNames<NormPlacement, 2> kNormNames{{{"post", NormPlacement::post}, {"pre", NormPlacement::pre}}};
+constexpr EnumNames<SoftmaxImpl, 2> kSoftmaxImplNames{
+    {{"tiled", SoftmaxImpl::tiled}, {"materialized", SoftmaxImpl::materialized}}};
 constexpr EnumNames<PoolingKind, 3> kPoolingNames{
     {{"attention", PoolingKind::attention}, {"cls", PoolingKind::cls}, {"mean", PoolingKind::mean}}};
 
@@ -73,7 +75,8 @@ json to_json(const ModelConfig& c) {
               {"position_embedding", c.position_embedding},
               {"norm", to_string(c.norm)},
               {"pooling", to_string(c.pooling)},
-              {"cls_token", c.cls_token}};
+              {"cls_token", c.cls_token},
+              {"softmax_impl", to_string(c.softmax_impl)}};
 }
 
 ModelConfig model_config_from_json(const json& j, const ModelConfig& base) {
@@ -98,6 +101,7 @@ ModelConfig model_config_from_json(const json& j, const ModelConfig& base) {
     else if (key == "norm") c.norm = parse_enum(value, kConfig, key, kNormNames);
     else if (key == "pooling") c.pooling = parse_enum(value, kConfig, key, kPoolingNames);
     else if (key == "cls_token") c.cls_token = get<bool>(value, kConfig, key);
+    else if (key == "softmax_impl") c.softmax_impl = parse_enum(value, kConfig, key, kSoftmaxImplNames);
     else throw Error("unknown key '" + key + "'", kConfig, "valid keys: " + key_list(to_json(ModelConfig{})));
   }
   return c;
@@ -121,5 +125,6 @@ AttentionKind parse_attention_kind(const std::string& name, const std::string& w
 std::string to_string(ScoreKind kind) { return enum_name(kind, kScoreNames); }
 std::string to_string(NormPlacement kind) { return enum_name(kind, kNormNames); }
 std::string to_string(PoolingKind kind) { return enum_name(kind, kPoolingNames); }
+std::string to_string(SoftmaxImpl kind) { return enum_name(kind, kSoftmaxImplNames); }
 
 }  // namespace fastformer

@@ -1,5 +1,6 @@
-// Standard multi-head attention softmax(QKᵀ/√Dh + mask) V, written out so that its
-// (B,H,T,T) weights can be returned: the quadratic baseline Fastformer is compared with.
+// Standard multi-head attention softmax(QKᵀ/√Dh + mask) V: the quadratic baseline Fastformer
+// is compared with. Its (B,H,T,T) weights are made only when a trace asks for them or the
+// config says softmax_impl=materialized.
 #pragma once
 
 #include "fastformer/attention_trace.h"
@@ -27,6 +28,7 @@ class SoftmaxAttentionImpl : public torch::nn::Module {
  private:
   std::int64_t heads_;
   std::int64_t head_dim_;
+  SoftmaxImpl impl_;
 };
 TORCH_MODULE(SoftmaxAttention);
 

@@ -12,9 +12,12 @@ std::int64_t estimate_activation_bytes(const ModelConfig& c, std::int64_t B, std
   // Per layer: about a dozen (B,T,D) tensors (projections, residuals, norms, dropout
   // masks) plus the FFN's (B,T,F) pair.
   const std::int64_t per_layer = 12 * B * T * D + 3 * B * T * F;
-  // Softmax attention makes two (B,H,T,T) tensors, the scores and the weights; training
-  // keeps each layer's weights for the backward pass, which makes two more transiently.
-  const std::int64_t tt = c.attention == AttentionKind::softmax ? B * H * T * T : 0;
+  // Materialised softmax attention makes two (B,H,T,T) tensors, the scores and the weights;
+  // training keeps each layer's weights for the backward pass, which makes two more
+  // transiently. The tiled one keeps a (B,H,T) log-sum-exp (within the dozen above); where
+  // its kernels do not apply (CUDA, half precision) it runs materialised, above this estimate.
+  const bool materialized = c.attention == AttentionKind::softmax && c.softmax_impl == SoftmaxImpl::materialized;
+  const std::int64_t tt = materialized ? B * H * T * T : 0;
   // Inference frees each layer's tensors before the next; training keeps all of them.
   const std::int64_t kept = training ? c.layers * (per_layer + tt) + 2 * tt : per_layer + 2 * tt;
   return 4 * (kept + 4 * B * T * D);

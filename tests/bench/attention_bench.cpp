@@ -1,6 +1,6 @@
 // Google Benchmark microbenchmarks of one attention layer (B=1, D=256, 16 heads, the
 // paper's Fig. 2 setting): forward, and forward+backward, for additive and softmax
-// attention over sequence lengths, and the additive core alone (fused kernel and the ATen
+// attention (tiled, and materialised) over sequence lengths, and the additive core alone (fused kernel and the ATen
 // reference path). Run: build/tests/bench/attention_bench --benchmark_filter=core
 #include "fastformer/additive_core.h"
 #include "model/fastformer_attention.h"
@@ -15,9 +15,10 @@
 namespace fastformer {
 namespace {
 
-ModelConfig fig2_config(AttentionKind kind) {
+ModelConfig fig2_config(AttentionKind kind, SoftmaxImpl impl = SoftmaxImpl::tiled) {
   ModelConfig c = preset("paper");
   c.attention = kind;
+  c.softmax_impl = impl;
   c.hidden = 256;
   c.heads = 16;
   c.dropout = 0.0;
@@ -25,10 +26,10 @@ ModelConfig fig2_config(AttentionKind kind) {
 }
 
 template <typename Attention>
-void run(benchmark::State& state, AttentionKind kind, bool backward) {
+void run(benchmark::State& state, AttentionKind kind, bool backward, SoftmaxImpl impl = SoftmaxImpl::tiled) {
   const std::int64_t n = state.range(0);
   torch::manual_seed(1);
-  Attention layer(fig2_config(kind));
+  Attention layer(fig2_config(kind, impl));
   const torch::Tensor x = torch::randn({1, n, 256}, torch::requires_grad(backward));  // (B,T,D)
   const torch::Tensor mask = torch::ones({1, n}, torch::kBool);                       // (B,T)
   std::optional<torch::NoGradGuard> no_grad;
@@ -45,6 +46,12 @@ void additive_forward(benchmark::State& s) { run<FastformerAttention>(s, Attenti
 void additive_forward_backward(benchmark::State& s) { run<FastformerAttention>(s, AttentionKind::additive, true); }
 void softmax_forward(benchmark::State& s) { run<SoftmaxAttention>(s, AttentionKind::softmax, false); }
 void softmax_forward_backward(benchmark::State& s) { run<SoftmaxAttention>(s, AttentionKind::softmax, true); }
+void softmax_materialized_forward(benchmark::State& s) {
+  run<SoftmaxAttention>(s, AttentionKind::softmax, false, SoftmaxImpl::materialized);
+}
+void softmax_materialized_forward_backward(benchmark::State& s) {
+  run<SoftmaxAttention>(s, AttentionKind::softmax, true, SoftmaxImpl::materialized);
+}
 
 // From given Q|K|V (B=1, T=n, H=16, Dh=16; one (B,T,3D) tensor, as the PyTorch reference's
 // `fastformer_core` takes it) to U, backward from a dense random dU with fresh gradients
@@ -111,8 +118,10 @@ BENCHMARK(mix_forward)->RangeMultiplier(2)->Range(128, 32768)->Unit(benchmark::k
 BENCHMARK(mix_forward_backward)->RangeMultiplier(2)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(additive_forward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(additive_forward_backward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(softmax_forward)->RangeMultiplier(4)->Range(128, 4096)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(softmax_forward_backward)->RangeMultiplier(4)->Range(128, 2048)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(softmax_forward)->RangeMultiplier(2)->Range(128, 8192)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(softmax_forward_backward)->RangeMultiplier(2)->Range(128, 8192)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(softmax_materialized_forward)->RangeMultiplier(2)->Range(128, 8192)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(softmax_materialized_forward_backward)->RangeMultiplier(2)->Range(128, 4096)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace fastformer

@@ -10,6 +10,7 @@
 #include "model/encoder_layer.h"
 #include "model/fastformer_attention.h"
 #include "model/head_score.h"
+#include "model/shared_input_layer.h"
 #include "test_helpers.h"
 #include "window_batch_fixture.h"
 
@@ -133,6 +134,42 @@ TEST_P(Ablation, ForwardFromALayerEqualsTheWholeForward) {
   EXPECT_FALSE(torch::allclose(model->forward_from_layer(1, whole.trace->hidden[0], mask).logits, whole.logits, 1e-6, 1e-6));
   EXPECT_THROW(model->forward_from_layer(3, whole.trace->hidden[0], mask), Error);
   EXPECT_THROW(model->forward_from_layer(0, whole.trace->hidden[0].select(2, 0), mask), Error);
+}
+
+// Many ablations of one layer input (model/shared_input_layer): each row equals the layer's own
+// forward on its window with its keep-mask, for post- and pre-LN, separate V, no read [CLS].
+TEST_P(Ablation, SharedInputLayerEqualsTheLayersForward) {
+  for (const int variant : {0, 1, 2}) {
+    ModelConfig c = config();
+    if (variant == 1) c.norm = NormPlacement::pre, c.share_qv = false;
+    if (variant == 2) c.cls_token = false;
+    Model model = float64_model(c);
+    torch::manual_seed(8);
+    const torch::Tensor x = torch::randn({2, 7, c.hidden}, torch::kDouble);  // (W,T,D)
+    torch::Tensor mask = torch::ones({2, 7}, torch::kBool);
+    mask[1].slice(0, 4, 7).fill_(false);
+    const torch::Tensor rows = torch::tensor({1, 0, 1, 1}, torch::kLong);  // (R) the windows read
+    torch::Tensor alpha = torch::ones({4, c.heads}), beta = torch::ones({4, c.heads});  // (R,H)
+    alpha[0][1] = 0.0, beta[1][0] = 0.0, alpha[2].zero_(), beta[2].zero_();              // row 3: none
+    for (const std::int64_t l : {0, 1}) {
+      const SharedLayerInput shared = share_layer_input(model, l, x, mask);
+      const torch::Tensor got = shared_layer_output(model, shared, rows, PoolingKeep{alpha, beta});  // (R,T,D)
+      // The reference: the whole model from layer l with only layer l ablated, against the
+      // same model from layer l+1 on `got` (layers above unablated in both).
+      TraceRequest request;
+      request.enabled = true;
+      request.alpha_keep = torch::ones({4, 2, c.heads});
+      request.beta_keep = torch::ones({4, 2, c.heads});
+      request.alpha_keep.select(1, l).copy_(alpha);
+      request.beta_keep.select(1, l).copy_(beta);
+      const ModelOutput want = model->forward_from_layer(l, x.index_select(0, rows), mask.index_select(0, rows), request);
+      const torch::Tensor real = mask.index_select(0, rows).unsqueeze(-1);  // padding rows' states are not read
+      const torch::Tensor want_out = want.trace->hidden[1];                 // layer l's output
+      EXPECT_TRUE(torch::allclose(got * real, want_out * real, 1e-10, 1e-12)) << "variant " << variant << " layer " << l;
+      // The ablations showed: rows 0 and 2 differ from row 3, the same window unablated.
+      for (const std::int64_t r : {0, 2}) EXPECT_GT((got[r] - got[3]).abs().max().item<double>(), 1e-6) << "variant " << variant;
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(BothScores, Ablation, ::testing::Values(ScoreKind::per_head, ScoreKind::head_mixing),

@@ -49,12 +49,14 @@ TEST(ModelConfigTest, JsonRoundTripKeepsEveryField) {
   c.norm = NormPlacement::pre;
   c.pooling = PoolingKind::mean;
   c.cls_token = false;
+  c.softmax_impl = SoftmaxImpl::materialized;
   const nlohmann::json j = to_json(c);
   EXPECT_EQ(to_json(model_config_from_json(nlohmann::json::parse(j.dump()))), j);
   EXPECT_EQ(j.at("attention"), "softmax");
   EXPECT_EQ(j.at("pooling"), "mean");
   EXPECT_EQ(j.at("cls_token"), false);
-  EXPECT_EQ(j.size(), 18u);
+  EXPECT_EQ(j.at("softmax_impl"), "materialized");
+  EXPECT_EQ(j.size(), 19u);
 }
 
 TEST(ModelConfigTest, WithoutClsTokenASequenceHoldsOneTokenMore) {

@@ -251,6 +251,7 @@ TEST(ModelTest, SoftmaxTraceAboveTheCapIsAClearError) {
 TEST(ModelTest, ABatchTooLargeForMemoryIsRefusedBeforeAllocating) {
   ModelConfig c = tiny_config(AttentionKind::softmax);
   c.max_len = 20000;
+  c.softmax_impl = SoftmaxImpl::materialized;
   Model model(c);
   // 64 × 2 heads × 20000² float scores alone are ~400 GB: refused from the shapes.
   try {

@@ -20,6 +20,10 @@ enum class AttentionKind { additive, softmax };
 enum class ScoreKind { per_head, head_mixing };
 // Where LayerNorm sits in the block: after each residual (BERT) or before each sublayer.
 enum class NormPlacement { post, pre };
+// How softmax attention is computed: tiled (an online softmax over blocks of keys, O(T)
+// memory; the CPU kernels, float32/float64) or materialized (the two (B,H,T,T) tensors,
+// whose weights Inspect and Learn show; other devices and dtypes always take it).
+enum class SoftmaxImpl { tiled, materialized };
 // How token states become one document vector for the classifier.
 enum class PoolingKind { attention, cls, mean };
 
@@ -45,6 +49,7 @@ struct ModelConfig {
   // masked out and the document's first token sits at position 0, as in models trained
   // without one (the authors' notebook); pooling must then be attention or mean.
   bool cls_token = true;
+  SoftmaxImpl softmax_impl = SoftmaxImpl::tiled;  // softmax attention only
 
   std::int64_t head_dim() const { return hidden / heads; }
   // Tokens one sequence may hold, [CLS] included: a position per token, and one more when
@@ -78,5 +83,6 @@ AttentionKind parse_attention_kind(const std::string& name, const std::string& w
 std::string to_string(ScoreKind kind);
 std::string to_string(NormPlacement kind);
 std::string to_string(PoolingKind kind);
+std::string to_string(SoftmaxImpl kind);
 
 }  // namespace fastformer

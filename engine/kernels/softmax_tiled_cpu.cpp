@@ -26,7 +26,7 @@ namespace fastformer::kernel {
 namespace {
 
 constexpr std::int64_t kQueryBlock = 32;  // query rows whose state (max, sum, Dh outputs) is kept
-constexpr std::int64_t kKeyBlock = 256;   // keys per block: 2 × 256 × Dh floats stay in L1/L2
+constexpr std::int64_t kKeyBlock = 512;   // keys per block: 2 × 512 × Dh floats stay in L1/L2
 
 // A (B,T,H,Dh) tensor's rows: batch and token strides free, (H,Dh) packed.
 template <typename S>
@@ -115,13 +115,7 @@ struct ForwardItem {
       // Online softmax: what earlier blocks summed is rescaled to the new maximum.
       const S m_new = std::max(m[i], block_max);
       const S correction = std::exp(m[i] - m_new);  // 0 on the first block
-#pragma omp simd
-      for (std::int64_t j = 0; j < nk; ++j) sc[j] -= m_new;
-      exp_nonpositive(sc, nk);  // p_j = e^{s_j − m}
-      S sum = 0;
-#pragma omp simd reduction(+ : sum)
-      for (std::int64_t j = 0; j < nk; ++j) sum += sc[j];
-      l[i] = l[i] * correction + sum;
+      l[i] = l[i] * correction + exp_shifted(sc, nk, m_new);  // p_j = e^{s_j − m}, and Σ_j p_j
       for (std::int64_t d = 0; d < dh; ++d) ar[static_cast<std::size_t>(r)][d] *= correction;
       m[i] = m_new;
       weights[static_cast<std::size_t>(r)] = sc;
@@ -210,9 +204,7 @@ struct BackwardItem {
         S* pr = sr[ri];
         S* dsr = dpr[ri];
         const S row_lse = lse[i0 + r], dl = delta[ri];
-#pragma omp simd
-        for (std::int64_t j = 0; j < nk; ++j) pr[j] -= row_lse;
-        exp_nonpositive(pr, nk);  // P_ij
+        exp_shifted(pr, nk, row_lse);  // P_ij
 #pragma omp simd
         for (std::int64_t j = 0; j < nk; ++j) dsr[j] = pr[j] * (dsr[j] - dl);  // dS_ij
         ds[ri] = dsr;

@@ -12,7 +12,7 @@
 
 namespace fastformer::kernel::tile {
 
-constexpr int kRows = 4;
+constexpr int kRows = 8;
 
 template <typename S>
 using RowPointers = std::array<const S*, kRows>;

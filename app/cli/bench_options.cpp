@@ -8,17 +8,17 @@ namespace fastformer::cli {
 
 std::vector<std::string> bench_preset_names() { return {"paper-fig2", "layer"}; }
 
-std::vector<std::string> attention_kind_choices() {
+std::vector<std::string> bench_kind_choices() {
   std::vector<std::string> names;
-  for (const auto& [name, kind] : attention_kind_names()) names.emplace_back(name);
+  for (const auto& [name, kind] : bench_kind_names()) names.emplace_back(name);
   return names;
 }
 
 void add_bench_point_options(CLI::App& cmd, BenchOptions& o) {
   cmd.add_option("--scope", o.scope,
                  "stack: L encoder layers | layer: one attention layer as the PyTorch reference "
-                 "(additive: Q/K/V, core, Wr, +Q; softmax: with output projection) | core: the "
-                 "additive core alone on given Q,K,V (softmax points are recorded as n/a)")
+                 "(additive: Q/K/V, core, Wr, +Q; linear and softmax: with output projection) | core: the "
+                 "additive core alone on given Q,K,V (other kinds are recorded as n/a)")
       ->check(CLI::IsMember({"stack", "layer", "core"}))
       ->capture_default_str();
   cmd.add_option("--pass", o.pass, "forward | train-step (forward + backward of sum(output), + an AdamW step except at the core scope)")

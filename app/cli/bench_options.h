@@ -25,7 +25,8 @@ void add_bench_point_options(CLI::App& cmd, BenchOptions& options);
 BenchConfig bench_config(const CLI::App& cmd, const BenchOptions& options, const std::string& preset = {});
 
 std::vector<std::string> bench_preset_names();
-// "additive", "softmax": the names --kind and --kinds accept (attention_kind_names()).
-std::vector<std::string> attention_kind_choices();
+// "additive", "linear", "softmax", "softmax-materialized": the names --kind and --kinds
+// accept (bench_kind_names()).
+std::vector<std::string> bench_kind_choices();
 
 }  // namespace fastformer::cli

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
-#include <utility>
 
 namespace fastformer::cli {
 
@@ -30,27 +29,45 @@ void print_point(const BenchPoint& p, bool with_roofline) {
   std::fflush(stdout);
 }
 
-void print_scaling(const std::vector<BenchPoint>& points, double fit_from) {
-  std::vector<ScalingPoint> additive, softmax;
+namespace {
+
+// Per-sequence time of one kind's ok points.
+std::vector<ScalingPoint> time_series(const std::vector<BenchPoint>& points, BenchKind kind) {
+  std::vector<ScalingPoint> out;
   for (const auto& p : points) {
-    if (p.status != "ok") continue;
-    (p.kind == AttentionKind::softmax ? softmax : additive).push_back({static_cast<double>(p.n), p.median_ms / static_cast<double>(p.batch)});
+    if (p.kind == kind && p.status == "ok") out.push_back({static_cast<double>(p.n), p.median_ms / static_cast<double>(p.batch)});
   }
-  for (const auto& [kind, series] : {std::pair{AttentionKind::additive, &additive}, std::pair{AttentionKind::softmax, &softmax}}) {
-    if (const auto fit = fit_loglog_slope(*series, fit_from)) {
-      std::printf("%s: time ∝ N^%.2f over N = %.0f…%.0f (%lld points)\n", to_string(kind).c_str(), fit->slope, fit->min_n, fit->max_n,
+  return out;
+}
+
+}  // namespace
+
+void print_scaling(const std::vector<BenchPoint>& points, double fit_from) {
+  for (const auto& [name, kind] : bench_kind_names()) {
+    if (const auto fit = fit_loglog_slope(time_series(points, kind), fit_from)) {
+      std::printf("%s: time ∝ N^%.2f over N = %.0f…%.0f (%lld points)\n", name, fit->slope, fit->min_n, fit->max_n,
                   static_cast<long long>(fit->points));
     }
   }
-  if (!additive.empty() && !softmax.empty()) {
-    const auto from = crossover_length(additive, softmax);
-    if (from) std::printf("additive is faster per sequence from N = %.0f on\n", *from);
-    else std::printf("additive never stays faster over the measured lengths\n");
+  // Each pair once, the kind listed first as the one that may be cheaper.
+  const auto& names = bench_kind_names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    for (std::size_t j = i + 1; j < names.size(); ++j) {
+      const auto cheap = time_series(points, names[i].second), dear = time_series(points, names[j].second);
+      if (cheap.empty() || dear.empty()) continue;
+      if (const auto from = crossover_length(cheap, dear)) {
+        std::printf("%s is faster than %s per sequence from N = %.0f on\n", names[i].first, names[j].first, *from);
+      } else if (const auto back = crossover_length(dear, cheap)) {
+        std::printf("%s is faster than %s per sequence from N = %.0f on\n", names[j].first, names[i].first, *back);
+      } else {
+        std::printf("neither %s nor %s stays faster over the measured lengths\n", names[i].first, names[j].first);
+      }
+    }
   }
 }
 
 void print_memory_per_token(const std::vector<BenchPoint>& points) {
-  for (const AttentionKind kind : {AttentionKind::additive, AttentionKind::softmax}) {
+  for (const auto& [name, kind] : bench_kind_names()) {
     std::string line;
     double lo = 0, hi = 0;
     int long_points = 0;
@@ -65,8 +82,8 @@ void print_memory_per_token(const std::vector<BenchPoint>& points) {
       ++long_points;
     }
     if (line.empty()) continue;
-    std::printf("%s bytes/token:%s\n", to_string(kind).c_str(), line.c_str());
-    if (kind != AttentionKind::additive) continue;
+    std::printf("%s bytes/token:%s\n", name, line.c_str());
+    if (kind != BenchKind::additive) continue;
     if (long_points < 2 || lo <= 0) {
       std::printf("additive bytes/token over N >= 1024: needs two measured points there\n");
     } else {

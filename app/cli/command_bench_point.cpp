@@ -25,7 +25,7 @@ namespace {
 
 struct PointOptions {
   BenchOptions bench;
-  std::string kind = to_string(AttentionKind::additive);
+  std::string kind = to_string(BenchKind::additive);
   std::int64_t n = 1024;
 };
 
@@ -50,7 +50,7 @@ void cap_address_space() {
 void run_point(const CLI::App& cmd, const PointOptions& o) {
   prepare_runtime();
   BenchConfig b = bench_config(cmd, o.bench);
-  b.kinds = {parse_attention_kind(o.kind, "--kind")};
+  b.kinds = {parse_bench_kind(o.kind, "--kind")};
   b.lengths = {o.n};
   validate(b);
   if (b.device == "cpu") cap_address_space();  // CUDA maps far more address space than it uses
@@ -70,7 +70,8 @@ void run_point(const CLI::App& cmd, const PointOptions& o) {
 void add_bench_point_command(CLI::App& bench) {
   auto o = std::make_shared<PointOptions>();
   auto* cmd = bench.add_subcommand("point", "One benchmark point in this process, as one JSON line (what sweep runs per child)");
-  cmd->add_option("--kind", o->kind, "additive | softmax")->check(CLI::IsMember(attention_kind_choices()))->capture_default_str();
+  cmd->add_option("--kind", o->kind, "additive | linear | softmax | softmax-materialized")
+      ->check(CLI::IsMember(bench_kind_choices()))->capture_default_str();
   cmd->add_option("--n", o->n, "Tokens per sequence")->capture_default_str();
   add_bench_point_options(*cmd, o->bench);
   cmd->callback([o, cmd] { run_point(*cmd, *o); });

@@ -27,7 +27,7 @@ namespace {
 struct SweepOptions {
   BenchOptions bench;
   std::string preset;
-  std::vector<std::string> kinds = attention_kind_choices();
+  std::vector<std::string> kinds = bench_kind_choices();
   std::vector<std::int64_t> lengths;
   std::string range = "128:4096";
   bool roofline = false;
@@ -56,7 +56,7 @@ void run_sweep(const CLI::App& cmd, const SweepOptions& o) {
   prepare_runtime();
   BenchConfig b = bench_config(cmd, o.bench, o.preset);
   b.kinds.clear();
-  for (const auto& k : o.kinds) b.kinds.push_back(parse_attention_kind(k, "--kinds"));
+  for (const auto& k : o.kinds) b.kinds.push_back(parse_bench_kind(k, "--kinds"));
   b.lengths = o.lengths.empty() ? powers_of_two(o.range) : o.lengths;
   validate(b);
 
@@ -98,7 +98,9 @@ void add_bench_sweep_command(CLI::App& bench) {
                   "paper-fig2: stack of 2 layers, 16 heads, hidden 256 (the defaults) | layer: one attention "
                   "layer, 16 heads, hidden 256 (the PyTorch reference's configuration); options given win")
       ->check(CLI::IsMember(bench_preset_names()));
-  cmd->add_option("--kinds", o->kinds, "additive,softmax")->delimiter(',')->check(CLI::IsMember(attention_kind_choices()));
+  cmd->add_option("--kinds", o->kinds, "additive,linear,softmax,softmax-materialized")
+      ->delimiter(',')
+      ->check(CLI::IsMember(bench_kind_choices()));
   cmd->add_option("--lengths", o->lengths, "Sequence lengths, e.g. 128,512,2048")->delimiter(',');
   cmd->add_option("--range", o->range, "MIN:MAX, powers of two (when --lengths is not given)")->capture_default_str();
   add_bench_point_options(*cmd, o->bench);

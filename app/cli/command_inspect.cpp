@@ -80,7 +80,7 @@ void run_inspect(const InspectCliOptions& o) {
   options.softmax_layer = spec.layer;
   options.softmax_head = spec.heads == ShadingSpec::Heads::one ? spec.head : 0;
   const Inspection in = inspect(trained, document.text, options);
-  // A softmax checkpoint has no α or β: shaded by γ unless --shade asked for them.
+  // Softmax and linear checkpoints have no α or β: shaded by γ or n unless --shade asked for them.
   if (!o.shade_given) spec = available_shading(in, spec);
   try {
     check_shading(in, spec);
@@ -132,7 +132,8 @@ void add_inspect_command(CLI::App& app) {
   cmd->add_option("--overlap", o->overlap, "Tokens shared by neighbouring windows")->capture_default_str();
   cmd->add_option_function<std::string>(
          "--shade", [o](const std::string& v) { o->shade = v, o->shade_given = true; },
-         "Shade the HTML report by alpha | beta | gamma (default alpha; gamma for a softmax checkpoint)");
+         "Shade the HTML report by alpha | beta | gamma | normalizer (default alpha; normalizer for a linear "
+         "checkpoint, gamma for a softmax one)");
   cmd->add_option("--layer", o->layer, "Layer to shade by (and of the softmax weights)")->capture_default_str();
   auto* heads = cmd->add_option("--heads", o->heads, "mean | max over heads, or one head's number")->capture_default_str();
   cmd->add_option_function<std::int64_t>(

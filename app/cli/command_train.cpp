@@ -146,8 +146,7 @@ int run_train(const TrainOptions& o) {
   if (!init_dir.empty()) trainer.load_weights(init_dir);
   std::int64_t parameters = 0;
   for (const auto& p : trainer.model()->parameters()) parameters += p.numel();
-  const bool softmax = trainer.model()->config().attention == AttentionKind::softmax;
-  if (primary) std::cerr << (o.resume ? "resuming " : "training ") << (softmax ? "transformer" : "fastformer") << " (" << to_string(trainer.model()->config().attention)
+  if (primary) std::cerr << (o.resume ? "resuming " : "training ") << model_name(trainer.model()->config().attention) << " (" << to_string(trainer.model()->config().attention)
             << " attention, " << parameters << " parameters) for " << trainer.total_steps() << " steps on "
             << o.device << " with " << at::get_num_threads() << " threads"
             << (communicator ? ", " + std::to_string(communicator->world_size()) + " ranks (global batch " +

@@ -4,6 +4,8 @@
 
 #include "fastformer/error.h"
 
+#include <algorithm>
+
 namespace fastformer {
 namespace {
 
@@ -83,6 +85,42 @@ AttentionCosts softmax_costs(std::int64_t n, std::int64_t d, std::int64_t h) {
       {"weights", softmax(H * N * N)},                         // softmax_j(S) (H,N,N)  2H·N² | 5H·N² | 4H·N²
       {"O", {N * N * D, 2 * N * N * D, kFloatBytes * N * D}},  // O = W V (N,D)         N²·D | 2N²·D | 4N·D
       {"Wo", projection(N, D, D)},                             // O Wo + bo (N,D)       N·D² | 2N·D² | 4N·D
+  };
+  for (const CostStep& step : c.steps) c.total += step.count;
+  return c;
+}
+
+AttentionCosts softmax_tiled_costs(std::int64_t n, std::int64_t d, std::int64_t h, std::int64_t query_block,
+                                   std::int64_t key_block) {
+  AttentionCosts c = softmax_costs(n, d, h);
+  const double N = static_cast<double>(n), H = static_cast<double>(h);
+  const double tile = static_cast<double>(std::min(n, query_block) * std::min(n, key_block));
+  for (CostStep& step : c.steps) {
+    if (step.name == "scores") step.count.bytes = kFloatBytes * tile;  // one tile at a time
+    if (step.name == "weights") step.count.bytes = kFloatBytes * H * N;  // the log-sum-exp kept
+  }
+  c.total = {};
+  for (const CostStep& step : c.steps) c.total += step.count;
+  return c;
+}
+
+AttentionCosts linear_costs(std::int64_t n, std::int64_t d, std::int64_t h) {
+  check_shape(n, d, h);
+  const double N = static_cast<double>(n), D = static_cast<double>(d), H = static_cast<double>(h), Dh = D / H;
+  // Per step: multiply-adds | FLOPs | bytes written (float32). φ(x) = elu(x) + 1 is no
+  // product: an exp for x < 0 and an addition, 2 FLOPs per value.
+  AttentionCosts c;
+  c.steps = {
+      {"Q", projection(N, D, D)},                                       // (N,D)    N·D² | 2N·D² | 4N·D
+      {"K", projection(N, D, D)},                                       // (N,D)    N·D² | 2N·D² | 4N·D
+      {"V", projection(N, D, D)},                                       // (N,D)    N·D² | 2N·D² | 4N·D
+      {"phi", {0, 2 * 2 * N * D, kFloatBytes * 2 * N * D}},             // φ(Q), φ(K)        0 | 4N·D | 8N·D
+      {"S", {N * D * Dh, 2 * N * D * Dh, kFloatBytes * D * Dh}},        // Σ φ(K_j)V_jᵀ      N·D·Dh | 2N·D·Dh | 4D·Dh
+      {"z", {0, N * D, kFloatBytes * D}},                               // Σ φ(K_j)          0 | N·D | 4D
+      {"numerator", {N * D * Dh, 2 * N * D * Dh, kFloatBytes * N * D}},  // φ(Q_i)ᵀS          N·D·Dh | 2N·D·Dh | 4N·D
+      {"normalizer", {N * D, 2 * N * D, kFloatBytes * N * H}},          // φ(Q_i)·z          N·D | 2N·D | 4N·H
+      {"O", {N * D, N * D, kFloatBytes * N * D}},                       // numerator / norm  N·D | N·D | 4N·D
+      {"Wo", projection(N, D, D)},                                      // O Wo + bo (N,D)   N·D² | 2N·D² | 4N·D
   };
   for (const CostStep& step : c.steps) c.total += step.count;
   return c;

@@ -19,7 +19,7 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Work, rates and memory per token of a measured point.
-void annotate(BenchPoint& p, const BenchConfig& b, AttentionKind kind, const Roofline* roofline) {
+void annotate(BenchPoint& p, const BenchConfig& b, BenchKind kind, const Roofline* roofline) {
   const BenchWork work = bench_work(b, kind, p.n, p.batch);
   p.flops = work.flops;
   p.bytes = work.bytes;
@@ -43,7 +43,45 @@ bool well_formed_device(const std::string& name) {
                      [](char c) { return c >= '0' && c <= '9'; });
 }
 
+constexpr std::array<std::pair<const char*, BenchKind>, 4> kKindNames{
+    {{"additive", BenchKind::additive},
+     {"linear", BenchKind::linear},
+     {"softmax", BenchKind::softmax},
+     {"softmax-materialized", BenchKind::softmax_materialized}}};
+
 }  // namespace
+
+std::string to_string(BenchKind kind) {
+  for (const auto& [name, k] : kKindNames) {
+    if (k == kind) return name;
+  }
+  return "additive";
+}
+
+const std::array<std::pair<const char*, BenchKind>, 4>& bench_kind_names() { return kKindNames; }
+
+BenchKind parse_bench_kind(const std::string& name, const std::string& where) {
+  std::string allowed;
+  for (const auto& [text, kind] : kKindNames) {
+    if (name == text) return kind;
+    allowed += (allowed.empty() ? "" : ", ") + std::string(text);
+  }
+  throw Error("unknown attention kind '" + name + "'", where, "use " + allowed);
+}
+
+AttentionKind attention_of(BenchKind kind) {
+  switch (kind) {
+    case BenchKind::additive: return AttentionKind::additive;
+    case BenchKind::linear: return AttentionKind::linear;
+    case BenchKind::softmax:
+    case BenchKind::softmax_materialized: return AttentionKind::softmax;
+  }
+  return AttentionKind::additive;
+}
+
+SoftmaxImpl softmax_impl_of(BenchKind kind) {
+  return kind == BenchKind::softmax_materialized ? SoftmaxImpl::materialized : SoftmaxImpl::tiled;
+}
 
 std::string to_string(BenchPass pass) { return pass == BenchPass::forward ? "forward" : "train-step"; }
 
@@ -79,7 +117,9 @@ void validate(const BenchConfig& b, bool check_device) {
   for (const std::int64_t n : b.lengths) {
     if (n < 1) throw Error("sequence lengths must be positive", "bench");
   }
-  if (b.kinds.empty()) throw Error("no attention kind to run", "bench", "use additive, softmax or both");
+  if (b.kinds.empty()) {
+    throw Error("no attention kind to run", "bench", "use additive, linear, softmax or softmax-materialized");
+  }
   if (b.lengths.empty()) throw Error("no sequence length to run", "bench");
   if (!(b.point_budget_s >= 0) || !(b.total_budget_s >= 0)) throw Error("budgets must not be negative", "bench");
   dtype_bytes(b.dtype);  // throws for an unknown dtype
@@ -94,9 +134,9 @@ std::int64_t bench_batch(const BenchConfig& b, std::int64_t n) {
   return b.tokens_per_batch > 0 ? std::max<std::int64_t>(1, b.tokens_per_batch / n) : b.batch;
 }
 
-ModelConfig bench_model_config(const BenchConfig& b, AttentionKind kind, std::int64_t n) {
+ModelConfig bench_model_config(const BenchConfig& b, BenchKind kind, std::int64_t n) {
   ModelConfig c = preset("paper");
-  c.attention = kind;
+  c.attention = attention_of(kind);
   c.hidden = b.hidden;
   c.heads = b.heads;
   c.ffn = b.hidden;
@@ -105,13 +145,11 @@ ModelConfig bench_model_config(const BenchConfig& b, AttentionKind kind, std::in
   c.share_qv = b.scope == BenchScope::stack;  // the reference layer has its own W_v
   c.dropout = 0.0;
   c.max_len = n;
-  // The sweep's softmax kind is the materialised one, two (B,H,T,T) tensors per layer: the
-  // quadratic memory its charts and forecasts are about.
-  c.softmax_impl = SoftmaxImpl::materialized;
+  c.softmax_impl = softmax_impl_of(kind);
   return c;
 }
 
-BenchPoint bench_point_header(const BenchConfig& b, AttentionKind kind, std::int64_t n) {
+BenchPoint bench_point_header(const BenchConfig& b, BenchKind kind, std::int64_t n) {
   BenchPoint p;
   p.kind = kind;
   p.pass = to_string(b.pass);
@@ -129,11 +167,11 @@ std::vector<BenchPoint> run_bench(const BenchConfig& b, const std::function<void
   std::vector<BenchPoint> points;
   const auto start = Clock::now();
   const auto cancelled = [cancel] { return cancel != nullptr && cancel->load(); };
-  for (const AttentionKind kind : b.kinds) {
+  for (const BenchKind kind : b.kinds) {
     for (const std::int64_t n : b.lengths) {
       if (cancelled()) return points;
       BenchPoint point;
-      if (b.scope == BenchScope::core && kind == AttentionKind::softmax) {
+      if (b.scope == BenchScope::core && kind != BenchKind::additive) {
         point = bench_point_header(b, kind, n);
         point.status = "n/a";  // nothing to run: no child is started for it either
       } else if (b.total_budget_s > 0 && !points.empty() && seconds_since(start) > b.total_budget_s) {

@@ -55,7 +55,7 @@ void set_child_memory(BenchPoint& point, const nlohmann::json& line, const Child
 
 }  // namespace
 
-std::vector<std::string> bench_point_command(const std::string& executable, const BenchConfig& b, AttentionKind kind,
+std::vector<std::string> bench_point_command(const std::string& executable, const BenchConfig& b, BenchKind kind,
                                              std::int64_t n, int threads) {
   return {executable,
           "--threads",
@@ -93,7 +93,7 @@ std::vector<std::string> bench_point_command(const std::string& executable, cons
 double child_deadline_s(const BenchConfig& b) { return 20.0 + 2.0 * b.point_budget_s; }
 
 BenchRunner child_process_runner(ChildRunnerOptions options) {
-  return [o = std::move(options)](const BenchConfig& b, AttentionKind kind, std::int64_t n) {
+  return [o = std::move(options)](const BenchConfig& b, BenchKind kind, std::int64_t n) {
     BenchPoint point = bench_point_header(b, kind, n);
     const std::int64_t inherited = peak_rss_bytes();  // the floor of the child's ru_maxrss
     const ChildResult child =

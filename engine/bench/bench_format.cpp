@@ -50,9 +50,9 @@ Column column(const char* name, int BenchPoint::*m) {
           [m](BenchPoint& p, const std::string& s) { p.*m = std::stoi(s); }};
 }
 // The kind by name; an unknown name throws fastformer::Error (given its place by the reader).
-Column column(const char* name, AttentionKind BenchPoint::*m) {
+Column column(const char* name, BenchKind BenchPoint::*m) {
   return {name, [m](const BenchPoint& p) { return to_string(p.*m); },
-          [m](BenchPoint& p, const std::string& s) { p.*m = parse_attention_kind(s, {}); }};
+          [m](BenchPoint& p, const std::string& s) { p.*m = parse_bench_kind(s, {}); }};
 }
 Column column(const char* name, double BenchPoint::*m) {
   return {name, [m](const BenchPoint& p) { return format_double(p.*m); },
@@ -199,7 +199,7 @@ nlohmann::json to_json(const BenchPoint& p) {
 BenchPoint bench_point_from_json(const nlohmann::json& j) {
   BenchPoint p;
   try {
-    p.kind = parse_attention_kind(j.at("kind").get<std::string>(), "bench point JSON");
+    p.kind = parse_bench_kind(j.at("kind").get<std::string>(), "bench point JSON");
     p.pass = j.at("pass").get<std::string>();
     p.n = j.at("n").get<std::int64_t>();
     p.batch = j.at("batch").get<std::int64_t>();
@@ -249,8 +249,8 @@ BenchConfig bench_config_from_json(const nlohmann::json& j) {
   BenchConfig c;
   for (const auto& [key, value] : j.items()) {
     if (key == "kinds") {
-      c.kinds = read_list<AttentionKind>(value, key, [&](const nlohmann::json& v) {
-        return json_fields::parse_enum(v, kConfig, key, attention_kind_names());
+      c.kinds = read_list<BenchKind>(value, key, [&](const nlohmann::json& v) {
+        return json_fields::parse_enum(v, kConfig, key, bench_kind_names());
       });
     } else if (key == "lengths") {
       c.lengths = read_list<std::int64_t>(value, key, [&](const nlohmann::json& v) { return get<std::int64_t>(v, kConfig, key); });

@@ -8,6 +8,7 @@
 #include "model/encoder_layer.h"
 #include "fastformer/error.h"
 #include "model/fastformer_attention.h"
+#include "model/linear_attention.h"
 #include "fastformer/memory_estimate.h"
 #include "fastformer/runtime.h"
 #include "model/softmax_attention.h"
@@ -61,6 +62,9 @@ class ModuleWorkload final : public Workload {
     } else if (c.attention == AttentionKind::additive) {
       additive_ = FastformerAttention(c);
       modules.push_back(additive_.get());
+    } else if (c.attention == AttentionKind::linear) {
+      linear_ = LinearAttention(c);
+      modules.push_back(linear_.get());
     } else {
       softmax_ = SoftmaxAttention(c);
       modules.push_back(softmax_.get());
@@ -99,7 +103,8 @@ class ModuleWorkload final : public Workload {
       return h;
     }
     // mix leaves out the output projection, as the reference layer does.
-    return !additive_.is_empty() ? additive_->mix(x_, mask_) : softmax_->forward(x_, mask_);
+    if (!additive_.is_empty()) return additive_->mix(x_, mask_);
+    return !linear_.is_empty() ? linear_->forward(x_, mask_) : softmax_->forward(x_, mask_);
   }
 
   std::int64_t hidden_;
@@ -108,6 +113,7 @@ class ModuleWorkload final : public Workload {
   std::vector<EncoderLayer> layers_;
   FastformerAttention additive_{nullptr};
   SoftmaxAttention softmax_{nullptr};
+  LinearAttention linear_{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   torch::Tensor x_, mask_;
 };
@@ -179,10 +185,10 @@ c10::ScalarType bench_scalar_type(const std::string& dtype) {
   return torch::kFloat32;
 }
 
-BenchPoint measure_bench_point(const BenchConfig& b, AttentionKind kind, std::int64_t n,
+BenchPoint measure_bench_point(const BenchConfig& b, BenchKind kind, std::int64_t n,
                                const std::function<void()>& on_ready) {
   BenchPoint point = bench_point_header(b, kind, n);
-  if (b.scope == BenchScope::core && kind == AttentionKind::softmax) {
+  if (b.scope == BenchScope::core && kind != BenchKind::additive) {
     point.status = "n/a";  // the core scope exists for the additive kind only
     return point;
   }

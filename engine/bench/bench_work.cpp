@@ -96,6 +96,20 @@ Cost softmax_core(double B, double N, double D, double H, double e) {
   return c;
 }
 
+// Linear attention on projected Q, K, V (T = B·N tokens, Dh = D/H), as attention_cost.h
+// counts it: φ of Q and K (elu + 1, 2 FLOPs each), the summaries S = φ(K)ᵀV (2·T·D·Dh) and
+// z (T·D), the numerators φ(Q)S (2·T·D·Dh), the normalisers φ(Q)·z (2·T·D) and the
+// division (T·D). Backward: twice the FLOPs.
+Cost linear_core(double T, double D, double H, double e) {
+  const double Dh = D / H;
+  Cost c;
+  c.fwd_flops = 4 * T * D * Dh + 4 * T * D + T * D + 2 * T * D + T * D;
+  c.bwd_flops = 2 * c.fwd_flops;
+  c.fwd_bytes = e * 4 * T * D;  // read Q, K, V; write O
+  c.bwd_bytes = e * 8 * T * D;  // read Q, K, V, dO; write dQ, dK, dV (and O once more)
+  return c;
+}
+
 // The attention sublayer. stack: the encoder's attention with its output projection;
 // layer: the reference layer (additive: mix, without the output projection).
 Cost attention(const ModelConfig& c, double B, double N, bool input_grad, bool output_projection, double e) {
@@ -109,8 +123,8 @@ Cost attention(const ModelConfig& c, double B, double N, bool input_grad, bool o
     cost += residual(T, D, e);         // A = R + Q
     if (output_projection) cost += linear(T, D, D, true, e);
   } else {
-    cost += softmax_core(B, N, D, H, e);
-    cost += linear(T, D, D, true, e);  // output projection (part of SoftmaxAttention::forward)
+    cost += c.attention == AttentionKind::linear ? linear_core(T, D, H, e) : softmax_core(B, N, D, H, e);
+    cost += linear(T, D, D, true, e);  // output projection (part of the attention's forward)
   }
   return cost;
 }
@@ -149,8 +163,8 @@ int dtype_bytes(const std::string& dtype) {
   throw Error("unknown dtype '" + dtype + "'", "--dtype", "use float32, float64 or bfloat16");
 }
 
-BenchWork bench_work(const BenchConfig& b, AttentionKind kind, std::int64_t n, std::int64_t batch) {
-  if (b.scope == BenchScope::core && kind == AttentionKind::softmax) return {};
+BenchWork bench_work(const BenchConfig& b, BenchKind kind, std::int64_t n, std::int64_t batch) {
+  if (b.scope == BenchScope::core && kind != BenchKind::additive) return {};
   const ModelConfig c = bench_model_config(b, kind, n);
   const double e = dtype_bytes(b.dtype), B = static_cast<double>(batch), N = static_cast<double>(n);
   Cost cost;

@@ -21,6 +21,6 @@ int dtype_bytes(const std::string& dtype);
 // Work of one timed run at length n with `batch` sequences (forward, or forward + backward
 // (+ AdamW step for the stack and layer scopes) for train-step). Zero for softmax at the
 // core scope, which is not run.
-BenchWork bench_work(const BenchConfig& config, AttentionKind kind, std::int64_t n, std::int64_t batch);
+BenchWork bench_work(const BenchConfig& config, BenchKind kind, std::int64_t n, std::int64_t batch);
 
 }  // namespace fastformer

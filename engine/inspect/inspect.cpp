@@ -124,9 +124,22 @@ Inspection inspect(const TrainedModel& model, const std::string& text, const Ins
     out.global_query = to_vector(torch::stack(q, 1));        // (W,L,H,Dh)
     out.global_key = to_vector(torch::stack(k, 1));          // (W,L,H,Dh)
   } else {
+    if (config.attention == AttentionKind::linear) {
+      // Each query's share of its window's total, over the window's real tokens: (W,1,T).
+      const torch::Tensor real = window_inputs(plan, 0, 0).second.unsqueeze(1).to(torch::kFloat);
+      std::vector<torch::Tensor> normalizer;  // per layer (H,N)
+      for (std::int64_t l = 0; l < config.layers; ++l) {
+        std::vector<torch::Tensor> z;
+        for (const auto& trace : run.traces) z.push_back(trace.layers[static_cast<std::size_t>(l)].normalizer);
+        const torch::Tensor n = torch::cat(z, 0).to(torch::kCPU, torch::kFloat) * real;  // (W,H,T)
+        normalizer.push_back(stitch(n / n.sum(-1, true).clamp_min(1e-30), rows));
+      }
+      out.normalizer = to_vector(torch::stack(normalizer, 0));  // (L,H,N)
+    }
     out.softmax_layer = std::clamp<std::int64_t>(options.softmax_layer, 0, config.layers - 1);
     out.softmax_head = std::clamp<std::int64_t>(options.softmax_head, 0, config.heads - 1);
-    if (plan.windows.size() == 1 && N <= options.max_softmax_tokens) {
+    const LayerTrace& first = run.traces.front().layers[static_cast<std::size_t>(out.softmax_layer)];
+    if (plan.windows.size() == 1 && N <= options.max_softmax_tokens && first.weights.defined()) {
       const LayerTrace& layer = run.traces.front().layers[static_cast<std::size_t>(out.softmax_layer)];
       out.softmax_weights = to_vector(layer.weights[0][out.softmax_head].slice(0, 0, N).slice(1, 0, N));  // (N,N)
     }

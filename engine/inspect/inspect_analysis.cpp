@@ -30,7 +30,12 @@ void check_head(const Inspection& in, std::int64_t layer, std::int64_t head, con
 
 std::vector<float> head_weights(const Inspection& in, std::int64_t layer, std::int64_t head, Pooling which) {
   check_head(in, layer, head, "head_weights");
-  const std::vector<float>& all = which == Pooling::alpha ? in.alpha : in.beta;  // [L][H][N]
+  const std::vector<float>& all = which == Pooling::alpha  ? in.alpha
+                                  : which == Pooling::beta ? in.beta
+                                                           : in.normalizer;  // [L][H][N]
+  if (static_cast<std::int64_t>(all.size()) != in.layers * in.heads * in.size()) {
+    throw Error("the inspection has no such weights", "head_weights", "α and β need additive attention, n linear attention");
+  }
   const auto start = all.begin() + (layer * in.heads + head) * in.size();
   return std::vector<float>(start, start + in.size());
 }

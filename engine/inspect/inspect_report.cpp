@@ -65,6 +65,7 @@ nlohmann::json inspection_json(const Inspection& in) {
               {"global_query", nested(in.global_query, {W, L, H, Dh})},
               {"global_key", nested(in.global_key, {W, L, H, Dh})},
               {"entropies", entropies}};
+  if (!in.normalizer.empty()) out["normalizer"] = nested(in.normalizer, {L, H, N});
   if (!in.softmax_weights.empty()) {
     out["softmax_weights"] = {{"layer", in.softmax_layer}, {"head", in.softmax_head},
                               {"weights", nested(in.softmax_weights, {N, N})}};

@@ -48,6 +48,7 @@ void save_inspection_safetensors(const std::string& path, const Inspection& in) 
   tensors.emplace_back("windows", windows);
   tensors.emplace_back("window_logits", host_tensor(in.window_logits, {W, C}, "window_logits"));
   tensors.emplace_back("probabilities", host_tensor(in.probabilities, {C}, "probabilities"));
+  if (!in.normalizer.empty()) tensors.emplace_back("normalizer", host_tensor(in.normalizer, {L, H, N}, "normalizer"));
   if (!in.softmax_weights.empty()) {
     tensors.emplace_back("softmax_weights", host_tensor(in.softmax_weights, {N, N}, "softmax_weights"));
   }

@@ -52,7 +52,7 @@ std::uint64_t word_seed(const std::string& word, std::uint64_t seed) {
 }  // namespace
 
 const LearnStep& LearnTrace::step(const std::string& name) const {
-  for (const auto* steps : {&additive, &softmax}) {
+  for (const auto* steps : {&additive, &softmax, &linear}) {
     for (const LearnStep& s : *steps) {
       if (s.name == name) return s;
     }
@@ -75,6 +75,8 @@ LearnTrace learn_trace(FastformerAttentionImpl& layer, const LearnInput& input) 
   t.pieces = input.pieces;
   t.additive_costs = additive_costs(N, D, H, t.share_qv, t.score);
   t.softmax_costs = softmax_costs(N, D, H);
+  t.softmax_tiled_costs = softmax_tiled_costs(N, D, H);
+  t.linear_costs = linear_costs(N, D, H);
   const AttentionCosts& ac = t.additive_costs;
   auto& steps = t.additive;
 
@@ -128,6 +130,21 @@ LearnTrace learn_trace(FastformerAttentionImpl& layer, const LearnInput& input) 
                                 "H,N,N", "query token", "key token", sc));
   t.softmax.push_back(make_step("O", "O = W V", "softmax attention", "O_h,i = Σ_j W_h,i,j V_h,j", O, "N,D", "token",
                                 "dimension", sc));
+
+  // Linear attention on the same Q, K, V (Katharopoulos et al. 2020, φ = elu + 1): the keys
+  // and values summed once per head into S (Dh×Dh) and z, which every query then reads.
+  const AttentionCosts& lc = t.linear_costs;
+  const at::Tensor phiQ = at::elu(Qh) + 1.0, phiK = at::elu(Kh) + 1.0;  // (H,N,Dh)
+  const at::Tensor summary = at::matmul(phiK.transpose(1, 2), Vh);      // (H,Dh,Dh) Σ_j φ(K_j) V_jᵀ
+  const at::Tensor z = phiK.sum(1);                                     // (H,Dh)    Σ_j φ(K_j)
+  const at::Tensor normalizer = at::matmul(phiQ, z.unsqueeze(-1)).squeeze(-1);  // (H,N) φ(Q_i)·z
+  const at::Tensor LO = (at::matmul(phiQ, summary) / normalizer.unsqueeze(-1)).permute({1, 0, 2}).reshape({N, D});  // (N,D)
+  t.linear.push_back(make_step("S", "S = φ(K)ᵀV", "linear attention", "S_h = Σ_j φ(K_h,j) V_h,jᵀ", summary,
+                               "H,Dh,Dh", "key dimension", "value dimension", lc));
+  t.linear.push_back(make_step("normalizer", "φ(Q)·z", "linear attention", "n_h,i = φ(Q_h,i) · Σ_j φ(K_h,j)",
+                               normalizer, "H,N", "head", "token", lc));
+  t.linear.push_back(make_step("O", "O = φ(Q)S / n", "linear attention", "O_h,i = φ(Q_h,i)ᵀ S_h / n_h,i", LO, "N,D",
+                               "token", "dimension", lc));
   return t;
 }
 

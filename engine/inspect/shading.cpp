@@ -16,7 +16,7 @@ namespace fastformer {
 namespace {
 
 constexpr const char* kWhere = "shading";
-constexpr const char* kKeys = "keys: shade=alpha|beta|gamma, layer=N, heads=mean|max|N, scale=relative|stretched|raw";
+constexpr const char* kKeys = "keys: shade=alpha|beta|gamma|normalizer, layer=N, heads=mean|max|N, scale=relative|stretched|raw";
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -42,7 +42,18 @@ int choice(std::string_view item, std::string_view value, const std::vector<std:
 }
 
 const char* symbol(ShadingSpec::Weights w) {
-  return w == ShadingSpec::Weights::alpha ? "α" : w == ShadingSpec::Weights::beta ? "β" : "γ";
+  switch (w) {
+    case ShadingSpec::Weights::alpha: return "α";
+    case ShadingSpec::Weights::beta: return "β";
+    case ShadingSpec::Weights::gamma: return "γ";
+    case ShadingSpec::Weights::normalizer: return "n";
+  }
+  return "α";
+}
+
+// The per-head weights behind α, β and n (γ has no heads).
+Pooling pooling_of(ShadingSpec::Weights w) {
+  return w == ShadingSpec::Weights::alpha ? Pooling::alpha : w == ShadingSpec::Weights::beta ? Pooling::beta : Pooling::normalizer;
 }
 
 }  // namespace
@@ -62,7 +73,7 @@ ShadingSpec parse_shading_spec(std::string_view text, ShadingSpec spec) {
     const std::string_view key = trim(item.substr(0, equals));
     const std::string_view value = equals == std::string_view::npos ? std::string_view() : trim(item.substr(equals + 1));
     if (key == "shade") {
-      spec.weights = static_cast<ShadingSpec::Weights>(choice(item, value, {"alpha", "beta", "gamma"}));
+      spec.weights = static_cast<ShadingSpec::Weights>(choice(item, value, {"alpha", "beta", "gamma", "normalizer"}));
     } else if (key == "scale") {
       spec.scale = static_cast<ShadingSpec::Scale>(choice(item, value, {"relative", "stretched", "raw"}));
     } else if (key == "layer") {
@@ -85,7 +96,7 @@ ShadingSpec parse_shading_spec(std::string_view text, ShadingSpec spec) {
 }
 
 std::string format_shading_spec(const ShadingSpec& s) {
-  static const char* weights[] = {"alpha", "beta", "gamma"};
+  static const char* weights[] = {"alpha", "beta", "gamma", "normalizer"};
   static const char* scales[] = {"relative", "stretched", "raw"};
   const std::string heads = s.heads == ShadingSpec::Heads::mean  ? "mean"
                             : s.heads == ShadingSpec::Heads::max ? "max"
@@ -98,6 +109,11 @@ void check_shading(const Inspection& in, const ShadingSpec& s) {
   const std::int64_t N = in.size();
   if (s.weights == ShadingSpec::Weights::gamma) {
     if (static_cast<std::int64_t>(in.pooling.size()) != N) throw Error("the inspection has no pooling weights γ", kWhere);
+  } else if (s.weights == ShadingSpec::Weights::normalizer) {
+    if (static_cast<std::int64_t>(in.normalizer.size()) != in.layers * in.heads * N) {
+      throw Error("this model has no normaliser n: only linear attention has one", kWhere,
+                  "shade by gamma (the pooling weights)");
+    }
   } else if (in.alpha.empty() || in.beta.empty()) {
     throw Error(std::string("this model has no ") + symbol(s.weights) + ": only additive attention has α and β", kWhere,
                 "shade by gamma (the pooling weights)");
@@ -116,7 +132,13 @@ void check_shading(const Inspection& in, const ShadingSpec& s) {
 }
 
 ShadingSpec available_shading(const Inspection& in, ShadingSpec spec) {
-  if (in.alpha.empty()) spec.weights = ShadingSpec::Weights::gamma;
+  const bool wants_additive = spec.weights == ShadingSpec::Weights::alpha || spec.weights == ShadingSpec::Weights::beta;
+  const bool has_normalizer = !in.normalizer.empty();
+  if ((wants_additive && in.alpha.empty()) || (spec.weights == ShadingSpec::Weights::normalizer && !has_normalizer)) {
+    spec.weights = has_normalizer ? ShadingSpec::Weights::normalizer
+                   : in.alpha.empty() ? ShadingSpec::Weights::gamma
+                                      : ShadingSpec::Weights::alpha;
+  }
   return spec;
 }
 
@@ -130,7 +152,7 @@ Shading compute_shading(const Inspection& in, const ShadingSpec& spec) {
     s.raw = in.pooling;
     s.per_head = {in.pooling};
   } else {
-    const Pooling which = spec.weights == ShadingSpec::Weights::alpha ? Pooling::alpha : Pooling::beta;
+    const Pooling which = pooling_of(spec.weights);
     for (std::int64_t h = 0; h < in.heads; ++h) s.per_head.push_back(head_weights(in, spec.layer, h, which));  // [H][N]
     s.raw.assign(N, 0.0f);
     for (std::size_t i = 0; i < N; ++i) {
@@ -243,7 +265,7 @@ std::vector<double> shading_shares(const Inspection& in, const ShadingSpec& spec
     }
     return shares;
   }
-  const Pooling which = spec.weights == ShadingSpec::Weights::alpha ? Pooling::alpha : Pooling::beta;
+  const Pooling which = pooling_of(spec.weights);
   if (spec.heads == ShadingSpec::Heads::one) return span_shares(in, spec.layer, spec.head, which, ranges);
   // Mean and max views: the heads' shares averaged (the share of a max has no meaning of
   // its own, since the max over heads is no softmax).

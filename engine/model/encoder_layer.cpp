@@ -9,10 +9,10 @@
 namespace fastformer {
 
 EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c) : norm_(c.norm), dropout_(c.dropout) {
-  if (c.attention == AttentionKind::additive) {
-    additive = register_module("attention", FastformerAttention(c));
-  } else {
-    softmax = register_module("attention", SoftmaxAttention(c));
+  switch (c.attention) {
+    case AttentionKind::additive: additive = register_module("attention", FastformerAttention(c)); break;
+    case AttentionKind::softmax: softmax = register_module("attention", SoftmaxAttention(c)); break;
+    case AttentionKind::linear: linear = register_module("attention", LinearAttention(c)); break;
   }
   const auto norm_options = torch::nn::LayerNormOptions({c.hidden}).eps(c.layer_norm_eps);
   norm1 = register_module("norm1", torch::nn::LayerNorm(norm_options));
@@ -22,8 +22,9 @@ EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c) : norm_(c.norm), dropou
 
 torch::Tensor EncoderLayerImpl::attend(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,
                                        std::int64_t max_trace_values, const PoolingKeep* keep) {
-  return additive.is_empty() ? softmax->forward(x, mask, trace, max_trace_values)
-                             : additive->forward(x, mask, trace, keep);
+  if (!additive.is_empty()) return additive->forward(x, mask, trace, keep);
+  if (!linear.is_empty()) return linear->forward(x, mask, trace, max_trace_values);
+  return softmax->forward(x, mask, trace, max_trace_values);
 }
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, LayerTrace* trace,

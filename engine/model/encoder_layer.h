@@ -1,4 +1,4 @@
-// One Transformer block around either attention: residuals, LayerNorm (post or pre),
+// One Transformer block around any of the three attentions: residuals, LayerNorm (post or pre),
 // dropout and the feed-forward network.
 #pragma once
 
@@ -6,6 +6,7 @@
 #include "model/fastformer_attention.h"
 #include "model/feed_forward.h"
 #include "fastformer/model_config.h"
+#include "model/linear_attention.h"
 #include "model/softmax_attention.h"
 
 #include <torch/nn/module.h>
@@ -29,9 +30,10 @@ class EncoderLayerImpl : public torch::nn::Module {
   torch::Tensor attention_input(const torch::Tensor& x);
   torch::Tensor finish(const torch::Tensor& x, const torch::Tensor& a);
 
-  // Exactly one of the two is set, registered as "attention".
+  // Exactly one of the three is set, registered as "attention".
   FastformerAttention additive{nullptr};
   SoftmaxAttention softmax{nullptr};
+  LinearAttention linear{nullptr};
   torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
   FeedForward ffn{nullptr};
 

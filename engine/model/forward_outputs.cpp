@@ -23,7 +23,8 @@ NamedTensors forward_output_tensors(const ModelOutput& output) {
     add("beta" + suffix, layer.beta);                  // (B,H,T)
     add("global_query" + suffix, layer.global_query);  // (B,H,Dh)
     add("global_key" + suffix, layer.global_key);      // (B,H,Dh)
-    add("attention" + suffix, layer.weights);          // (B,H,T,T)
+    add("attention" + suffix, layer.weights);          // (B,H,T,T) softmax, or linear's implicit weights
+    add("normalizer" + suffix, layer.normalizer);      // (B,H,T) linear: φ(Q_i)·z
   }
   add("pooling", trace.pooling);  // (B,T)
   return out;

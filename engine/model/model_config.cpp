@@ -10,8 +10,8 @@ using nlohmann::json;
 using namespace json_fields;
 constexpr const char* kConfig = "model config";
 
-constexpr EnumNames<AttentionKind, 2> kAttentionNames{
-    {{"additive", AttentionKind::additive}, {"softmax", AttentionKind::softmax}}};
+constexpr EnumNames<AttentionKind, 3> kAttentionNames{
+    {{"additive", AttentionKind::additive}, {"softmax", AttentionKind::softmax}, {"linear", AttentionKind::linear}}};
 constexpr EnumNames<ScoreKind, 2> kScoreNames{{{"per_head", ScoreKind::per_head}, {"head_mixing", ScoreKind::head_mixing}}};
 constexpr EnumNames<NormPlacement, 2> kNormNames{{{"post", NormPlacement::post}, {"pre", NormPlacement::pre}}};
 constexpr EnumNames<SoftmaxImpl, 2> kSoftmaxImplNames{
@@ -113,7 +113,15 @@ void apply_override(ModelConfig& config, const std::string& assignment) {
 }
 
 std::string to_string(AttentionKind kind) { return enum_name(kind, kAttentionNames); }
-const EnumNames<AttentionKind, 2>& attention_kind_names() { return kAttentionNames; }
+std::string model_name(AttentionKind kind) {
+  switch (kind) {
+    case AttentionKind::additive: return "Fastformer";
+    case AttentionKind::softmax: return "Transformer";
+    case AttentionKind::linear: return "Linear Transformer";
+  }
+  return "Fastformer";
+}
+const EnumNames<AttentionKind, 3>& attention_kind_names() { return kAttentionNames; }
 AttentionKind parse_attention_kind(const std::string& name, const std::string& where) {
   std::string allowed;
   for (const auto& [text, kind] : kAttentionNames) {

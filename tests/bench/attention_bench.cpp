@@ -1,9 +1,11 @@
 // Google Benchmark microbenchmarks of one attention layer (B=1, D=256, 16 heads, the
-// paper's Fig. 2 setting): forward, and forward+backward, for additive and softmax
-// attention (tiled, and materialised) over sequence lengths, and the additive core alone (fused kernel and the ATen
-// reference path). Run: build/tests/bench/attention_bench --benchmark_filter=core
+// paper's Fig. 2 setting): forward, and forward+backward, for additive, linear and softmax
+// attention (tiled, and materialised) over sequence lengths, the linear layer's projections
+// alone (its GEMM floor), and the additive core alone (fused kernel and the ATen reference
+// path). Run: build/tests/bench/attention_bench --benchmark_filter=core
 #include "fastformer/additive_core.h"
 #include "model/fastformer_attention.h"
+#include "model/linear_attention.h"
 #include "fastformer/runtime.h"
 #include "model/softmax_attention.h"
 
@@ -46,6 +48,29 @@ void additive_forward(benchmark::State& s) { run<FastformerAttention>(s, Attenti
 void additive_forward_backward(benchmark::State& s) { run<FastformerAttention>(s, AttentionKind::additive, true); }
 void softmax_forward(benchmark::State& s) { run<SoftmaxAttention>(s, AttentionKind::softmax, false); }
 void softmax_forward_backward(benchmark::State& s) { run<SoftmaxAttention>(s, AttentionKind::softmax, true); }
+void linear_forward(benchmark::State& s) { run<LinearAttention>(s, AttentionKind::linear, false); }
+void linear_forward_backward(benchmark::State& s) { run<LinearAttention>(s, AttentionKind::linear, true); }
+
+// The linear layer's GEMM floor: its four D×D projections (Q, K, V, output) alone, with the
+// layer's own weights, forward and (with backward) their input and weight gradients.
+void linear_projections(benchmark::State& state, bool backward) {
+  const std::int64_t n = state.range(0);
+  torch::manual_seed(1);
+  LinearAttention layer(fig2_config(AttentionKind::linear));
+  const torch::Tensor x = torch::randn({1, n, 256}, torch::requires_grad(backward));  // (B,T,D)
+  std::optional<torch::NoGradGuard> no_grad;
+  if (!backward) no_grad.emplace();
+  for (auto _ : state) {
+    const torch::Tensor q = layer->query(x), k = layer->key(x), v = layer->value(x);  // (B,T,D) each
+    const torch::Tensor y = layer->output(q);                                          // (B,T,D)
+    if (backward) (q.sum() + k.sum() + v.sum() + y.sum()).backward();
+    benchmark::DoNotOptimize(y.data_ptr());
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+void linear_gemms_forward(benchmark::State& s) { linear_projections(s, false); }
+void linear_gemms_forward_backward(benchmark::State& s) { linear_projections(s, true); }
+
 void softmax_materialized_forward(benchmark::State& s) {
   run<SoftmaxAttention>(s, AttentionKind::softmax, false, SoftmaxImpl::materialized);
 }
@@ -118,6 +143,10 @@ BENCHMARK(mix_forward)->RangeMultiplier(2)->Range(128, 32768)->Unit(benchmark::k
 BENCHMARK(mix_forward_backward)->RangeMultiplier(2)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(additive_forward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(additive_forward_backward)->RangeMultiplier(4)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(linear_forward)->RangeMultiplier(2)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(linear_forward_backward)->RangeMultiplier(2)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(linear_gemms_forward)->RangeMultiplier(2)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(linear_gemms_forward_backward)->RangeMultiplier(2)->Range(128, 32768)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(softmax_forward)->RangeMultiplier(2)->Range(128, 8192)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(softmax_forward_backward)->RangeMultiplier(2)->Range(128, 8192)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(softmax_materialized_forward)->RangeMultiplier(2)->Range(128, 8192)->Unit(benchmark::kMillisecond)->UseRealTime();

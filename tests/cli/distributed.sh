@@ -88,7 +88,7 @@ set -e
 step=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['step'])" "$work/stopped/last/train_state.json")
 "$FASTFORMER" launch --nproc 2 -- train --resume --set epochs=2 --out "$work/stopped" >"$work/resume.out" 2>&1 ||
   { cat "$work/resume.out"; exit 1; }
-grep -q "resuming fastformer" "$work/resume.out"
+grep -q "resuming Fastformer" "$work/resume.out"
 end=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['step'])" "$work/stopped/last/train_state.json")
 (( end == 48 )) || { echo "resumed run ended at step $end, expected 48 (2 epochs of 24)"; exit 1; }
 echo "stop at step $step, resumed on 2 ranks to step $end: ok"

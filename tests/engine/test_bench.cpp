@@ -34,8 +34,8 @@ TEST(Bench, TinySweepGivesOrderedStatistics) {
     b.pass = pass;
     int seen = 0;
     const auto points = run_bench(b, [&](const BenchPoint&) { ++seen; });
-    ASSERT_EQ(points.size(), 6u);
-    EXPECT_EQ(seen, 6);
+    ASSERT_EQ(points.size(), 12u);  // four kinds × three lengths
+    EXPECT_EQ(seen, 12);
     for (const auto& p : points) {
       EXPECT_EQ(p.status, "ok");
       EXPECT_EQ(p.runs, 3);
@@ -46,14 +46,16 @@ TEST(Bench, TinySweepGivesOrderedStatistics) {
       EXPECT_LE(p.median_ms, p.p90_ms);
       EXPECT_NEAR(p.tokens_per_s, p.batch * p.n / (p.median_ms / 1e3), 1e-6 * p.tokens_per_s);
     }
-    EXPECT_EQ(points[0].kind, AttentionKind::additive);
-    EXPECT_EQ(points[3].kind, AttentionKind::softmax);
+    EXPECT_EQ(points[0].kind, BenchKind::additive);
+    EXPECT_EQ(points[3].kind, BenchKind::linear);
+    EXPECT_EQ(points[6].kind, BenchKind::softmax);
+    EXPECT_EQ(points[9].kind, BenchKind::softmax_materialized);
   }
 }
 
 TEST(Bench, ImpossibleSizeIsRecordedAsOomAndTheSweepGoesOn) {
   BenchConfig b = tiny();
-  b.kinds = {AttentionKind::softmax};
+  b.kinds = {BenchKind::softmax_materialized};
   b.lengths = {8, 400000};  // 400000² scores per head: far beyond this machine
   b.batch = 4;
   const auto points = run_bench(b);
@@ -64,7 +66,7 @@ TEST(Bench, ImpossibleSizeIsRecordedAsOomAndTheSweepGoesOn) {
 
 TEST(Bench, ConstantTokensPerBatchSetsTheBatch) {
   BenchConfig b = tiny();
-  b.kinds = {AttentionKind::additive};
+  b.kinds = {BenchKind::additive};
   b.tokens_per_batch = 64;
   const auto points = run_bench(b);
   EXPECT_EQ(points[0].batch, 8);   // 64 / 8
@@ -92,9 +94,9 @@ TEST(Bench, LayerAndCoreScopesRunInEveryPassAndDtype) {
         b.lengths = {8, 16};
         b.repeats = 1;
         const auto points = run_bench(b);
-        ASSERT_EQ(points.size(), 4u);
+        ASSERT_EQ(points.size(), 8u);  // four kinds × two lengths
         for (const auto& p : points) {
-          const bool runs = scope != BenchScope::core || p.kind == AttentionKind::additive;
+          const bool runs = scope != BenchScope::core || p.kind == BenchKind::additive;
           EXPECT_EQ(p.status, runs ? "ok" : "n/a") << to_string(scope) << " " << to_string(p.kind) << " " << dtype;
           EXPECT_EQ(p.scope, to_string(scope));
           EXPECT_EQ(p.dtype, dtype);
@@ -127,7 +129,7 @@ TEST(Bench, APluggedInRunnerIsUsedAndItsPointsGetRates) {
   BenchConfig b = tiny();
   b.scope = BenchScope::layer;
   std::vector<std::int64_t> asked;
-  const BenchRunner runner = [&](const BenchConfig& c, AttentionKind kind, std::int64_t n) {
+  const BenchRunner runner = [&](const BenchConfig& c, BenchKind kind, std::int64_t n) {
     asked.push_back(n);
     BenchPoint p = bench_point_header(c, kind, n);
     p.status = "ok";
@@ -139,7 +141,7 @@ TEST(Bench, APluggedInRunnerIsUsedAndItsPointsGetRates) {
   };
   const Roofline roofline{"cpu", "float32", 2048, 100.0, 1 << 20, 10.0};  // 100 GFLOP/s, 10 GB/s
   const auto points = run_bench(b, {}, runner, &roofline);
-  ASSERT_EQ(asked.size(), 6u);
+  ASSERT_EQ(asked.size(), 12u);
   for (const auto& p : points) {
     const BenchWork work = bench_work(b, p.kind, p.n, p.batch);
     EXPECT_DOUBLE_EQ(p.flops, work.flops);
@@ -165,7 +167,7 @@ TEST(Bench, RooflineRatesArePositive) {
 }
 
 TEST(Bench, CsvAndJsonRoundTrip) {
-  BenchPoint full{AttentionKind::additive, "train-step", 128, 2, "ok", 5, 1.5, 1.25, 1.3, 1.75, 85333.3};
+  BenchPoint full{BenchKind::additive, "train-step", 128, 2, "ok", 5, 1.5, 1.25, 1.3, 1.75, 85333.3};
   full.scope = "layer";
   full.dtype = "bfloat16";
   full.device = "cuda:1";
@@ -178,7 +180,7 @@ TEST(Bench, CsvAndJsonRoundTrip) {
   full.memory_method = kMemoryChildRss;
   full.roofline_ms = 0.42;
   full.of_roofline = 0.28;
-  const std::vector<BenchPoint> points{full, {AttentionKind::softmax, "forward", 65536, 1, "oom", 0, 0, 0, 0, 0, 0}};
+  const std::vector<BenchPoint> points{full, {BenchKind::softmax, "forward", 65536, 1, "oom", 0, 0, 0, 0, 0, 0}};
   const std::string csv = bench_csv(points);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "kind,pass,n,batch,status,scope,dtype,device,runs,median_ms,min_ms,p10_ms,p90_ms,tokens_per_s,flops,bytes,"
@@ -186,7 +188,7 @@ TEST(Bench, CsvAndJsonRoundTrip) {
   const auto back = parse_bench_csv(csv);
   ASSERT_EQ(back.size(), 2u);
   for (const BenchPoint& p : {back[0], bench_point_from_json(to_json(full))}) {
-    EXPECT_EQ(p.kind, AttentionKind::additive);
+    EXPECT_EQ(p.kind, BenchKind::additive);
     EXPECT_EQ(p.pass, "train-step");
     EXPECT_EQ(p.n, 128);
     EXPECT_EQ(p.batch, 2);
@@ -216,16 +218,18 @@ TEST(Bench, CsvAndJsonRoundTrip) {
       "kind,pass,n,batch,status,runs,median_ms,min_ms,p10_ms,p90_ms,tokens_per_s\n"
       "softmax,forward,256,1,ok,5,2,1,1.5,3,128000\n");
   ASSERT_EQ(old.size(), 1u);
-  EXPECT_EQ(old[0].kind, AttentionKind::softmax);
+  EXPECT_EQ(old[0].kind, BenchKind::softmax);
   EXPECT_EQ(old[0].scope, "stack");
   // The kind is written as the CLI spells it; a name that is no kind is an error saying where.
   EXPECT_NE(csv.find("\nsoftmax,forward,65536,1,oom,"), std::string::npos);
   EXPECT_EQ(to_json(full).at("kind"), "additive");
-  const std::string bad = testing::error_of([] { parse_bench_csv("kind,pass,n,batch,status\nlinear,forward,8,1,ok\n"); });
-  EXPECT_NE(bad.find("bench CSV:2 column kind: 'linear' is not one of additive|softmax"), std::string::npos) << bad;
-  nlohmann::json linear = to_json(full);
-  linear["kind"] = "linear";
-  EXPECT_NE(testing::error_of([&] { bench_point_from_json(linear); }).find("'linear'"), std::string::npos);
+  const std::string bad = testing::error_of([] { parse_bench_csv("kind,pass,n,batch,status\nkernel,forward,8,1,ok\n"); });
+  EXPECT_NE(bad.find("bench CSV:2 column kind: unknown attention kind 'kernel'"), std::string::npos) << bad;
+  nlohmann::json kernel = to_json(full);
+  kernel["kind"] = "kernel";
+  EXPECT_NE(testing::error_of([&] { bench_point_from_json(kernel); }).find("'kernel'"), std::string::npos);
+  kernel["kind"] = "softmax-materialized";
+  EXPECT_EQ(bench_point_from_json(kernel).kind, BenchKind::softmax_materialized);
   EXPECT_DOUBLE_EQ(old[0].median_ms, 2);
 
   const Roofline roofline{"cpu", "float32", 2048, 120.5, 256 << 20, 40.25};
@@ -255,7 +259,7 @@ TEST(Bench, ACancelledSweepKeepsThePointsSoFar) {
   std::vector<std::int64_t> asked;
   // The third point is stopped part-way (the runner sees the flag and gives it back
   // cancelled); nothing starts after it.
-  const BenchRunner runner = [&](const BenchConfig& c, AttentionKind kind, std::int64_t n) {
+  const BenchRunner runner = [&](const BenchConfig& c, BenchKind kind, std::int64_t n) {
     asked.push_back(n);
     BenchPoint p = bench_point_header(c, kind, n);
     p.status = "ok";
@@ -281,7 +285,7 @@ TEST(Bench, ACancelledSweepKeepsThePointsSoFar) {
 
 TEST(Bench, SettingsRoundTripThroughJson) {
   BenchConfig b;
-  b.kinds = {AttentionKind::softmax};
+  b.kinds = {BenchKind::softmax};
   b.lengths = {16, 32, 64};
   b.batch = 3;
   b.tokens_per_batch = 65536;
@@ -328,7 +332,7 @@ TEST(Bench, BadSettingsJsonNamesTheKey) {
   using testing::error_of;
   using nlohmann::json;
   EXPECT_NE(error_of([] { bench_config_from_json(json::array()); }).find("expected a JSON object"), std::string::npos);
-  EXPECT_NE(error_of([] { bench_config_from_json(json{{"kinds", {"linear"}}}); }).find("'kinds'"), std::string::npos);
+  EXPECT_NE(error_of([] { bench_config_from_json(json{{"kinds", {"kernel"}}}); }).find("'kinds'"), std::string::npos);
   EXPECT_NE(error_of([] { bench_config_from_json(json{{"lengths", "128"}}); }).find("expects a list"), std::string::npos);
   EXPECT_NE(error_of([] { bench_config_from_json(json{{"hidden", "wide"}}); }).find("'hidden'"), std::string::npos);
   EXPECT_NE(error_of([] { bench_config_from_json(json{{"colour", 1}}); }).find("unknown key 'colour'"), std::string::npos);

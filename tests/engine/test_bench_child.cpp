@@ -48,7 +48,7 @@ class BenchChild : public ::testing::Test {
 
 TEST_F(BenchChild, TheCommandLineNamesTheExecutableAndThePoint) {
   config_.tokens_per_batch = 64;
-  const auto argv = bench_point_command("/opt/ff/fastformer", config_, AttentionKind::softmax, 16, 3);
+  const auto argv = bench_point_command("/opt/ff/fastformer", config_, BenchKind::softmax, 16, 3);
   ASSERT_GE(argv.size(), 12u);
   EXPECT_EQ(argv[0], "/opt/ff/fastformer");
   EXPECT_EQ(argv[2], "3");
@@ -67,7 +67,7 @@ TEST_F(BenchChild, AFinishedPointTakesTheChildsOwnPeakWhenWait4OnlyShowsTheParen
   const std::string exe = program(
       "point", R"(echo 'building'; echo '{"kind":"additive","pass":"forward","n":32,"batch":1,"status":"ok","runs":2,)"
                R"("median_ms":1.5,"baseline_rss_bytes":1000000,"peak_rss_bytes":5000000}')");
-  const BenchPoint p = child_process_runner({exe, 1})(config_, AttentionKind::additive, 32);
+  const BenchPoint p = child_process_runner({exe, 1})(config_, BenchKind::additive, 32);
   EXPECT_EQ(p.status, "ok");
   EXPECT_DOUBLE_EQ(p.median_ms, 1.5);
   EXPECT_EQ(p.peak_bytes, 4000000);
@@ -75,13 +75,13 @@ TEST_F(BenchChild, AFinishedPointTakesTheChildsOwnPeakWhenWait4OnlyShowsTheParen
 }
 
 TEST_F(BenchChild, KilledIsOomAndAFailureIsWarnedAbout) {
-  const BenchPoint oom = child_process_runner({program("oom", "kill -9 $$"), 1})(config_, AttentionKind::softmax, 64);
+  const BenchPoint oom = child_process_runner({program("oom", "kill -9 $$"), 1})(config_, BenchKind::softmax, 64);
   EXPECT_EQ(oom.status, "oom");
   EXPECT_EQ(oom.n, 64);
   std::string warned;
   ChildRunnerOptions o{program("fail", "echo 'bad input' >&2; exit 2"), 1};
   o.warn = [&](const std::string& why) { warned = why; };
-  EXPECT_EQ(child_process_runner(o)(config_, AttentionKind::additive, 8).status, "error");
+  EXPECT_EQ(child_process_runner(o)(config_, BenchKind::additive, 8).status, "error");
   EXPECT_EQ(warned, "additive N=8: bad input");
 }
 
@@ -94,7 +94,7 @@ TEST_F(BenchChild, CancelKillsTheRunningChildAtOnce) {
     cancel = true;
   });
   const auto start = Clock::now();
-  const BenchPoint p = child_process_runner(o)(config_, AttentionKind::additive, 16);
+  const BenchPoint p = child_process_runner(o)(config_, BenchKind::additive, 16);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   stopper.join();
   EXPECT_EQ(p.status, "cancelled");

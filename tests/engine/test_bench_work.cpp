@@ -9,6 +9,7 @@
 #include "model/encoder_layer.h"
 #include "fastformer/error.h"
 #include "model/fastformer_attention.h"
+#include "model/linear_attention.h"
 #include "model/softmax_attention.h"
 
 #include <gtest/gtest.h>
@@ -78,6 +79,34 @@ double softmax_core_flops_by_loop() {
   return f;
 }
 
+// Linear attention forward FLOPs, one operation at a time over every (b, h, ·): φ of each
+// query and key value (elu + 1: 2), the summary S[d][e] += φK_j[d] V_j[e] and z[d] += φK_j[d],
+// per query the numerator φQ_i·S[·][e], the normaliser φQ_i·z and the division.
+double linear_core_flops_by_loop() {
+  double f = 0;
+  for (std::int64_t b = 0; b < B; ++b) {
+    for (std::int64_t h = 0; h < H; ++h) {
+      for (std::int64_t i = 0; i < N; ++i) {
+        for (std::int64_t d = 0; d < Dh; ++d) f += 2 + 2;  // φ(Q_i[d]), φ(K_i[d])
+      }
+      for (std::int64_t j = 0; j < N; ++j) {
+        for (std::int64_t d = 0; d < Dh; ++d) {
+          for (std::int64_t e = 0; e < Dh; ++e) f += 2;  // S[d][e] += φK_j[d] V_j[e]
+          f += 1;                                         // z[d] += φK_j[d]
+        }
+      }
+      for (std::int64_t i = 0; i < N; ++i) {
+        for (std::int64_t e = 0; e < Dh; ++e) {
+          for (std::int64_t d = 0; d < Dh; ++d) f += 2;  // num_i[e] += φQ_i[d] S[d][e]
+        }
+        for (std::int64_t d = 0; d < Dh; ++d) f += 2;  // norm_i += φQ_i[d] z[d]
+        for (std::int64_t e = 0; e < Dh; ++e) f += 1;  // O_i[e] = num_i[e] / norm_i
+      }
+    }
+  }
+  return f;
+}
+
 struct Counted {
   double fwd = 0, bwd = 0;
 };
@@ -111,20 +140,26 @@ double parameters_with_gradients(torch::nn::Module& module, const std::function<
 }
 
 TEST(BenchWork, LayerScopeMatchesTheBuiltModules) {
-  for (const AttentionKind kind : {AttentionKind::additive, AttentionKind::softmax}) {
+  for (const BenchKind kind : {BenchKind::additive, BenchKind::linear, BenchKind::softmax}) {
     const BenchConfig fwd = small(BenchScope::layer, BenchPass::forward);
     const ModelConfig c = bench_model_config(fwd, kind, N);
     const torch::Tensor x = torch::randn({B, N, D});                // (B,N,D)
     const torch::Tensor mask = torch::ones({B, N}, torch::kBool);  // (B,N)
     Counted linears, core;
     double params = 0;
-    if (kind == AttentionKind::additive) {
+    if (kind == BenchKind::additive) {
       FastformerAttention layer(c);
       ASSERT_FALSE(layer->value.is_empty()) << "the reference layer has its own V projection";
       linears = linear_flops(*layer, {"query", "key", "value"}, {"output"});  // mix leaves out Wo
       params = parameters_with_gradients(*layer, [&] { return layer->mix(x, mask); });
       core.fwd = additive_core_flops_by_loop() + T * D;  // + the residual A = R + Q
       core.bwd = 2 * additive_core_flops_by_loop();
+    } else if (kind == BenchKind::linear) {
+      LinearAttention layer(c);
+      linears = linear_flops(*layer, {"query", "key", "value"});
+      params = parameters_with_gradients(*layer, [&] { return layer->forward(x, mask); });
+      core.fwd = linear_core_flops_by_loop();
+      core.bwd = 2 * linear_core_flops_by_loop();
     } else {
       SoftmaxAttention layer(c);
       linears = linear_flops(*layer, {"query", "key", "value"});
@@ -140,7 +175,7 @@ TEST(BenchWork, LayerScopeMatchesTheBuiltModules) {
 }
 
 TEST(BenchWork, StackScopeMatchesTheBuiltLayers) {
-  for (const AttentionKind kind : {AttentionKind::additive, AttentionKind::softmax}) {
+  for (const BenchKind kind : {BenchKind::additive, BenchKind::linear, BenchKind::softmax}) {
     const BenchConfig b = small(BenchScope::stack, BenchPass::train_step);
     const ModelConfig c = bench_model_config(b, kind, N);
     ASSERT_EQ(c.layers, 2);
@@ -161,8 +196,10 @@ TEST(BenchWork, StackScopeMatchesTheBuiltLayers) {
         }
       }
       other += 8 * T * static_cast<double>(layer->ffn->in->weight.size(0));  // GELU over (T,F)
-      const int residuals = kind == AttentionKind::additive ? 3 : 2;  // (R + Q), X + A, X' + FFN
-      const double core = kind == AttentionKind::additive ? additive_core_flops_by_loop() : softmax_core_flops_by_loop();
+      const int residuals = kind == BenchKind::additive ? 3 : 2;  // (R + Q), X + A, X' + FFN
+      const double core = kind == BenchKind::additive ? additive_core_flops_by_loop()
+                          : kind == BenchKind::linear ? linear_core_flops_by_loop()
+                                                      : softmax_core_flops_by_loop();
       fwd += linears.fwd + other + residuals * T * D + core;
       bwd += linears.bwd + 2 * other + 2 * core;
       h = layer->forward(h, mask);
@@ -180,9 +217,9 @@ TEST(BenchWork, StackScopeMatchesTheBuiltLayers) {
 
 TEST(BenchWork, CoreScopeMatchesTheCoreTensors) {
   const BenchConfig fwd = small(BenchScope::core, BenchPass::forward);
-  EXPECT_DOUBLE_EQ(bench_work(fwd, AttentionKind::additive, N, B).flops, additive_core_flops_by_loop());
+  EXPECT_DOUBLE_EQ(bench_work(fwd, BenchKind::additive, N, B).flops, additive_core_flops_by_loop());
   const BenchConfig train = small(BenchScope::core, BenchPass::train_step);
-  EXPECT_DOUBLE_EQ(bench_work(train, AttentionKind::additive, N, B).flops, 3 * additive_core_flops_by_loop());
+  EXPECT_DOUBLE_EQ(bench_work(train, BenchKind::additive, N, B).flops, 3 * additive_core_flops_by_loop());
 
   // Bytes from the tensors the core takes and gives: forward reads Q, K, V and writes U,
   // α, β; backward reads dU, Q, K, V, α, β and writes dQ, dK, dV.
@@ -196,16 +233,16 @@ TEST(BenchWork, CoreScopeMatchesTheCoreTensors) {
   const double written_grads = static_cast<double>(grads[0].numel() + grads[1].numel() + grads[2].numel());
   const double forward_bytes = 4 * (inputs + outputs);
   const double backward_bytes = 4 * (out.u.numel() + inputs + out.alpha.numel() + out.beta.numel() + written_grads);
-  EXPECT_DOUBLE_EQ(bench_work(fwd, AttentionKind::additive, N, B).bytes, forward_bytes);
-  EXPECT_DOUBLE_EQ(bench_work(train, AttentionKind::additive, N, B).bytes, forward_bytes + backward_bytes);
-  EXPECT_EQ(bench_work(fwd, AttentionKind::softmax, N, B).flops, 0.0);  // not run at this scope
+  EXPECT_DOUBLE_EQ(bench_work(fwd, BenchKind::additive, N, B).bytes, forward_bytes);
+  EXPECT_DOUBLE_EQ(bench_work(train, BenchKind::additive, N, B).bytes, forward_bytes + backward_bytes);
+  EXPECT_EQ(bench_work(fwd, BenchKind::softmax, N, B).flops, 0.0);  // not run at this scope
 }
 
 TEST(BenchWork, LayerScopeBytesFollowTheModules) {
   // Forward: every Linear reads x and W, b and writes y; the core reads Q, K, V and writes
   // U, α, β; the residual reads R and Q and writes A.
   const BenchConfig b = small(BenchScope::layer, BenchPass::forward);
-  FastformerAttention layer(bench_model_config(b, AttentionKind::additive, N));
+  FastformerAttention layer(bench_model_config(b, BenchKind::additive, N));
   double bytes = 0;
   for (const auto& item : layer->named_modules()) {
     auto* linear = item.value()->as<torch::nn::Linear>();
@@ -214,26 +251,29 @@ TEST(BenchWork, LayerScopeBytesFollowTheModules) {
                   static_cast<double>(linear->weight.numel() + linear->bias.numel()));
   }
   bytes += 4 * (4 * T * D + 2 * T * H) + 4 * 3 * T * D;
-  EXPECT_DOUBLE_EQ(bench_work(b, AttentionKind::additive, N, B).bytes, bytes);
+  EXPECT_DOUBLE_EQ(bench_work(b, BenchKind::additive, N, B).bytes, bytes);
 }
 
 TEST(BenchWork, BytesScaleWithTheDtypeAndFlopsDoNot) {
   BenchConfig b = small(BenchScope::stack, BenchPass::train_step);
-  const BenchWork f32 = bench_work(b, AttentionKind::softmax, N, B);
+  const BenchWork f32 = bench_work(b, BenchKind::softmax, N, B);
   b.dtype = "bfloat16";
-  EXPECT_DOUBLE_EQ(bench_work(b, AttentionKind::softmax, N, B).bytes, f32.bytes / 2);
+  EXPECT_DOUBLE_EQ(bench_work(b, BenchKind::softmax, N, B).bytes, f32.bytes / 2);
   b.dtype = "float64";
-  EXPECT_DOUBLE_EQ(bench_work(b, AttentionKind::softmax, N, B).bytes, f32.bytes * 2);
-  EXPECT_DOUBLE_EQ(bench_work(b, AttentionKind::softmax, N, B).flops, f32.flops);
+  EXPECT_DOUBLE_EQ(bench_work(b, BenchKind::softmax, N, B).bytes, f32.bytes * 2);
+  EXPECT_DOUBLE_EQ(bench_work(b, BenchKind::softmax, N, B).flops, f32.flops);
   b.dtype = "float16";
-  EXPECT_THROW(bench_work(b, AttentionKind::softmax, N, B), Error);
+  EXPECT_THROW(bench_work(b, BenchKind::softmax, N, B), Error);
 }
 
-TEST(BenchWork, SoftmaxGrowsQuadraticallyAndAdditiveLinearly) {
+TEST(BenchWork, SoftmaxGrowsQuadraticallyAdditiveAndLinearLinearly) {
   const BenchConfig b = small(BenchScope::layer, BenchPass::forward);
-  const auto flops = [&](AttentionKind kind, std::int64_t n) { return bench_work(b, kind, n, 1).flops; };
-  EXPECT_DOUBLE_EQ(flops(AttentionKind::additive, 4096), 2 * flops(AttentionKind::additive, 2048));
-  EXPECT_GT(flops(AttentionKind::softmax, 1 << 16) / flops(AttentionKind::softmax, 1 << 15), 1.9);
+  const auto flops = [&](BenchKind kind, std::int64_t n) { return bench_work(b, kind, n, 1).flops; };
+  EXPECT_DOUBLE_EQ(flops(BenchKind::additive, 4096), 2 * flops(BenchKind::additive, 2048));
+  EXPECT_DOUBLE_EQ(flops(BenchKind::linear, 4096), 2 * flops(BenchKind::linear, 2048));
+  // The tiled and the materialised softmax do the same arithmetic.
+  EXPECT_DOUBLE_EQ(flops(BenchKind::softmax, 2048), flops(BenchKind::softmax_materialized, 2048));
+  EXPECT_GT(flops(BenchKind::softmax, 1 << 16) / flops(BenchKind::softmax, 1 << 15), 1.9);
 }
 
 }  // namespace

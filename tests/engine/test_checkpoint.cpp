@@ -91,7 +91,7 @@ TEST_F(CheckpointTest, ParameterNamesAreExactlyTheDocumentedOnes) {
 }
 
 TEST_F(CheckpointTest, RoundTripGivesIdenticalForwardOutputs) {
-  for (const ModelConfig& c : {tiny_config(), tiny_config(AttentionKind::softmax)}) {
+  for (const ModelConfig& c : {tiny_config(), tiny_config(AttentionKind::softmax), tiny_config(AttentionKind::linear)}) {
     torch::manual_seed(11);
     Model model(c);
     model->eval();

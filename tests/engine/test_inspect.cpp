@@ -1,5 +1,6 @@
 // Inspect: traced weights equal the model's own trace, byte spans shade exact substrings,
-// windows cover each token once, span shares sum to 1, occlusion, document reading.
+// windows cover each token once, span shares sum to 1, occlusion, linear attention's
+// normaliser shares and implicit map, document reading.
 #include "fastformer/error.h"
 #include "fastformer/inspect.h"
 #include "fastformer/shading.h"
@@ -180,6 +181,51 @@ TEST_F(InspectTest, SoftmaxCheckpointKeepsOneHeadsWeights) {
   }
   EXPECT_TRUE(inspection_json(in).contains("softmax_weights"));
   EXPECT_THROW(span_shares(in, 0, 0, Pooling::alpha, {}), Error);
+}
+
+// A linear checkpoint: n is each query's normaliser over its window's total, computed here
+// from the model's own traced normalisers in double; the implicit map's rows sum to 1;
+// shading by n shades exactly those values, and α falls back to n.
+TEST_F(InspectTest, LinearCheckpointHasNormaliserSharesAndTheImplicitMap) {
+  const TrainedModel m = make_model(dir_ / "ckpt", AttentionKind::linear, 32);
+  const std::string text = "The cat sat on the mat. Did the dog bark?";
+  InspectOptions options;
+  options.softmax_layer = 1;
+  const Inspection in = inspect(m, text, options);
+  EXPECT_EQ(in.attention, AttentionKind::linear);
+  EXPECT_TRUE(in.alpha.empty());
+  ASSERT_EQ(in.normalizer.size(), static_cast<std::size_t>(in.layers * in.heads * in.size()));
+  const torch::Tensor ids = torch::tensor(m.tokenizer->encode(text).ids).unsqueeze(0);  // (1,N)
+  torch::NoGradGuard no_grad;
+  const ModelOutput out = Model(m.checkpoint.model)->forward(ids, torch::ones_like(ids, torch::kBool), testing::traced());
+  for (std::int64_t l = 0; l < in.layers; ++l) {
+    for (std::int64_t h = 0; h < in.heads; ++h) {
+      const torch::Tensor n = out.trace->layers[l].normalizer[0][h].to(torch::kDouble);  // (N)
+      const double total = n.sum().item<double>();
+      const auto shares = head_weights(in, l, h, Pooling::normalizer);
+      for (std::int64_t i = 0; i < in.size(); ++i) EXPECT_NEAR(shares[i], n[i].item<double>() / total, 1e-6);
+    }
+  }
+  ASSERT_EQ(in.softmax_weights.size(), static_cast<std::size_t>(in.size() * in.size()));
+  EXPECT_EQ(in.softmax_layer, 1);
+  for (std::int64_t r = 0; r < in.size(); ++r) {
+    EXPECT_NEAR(std::accumulate(in.softmax_weights.begin() + r * in.size(),
+                                in.softmax_weights.begin() + (r + 1) * in.size(), 0.0),
+                1.0, 1e-5);
+  }
+  ShadingSpec spec = parse_shading_spec("shade=alpha,layer=1,heads=0,scale=raw");
+  EXPECT_EQ(available_shading(in, spec).weights, ShadingSpec::Weights::normalizer);
+  spec.weights = ShadingSpec::Weights::normalizer;
+  EXPECT_EQ(parse_shading_spec(format_shading_spec(spec)), spec);
+  const Shading shading = compute_shading(in, spec);
+  EXPECT_EQ(shading.values, head_weights(in, 1, 0, Pooling::normalizer));
+  EXPECT_NE(shading.legend.find("n, layer 1, head 0"), std::string::npos) << shading.legend;
+  EXPECT_TRUE(inspection_json(in).contains("normalizer"));
+  EXPECT_THROW(compute_shading(in, parse_shading_spec("shade=beta")), Error);
+  // Other kinds have no n.
+  const Inspection additive = inspect(make_model(dir_ / "additive", AttentionKind::additive, 32), text);
+  EXPECT_TRUE(additive.normalizer.empty());
+  EXPECT_THROW(compute_shading(additive, spec), Error);
 }
 
 TEST_F(InspectTest, NearestTokensAndReports) {

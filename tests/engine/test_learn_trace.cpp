@@ -6,12 +6,14 @@
 #include "bench/bench_work.h"
 #include "fastformer/error.h"
 #include "model/fastformer_attention.h"
+#include "model/linear_attention.h"
 #include "model/softmax_attention.h"
 #include "test_helpers.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -180,6 +182,55 @@ TEST(LearnTrace, SoftmaxSideEqualsSoftmaxAttentionWithTheSameProjections) {
   EXPECT_TRUE(torch::allclose(softmax->output(t.step("O").tensor), out[0], 1e-5, 1e-5));
 }
 
+// The linear side: S, the normalisers and O from the trace's own Q and K (V = Q) in float64
+// loops, and O equal to LinearAttention's forward with the same projections.
+TEST(LearnTrace, LinearSideEqualsALoopAndLinearAttention) {
+  FastformerAttention layer = random_learn_layer(kSeed, 16, 2);
+  const LearnInput input = random_learn_input(kSentence, 16, kSeed);
+  const LearnTrace t = learn_trace(*layer, input);
+  const std::int64_t N = t.tokens, H = 2, Dh = 8;
+  const at::Tensor Q = t.step("Q").tensor, K = t.step("K").tensor;  // (N,D); V = Q
+  const auto phi = [](double x) { return x > 0 ? x + 1.0 : std::exp(x); };
+  std::vector<double> S(static_cast<std::size_t>(H * Dh * Dh), 0.0), n(static_cast<std::size_t>(H * N), 0.0),
+      O(static_cast<std::size_t>(N * H * Dh), 0.0);
+  for (std::int64_t h = 0; h < H; ++h) {
+    std::vector<double> z(static_cast<std::size_t>(Dh), 0.0);
+    for (std::int64_t j = 0; j < N; ++j)
+      for (std::int64_t d = 0; d < Dh; ++d) {
+        const double k = phi(at2(K, j, h * Dh + d));
+        z[static_cast<std::size_t>(d)] += k;
+        for (std::int64_t e = 0; e < Dh; ++e) S[static_cast<std::size_t>((h * Dh + d) * Dh + e)] += k * at2(Q, j, h * Dh + e);
+      }
+    for (std::int64_t i = 0; i < N; ++i) {
+      double norm = 0;
+      for (std::int64_t d = 0; d < Dh; ++d) norm += phi(at2(Q, i, h * Dh + d)) * z[static_cast<std::size_t>(d)];
+      n[static_cast<std::size_t>(h * N + i)] = norm;
+      for (std::int64_t e = 0; e < Dh; ++e) {
+        double num = 0;
+        for (std::int64_t d = 0; d < Dh; ++d) num += phi(at2(Q, i, h * Dh + d)) * S[static_cast<std::size_t>((h * Dh + d) * Dh + e)];
+        O[static_cast<std::size_t>(i * H * Dh + h * Dh + e)] = num / norm;
+      }
+    }
+  }
+  ASSERT_EQ(t.linear.size(), 3u);
+  expect_tensor_near(t.linear[0].tensor, S, {H, Dh, Dh}, 1e-4, "S");
+  expect_tensor_near(t.step("normalizer").tensor, n, {H, N}, 1e-4, "normalizer");
+  expect_tensor_near(t.linear[2].tensor, O, {N, H * Dh}, 1e-5, "linear O");
+  EXPECT_EQ(t.linear[2].count.multiply_adds, linear_costs(N, 16, 2).at("O").multiply_adds);
+
+  ModelConfig c = testing::tiny_config(AttentionKind::linear);
+  c.hidden = 16, c.heads = 2;
+  LinearAttention linear(c);
+  torch::NoGradGuard no_grad;
+  linear->query->weight.copy_(layer->query->weight), linear->query->bias.copy_(layer->query->bias);
+  linear->key->weight.copy_(layer->key->weight), linear->key->bias.copy_(layer->key->bias);
+  linear->value->weight.copy_(layer->query->weight), linear->value->bias.copy_(layer->query->bias);  // V = Q
+  LayerTrace own;
+  const torch::Tensor out = linear->forward(input.x, torch::ones({1, N}, torch::kBool), &own);  // (1,N,D)
+  EXPECT_TRUE(torch::allclose(linear->output(t.linear[2].tensor), out[0], 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(t.step("normalizer").tensor, own.normalizer[0], 1e-5, 1e-5));  // (H,N)
+}
+
 TEST(LearnTrace, StepCountsAreTheLayersCostsAtItsLength) {
   FastformerAttention layer = random_learn_layer(kSeed, 16, 2);
   const LearnTrace t = learn_trace(*layer, random_learn_input(kSentence, 16, kSeed));
@@ -243,11 +294,32 @@ TEST(LearnCosts, EqualTheFormulas) {
     expect(s.total, 4 * N * D * D + 2 * N * N * D + 2 * H * N * N, 8 * N * D * D + 4 * N * N * D + 5 * H * N * N,
            4 * (5 * N * D + 2 * H * N * N), "softmax total");
 
+    // Tiled: the same arithmetic; one 32 × 512 tile of scores and a (H,N) log-sum-exp kept.
+    const AttentionCosts t = softmax_tiled_costs(n, d, h);
+    const double tile = std::min(N, 32.0) * std::min(N, 512.0);
+    expect(t.at("scores"), N * N * D, 2 * N * N * D, 4 * tile, "tiled scores");
+    expect(t.at("weights"), 2 * H * N * N, 5 * H * N * N, 4 * H * N, "tiled weights");
+    expect(t.total, s.total.multiply_adds, s.total.flops, 4 * (5 * N * D + tile + H * N), "tiled total");
+
+    const AttentionCosts l = linear_costs(n, d, h);
+    const double Dh = D / H;
+    for (const char* p : {"Q", "K", "V", "Wo"}) expect(l.at(p), N * D * D, 2 * N * D * D, 4 * N * D, p);
+    expect(l.at("phi"), 0, 4 * N * D, 8 * N * D, "phi");
+    expect(l.at("S"), N * D * Dh, 2 * N * D * Dh, 4 * D * Dh, "S");
+    expect(l.at("z"), 0, N * D, 4 * D, "z");
+    expect(l.at("numerator"), N * D * Dh, 2 * N * D * Dh, 4 * N * D, "numerator");
+    expect(l.at("normalizer"), N * D, 2 * N * D, 4 * N * H, "normalizer");
+    expect(l.at("O"), N * D, N * D, 4 * N * D, "O");
+    expect(l.total, 4 * N * D * D + 2 * N * D * Dh + 2 * N * D, 8 * N * D * D + 4 * N * D * Dh + 8 * N * D,
+           4 * (8 * N * D + D * Dh + D + N * H), "linear total");
+
     // The FLOPs are the benchmark's forward work of one layer (its reference layer has its own V).
     BenchConfig b;
     b.hidden = d, b.heads = h, b.scope = BenchScope::layer, b.pass = BenchPass::forward;
-    EXPECT_DOUBLE_EQ(a.total.flops, bench_work(b, AttentionKind::additive, n, 1).flops);
-    EXPECT_DOUBLE_EQ(s.total.flops, bench_work(b, AttentionKind::softmax, n, 1).flops);
+    EXPECT_DOUBLE_EQ(a.total.flops, bench_work(b, BenchKind::additive, n, 1).flops);
+    EXPECT_DOUBLE_EQ(s.total.flops, bench_work(b, BenchKind::softmax_materialized, n, 1).flops);
+    EXPECT_DOUBLE_EQ(t.total.flops, bench_work(b, BenchKind::softmax, n, 1).flops);
+    EXPECT_DOUBLE_EQ(l.total.flops, bench_work(b, BenchKind::linear, n, 1).flops);
   }
 }
 
@@ -266,6 +338,7 @@ TEST(LearnCosts, AdditiveGrowsLinearlySoftmaxScoresQuadratically) {
   }
   EXPECT_THROW(additive_costs(8, 10, 4), Error);
   EXPECT_THROW(softmax_costs(0, 16, 2), Error);
+  EXPECT_THROW(linear_costs(8, 10, 4), Error);
   EXPECT_THROW(additive_costs(8, 16, 2).at("nope"), Error);
 }
 

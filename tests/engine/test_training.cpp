@@ -133,6 +133,26 @@ TEST_F(Training, LossDecreases) {
   for (std::size_t i = 0; i < rec.steps.size(); ++i) EXPECT_EQ(rec.steps[i].step, static_cast<std::int64_t>(i + 1));
 }
 
+// The needle task needs a token mixer (the label is one token somewhere in the text): each
+// kind learns it, with the same block, pooling, classifier and steps.
+TEST_F(Training, EachAttentionKindLearnsTheNeedleTask) {
+  TrainConfig config = small_config();
+  config.epochs = 15;  // 300 steps
+  config.lr = 1e-2;
+  for (const auto& [name, kind] : attention_kind_names()) {
+    ModelConfig model = tiny_model();
+    model.attention = kind;
+    Recorder rec;
+    std::atomic<bool> stop{false};
+    Trainer trainer(model, config, data_for(config), root_ / name, torch::kCPU);
+    const TrainResult result = trainer.run(rec, stop);
+    ASSERT_TRUE(result.best_valid.has_value()) << name;
+    EXPECT_GT(result.best_valid->accuracy, 0.6) << name;  // chance is 0.25
+    ASSERT_TRUE(result.test.has_value()) << name;
+    EXPECT_GT(result.test->accuracy, 0.5) << name;
+  }
+}
+
 TEST_F(Training, StopFlagHaltsWithinOneStep) {
   constexpr std::int64_t k = 7;
   std::atomic<bool> stop{false};

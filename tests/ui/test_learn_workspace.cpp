@@ -1,13 +1,16 @@
 // The Learn workspace: every step's heat map holds the engine's learn trace for the same
 // seed and sentence, Previous/Next/Play move through the steps and stop at the ends, the
-// counters are the closed-form counts written out again here, the last sweep's points
+// counters are the closed-form counts written out again here, the three token mixers show
+// the trace's tensors and their costs at the sliders, the last sweep's points
 // reach the chart, and a checkpoint's first layer is walked while a bad path is a message.
 #include "fastformer/checkpoint.h"
 #include "fastformer/learn_trace.h"
 #include "fastformer/tokenizer.h"
 
 #include "learn/learn_cost_chart.h"
+#include "learn/learn_format.h"
 #include "learn/learn_heatmap.h"
+#include "learn/learn_mixers_view.h"
 #include "learn/learn_softmax_view.h"
 #include "learn/learn_step_view.h"
 #include "learn/learn_workspace.h"
@@ -21,6 +24,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSlider>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -88,6 +92,40 @@ class LearnWorkspaceTest : public QObject {
       QVERIFY(holds(softmax->scoresMap()->map(), want.step("scores").tensor[h]));
       QVERIFY(holds(softmax->weightsMap()->map(), want.step("weights").tensor[h]));
     }
+  }
+
+  // The three mixers side by side: one head's softmax weights, linear summary S and the
+  // additive q and k, each the engine's learn trace; the table follows the chart's sliders.
+  void threeMixersShowTheTraceAndFollowTheSliders() {
+    LearnWorkspace workspace;
+    workspace.useRandomLayer(5);
+    workspace.setSentence(kSentence);
+    const fastformer::LearnTrace& want = *workspace.trace();
+    QCOMPARE(workspace.sideTabs()->tabText(0), QString("Three ways to mix tokens"));
+    LearnMixersView* mixers = workspace.mixersView();
+    for (int h = 0; h < 2; ++h) {
+      mixers->setHead(h);
+      QVERIFY(holds(mixers->softmaxMap()->map(), want.step("weights").tensor[h]));
+      QVERIFY(holds(mixers->linearMap()->map(), want.linear.front().tensor[h]));  // (Dh,Dh)
+      QVERIFY(holds(mixers->additiveMap()->map(),
+                    at::stack({want.step("q").tensor[h], want.step("k").tensor[h]})));  // (2,Dh)
+    }
+    LearnCostChart* chart = workspace.costChart();
+    chart->lengthSlider()->setValue(52);  // N = 8192
+    chart->hiddenSlider()->setValue(8);   // d = 256
+    const MixerCosts& c = mixers->costs();
+    QCOMPARE(c.n, std::int64_t{8192});
+    QCOMPARE(c.d, std::int64_t{256});
+    const double N = 8192, D = 256, H = 2, Dh = D / H;
+    QCOMPARE(c.linear.multiply_adds, 4 * N * D * D + 2 * N * D * Dh + 2 * N * D);
+    QCOMPARE(c.softmaxTiled.multiply_adds, c.softmax.multiply_adds);  // the same arithmetic
+    QCOMPARE(c.softmax.bytes, 4 * (5 * N * D + 2 * H * N * N));
+    QCOMPARE(c.softmaxTiled.bytes, 4 * (5 * N * D + 32 * 512 + H * N));
+    QCOMPARE(c.additive.multiply_adds, chart->additive().multiply_adds);
+    const QString table = mixers->table()->text();
+    QVERIFY2(table.contains("N = 8,192, d = 256"), qPrintable(table));
+    for (const double v : {c.softmax.multiply_adds, c.linear.multiply_adds, c.additive.multiply_adds})
+      QVERIFY2(table.contains(countText(v)), qPrintable(table));
   }
 
   // Each step's count line is the step's formula at this N (D = 16, H = 2, V = Q).
@@ -169,20 +207,23 @@ class LearnWorkspaceTest : public QObject {
     LearnWorkspace workspace;
     std::vector<fastformer::BenchPoint> points;
     for (const std::int64_t n : {128, 256, 512}) {
-      for (const auto kind : {fastformer::AttentionKind::additive, fastformer::AttentionKind::softmax}) {
+      for (const auto kind : {fastformer::BenchKind::additive, fastformer::BenchKind::linear,
+                              fastformer::BenchKind::softmax_materialized}) {
         fastformer::BenchPoint p;
         p.kind = kind;
         p.n = n;
-        p.status = n == 512 && kind == fastformer::AttentionKind::softmax ? "oom" : "ok";
+        p.status = n == 512 && kind == fastformer::BenchKind::softmax_materialized ? "oom" : "ok";
         p.median_ms = static_cast<double>(n) / 100;
         points.push_back(p);
       }
     }
     workspace.setMeasuredPoints(points);
-    QCPGraph* additive = workspace.costChart()->measuredGraph(false);
-    QCPGraph* softmax = workspace.costChart()->measuredGraph(true);
+    QCPGraph* additive = workspace.costChart()->measuredGraph(fastformer::BenchKind::additive);
+    QCPGraph* softmax = workspace.costChart()->measuredGraph(fastformer::BenchKind::softmax_materialized);
     QCOMPARE(additive->data()->size(), 3);
+    QCOMPARE(workspace.costChart()->measuredGraph(fastformer::BenchKind::linear)->data()->size(), 3);
     QCOMPARE(softmax->data()->size(), 2);  // the oom point has no time
+    QVERIFY(!workspace.costChart()->measuredGraph(fastformer::BenchKind::softmax)->visible());  // none measured
     QCOMPARE(additive->valueAxis(), workspace.costChart()->plot()->yAxis2);
     QVERIFY(additive->data()->at(2)->value == 5.12);
     workspace.setMeasuredPoints({});
@@ -241,12 +282,12 @@ class LearnWorkspaceTest : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&workspace));
     std::vector<fastformer::BenchPoint> points;
     for (const std::int64_t n : {256, 512, 1024, 2048, 4096}) {
-      for (const auto kind : {fastformer::AttentionKind::additive, fastformer::AttentionKind::softmax}) {
+      for (const auto kind : {fastformer::BenchKind::additive, fastformer::BenchKind::softmax}) {
         fastformer::BenchPoint p;
         p.kind = kind;
         p.n = n;
         p.status = "ok";
-        p.median_ms = kind == fastformer::AttentionKind::softmax ? 1e-5 * static_cast<double>(n * n) : 4e-3 * static_cast<double>(n);
+        p.median_ms = kind == fastformer::BenchKind::softmax ? 1e-5 * static_cast<double>(n * n) : 4e-3 * static_cast<double>(n);
         points.push_back(p);
       }
     }

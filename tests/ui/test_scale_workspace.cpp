@@ -78,22 +78,24 @@ double ownSlope(const std::vector<BenchPoint>& points, const std::string& kind, 
   return (k * sxy - sx * sy) / (k * sxx - sx * sx);
 }
 
-// A runner that measures nothing: additive takes 0.02·N^1.02 ms and 2 KiB per token,
-// softmax 0.0005·N^1.97 ms and 16·N² bytes; `status` overrides chosen points.
+// A runner that measures nothing: additive takes 0.02·N^1.02 ms and 2 KiB per token, linear
+// 0.03·N^1.01 ms and 3 KiB per token, softmax 0.0005·N^1.97 ms and 4 KiB per token (tiled),
+// softmax-materialized 0.0006·N^1.98 ms and 16·N² bytes; `status` overrides chosen points.
 SweepRunnerFactory fakeRunner(std::map<std::pair<std::string, std::int64_t>, std::string> status = {}) {
   return [status](const SweepRunContext&) -> BenchRunner {
-    return [status](const BenchConfig& b, AttentionKind kind, std::int64_t n) {
+    return [status](const BenchConfig& b, BenchKind kind, std::int64_t n) {
       BenchPoint p = bench_point_header(b, kind, n);
       const auto found = status.find({to_string(p.kind), n});
       p.status = found == status.end() ? "ok" : found->second;
       if (p.status != "ok") return p;
       const double N = static_cast<double>(n);
-      const bool additive = kind == AttentionKind::additive;
+      const double ms[] = {0.02 * std::pow(N, 1.02), 0.03 * std::pow(N, 1.01), 5e-4 * std::pow(N, 1.97),
+                           6e-4 * std::pow(N, 1.98)};
+      const double bytes[] = {2048 * N, 3072 * N, 4096 * N, 16 * N * N};
       p.runs = 1;
-      p.median_ms = p.min_ms = p.p10_ms = p.p90_ms =
-          (additive ? 0.02 * std::pow(N, 1.02) : 5e-4 * std::pow(N, 1.97)) * static_cast<double>(p.batch);
+      p.median_ms = p.min_ms = p.p10_ms = p.p90_ms = ms[static_cast<int>(kind)] * static_cast<double>(p.batch);
       p.tokens_per_s = N * static_cast<double>(p.batch) / (p.median_ms / 1e3);
-      p.peak_bytes = additive ? static_cast<std::int64_t>(2048 * N) : static_cast<std::int64_t>(16 * N * N);
+      p.peak_bytes = static_cast<std::int64_t>(bytes[static_cast<int>(kind)]);
       p.memory_method = kMemoryChildRss;
       return p;
     };
@@ -129,16 +131,16 @@ class ScaleWorkspaceTest : public QObject {
     form->repeats()->setValue(1);
     QSignalSpy measured(&ws, &ScaleWorkspace::pointMeasured);
     QVERIFY(runSweep(ws));
-    QCOMPARE(measured.count(), 6);
+    QCOMPARE(measured.count(), 12);
     const std::vector<BenchPoint> points = ws.lastSweep();
-    QCOMPARE(points.size(), std::size_t{6});
+    QCOMPARE(points.size(), std::size_t{12});  // four kinds × three lengths
     for (const auto& p : points) {
       QCOMPARE(QString::fromStdString(p.status), QString("ok"));
       QCOMPARE(QString::fromStdString(p.memory_method), QString(kMemoryChildRss));  // a child per point
     }
     ws.charts()->redrawNow();
     QCustomPlot* time = ws.charts()->timePlot();
-    for (const std::string kind : {"additive", "softmax"}) {
+    for (const std::string kind : {"additive", "linear", "softmax", "softmax-materialized"}) {
       // The CLI's fit range: the upper half of the lengths 16, 32, 64, i.e. N >= 32.
       const double slope = ownSlope(points, kind, 32);
       const QString label = QString("%1: N^%2").arg(QString::fromStdString(kind)).arg(slope, 0, 'f', 2);
@@ -166,7 +168,7 @@ class ScaleWorkspaceTest : public QObject {
     QVERIFY(runSweep(ws));
     ws.charts()->redrawNow();
     const auto points = ws.lastSweep();
-    QCOMPARE(points.size(), std::size_t{10});
+    QCOMPARE(points.size(), std::size_t{20});
     // Five lengths: the fit runs over 64, 128 and 256, as `fastformer bench sweep` fits.
     const double slope = ownSlope(points, "softmax", 64);
     QVERIFY(std::abs(slope - 1.97) < 1e-9);
@@ -188,8 +190,11 @@ class ScaleWorkspaceTest : public QObject {
     const auto& forecast = ws.charts()->memoryForecast();
     QVERIFY(forecast.has_value());
     QVERIFY(std::abs(forecast->limitN - 8192) < 1);
+    // The forecast is the materialised softmax's: the tiled one's memory grows as N.
+    QCOMPARE(forecast->kind, BenchKind::softmax_materialized);
+    QVERIFY(graphNamed(ws.charts()->memoryPlot(), "softmax: N^1.00") != nullptr);
     QVERIFY2(plotNote(*ws.charts()->memoryPlot())
-                 .startsWith("softmax would need 1 GiB, all that is available, at N ≈ 8,192"),
+                 .startsWith("softmax-materialized would need 1 GiB, all that is available, at N ≈ 8,192"),
              qPrintable(plotNote(*ws.charts()->memoryPlot())));
   }
 
@@ -200,7 +205,7 @@ class ScaleWorkspaceTest : public QObject {
     QVERIFY(runSweep(ws));
     ws.charts()->redrawNow();
     const auto points = ws.lastSweep();
-    QCOMPARE(points.size(), std::size_t{8});  // nothing stopped at the failures
+    QCOMPARE(points.size(), std::size_t{16});  // nothing stopped at the failures
     QCOMPARE(QString::fromStdString(points.back().status), QString("ok"));
     for (QCustomPlot* plot : {ws.charts()->timePlot(), ws.charts()->memoryPlot(), ws.charts()->throughputPlot()}) {
       QCPGraph* oom = graphNamed(plot, "OOM");
@@ -225,7 +230,7 @@ class ScaleWorkspaceTest : public QObject {
     // The first two points are quick; the third waits for Stop as a child being killed would.
     std::atomic<int> calls{0};
     ws.setRunner([&calls](const SweepRunContext& context) -> BenchRunner {
-      return [&calls, cancel = context.cancel](const BenchConfig& b, AttentionKind kind, std::int64_t n) {
+      return [&calls, cancel = context.cancel](const BenchConfig& b, BenchKind kind, std::int64_t n) {
         BenchPoint p = bench_point_header(b, kind, n);
         p.status = "ok";
         p.median_ms = 1.0 + static_cast<double>(n) / 100;

@@ -49,7 +49,8 @@ class SweepFormTest : public QObject {
   void formRoundTripsThroughJson() {
     SweepForm form;
     form.preset()->setCurrentIndex(1);  // the reference layer
-    form.softmax()->setChecked(false);
+    for (const BenchKind k : {BenchKind::linear, BenchKind::softmax, BenchKind::softmax_materialized})
+      form.kindBox(k)->setChecked(false);
     setLengths(&form, 64, 4096);
     form.batchPolicy()->setCurrentIndex(form.batchPolicy()->findData("tokens"));
     form.pass()->setCurrentIndex(form.pass()->findData("train-step"));
@@ -61,7 +62,7 @@ class SweepFormTest : public QObject {
     QCOMPARE(c.layers, std::int64_t{1});
     QCOMPARE(c.tokens_per_batch, std::int64_t{65536});
     QCOMPARE(c.lengths, (std::vector<std::int64_t>{64, 128, 256, 512, 1024, 2048, 4096}));
-    QCOMPARE(c.kinds, std::vector<AttentionKind>{AttentionKind::additive});
+    QCOMPARE(c.kinds, std::vector<BenchKind>{BenchKind::additive});
     QVERIFY(form.error().isEmpty());
 
     const nlohmann::json j = to_json(c);
@@ -101,7 +102,7 @@ class SweepFormTest : public QObject {
 
     // The command line the form shows, for custom settings and lengths, builds its config.
     BenchConfig custom;
-    custom.kinds = {AttentionKind::softmax};
+    custom.kinds = {BenchKind::softmax};
     custom.lengths = {8, 24, 40};
     custom.hidden = 32;
     custom.heads = 2;

@@ -93,8 +93,8 @@ ComparePane::~ComparePane() { loading_.waitForFinished(); }
 QString ComparePane::modelName() const {
   const auto m = model();
   if (!m) return "No checkpoint";
-  const bool additive = m->checkpoint.contents.config.attention == AttentionKind::additive;
-  return QString("%1 · %2").arg(additive ? "Fastformer" : "Transformer", own_ ? ownName_ : inspectName_);
+  return QString("%1 · %2").arg(QString::fromStdString(model_name(m->checkpoint.contents.config.attention)),
+                                own_ ? ownName_ : inspectName_);
 }
 
 bool ComparePane::isBusy() const { return job_->isRunning() || loading_.isRunning(); }

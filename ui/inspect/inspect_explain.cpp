@@ -29,7 +29,7 @@ namespace {
 // "Shade by" lists α, β, γ, then these.
 constexpr AttributionMethod kShadeMethods[] = {AttributionMethod::gradient, AttributionMethod::gradient_x_input,
                                                AttributionMethod::integrated_gradients, AttributionMethod::occlusion};
-constexpr int kFirstMethodItem = 3;
+constexpr int kFirstMethodItem = 4;
 
 }  // namespace
 

@@ -22,9 +22,9 @@ namespace fastformer::ui {
 
 ShadingSpec InspectWorkspace::shadingSpec() const {
   ShadingSpec spec;
-  // α, β, γ (the methods after them are not weights: their spec is α's)
+  // α, β, γ, n (the methods after them are not weights: their spec is α's)
   const int weights = weight_->currentIndex();
-  spec.weights = static_cast<ShadingSpec::Weights>(weights >= 0 && weights <= 2 ? weights : 0);
+  spec.weights = static_cast<ShadingSpec::Weights>(weights >= 0 && weights <= 3 ? weights : 0);
   spec.layer = std::max(0, layer_->currentIndex());
   const int mode = std::max(0, head_->currentIndex());  // 0 mean, 1 max, 2+ head
   spec.heads = mode == 0 ? ShadingSpec::Heads::mean : mode == 1 ? ShadingSpec::Heads::max : ShadingSpec::Heads::one;
@@ -115,7 +115,7 @@ void InspectWorkspace::refreshVectors(int layer, bool key, int head) {
 void InspectWorkspace::refreshAttentionMap(int layer, int head) {
   const Inspection& in = *inspection_;
   const int n = static_cast<int>(in.size());
-  if (in.attention != AttentionKind::softmax) {
+  if (in.attention == AttentionKind::additive) {
     attention_->setWeights({}, n, static_cast<int>(in.layers), static_cast<int>(in.heads), {},
                            "A Fastformer has no T×T attention map: its attention is α and β");
     return;
@@ -126,7 +126,10 @@ void InspectWorkspace::refreshAttentionMap(int layer, int head) {
     return;
   }
   attention_->setWeights(in.softmax_weights, n, static_cast<int>(in.layers), static_cast<int>(in.heads),
-                         QString("softmax attention, layer %1, head %2").arg(layer).arg(head),
+                         QString("%1 attention, layer %2, head %3")
+                             .arg(in.attention == AttentionKind::linear ? "linear (implicit weights)" : "softmax")
+                             .arg(layer)
+                             .arg(head),
                          QString("No map: the document needs more than one window or %1 tokens").arg(1024));
 }
 

@@ -59,10 +59,11 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
   layer_ = new QComboBox;
   head_ = new QComboBox;
   weight_ = new QComboBox;
-  weight_->addItems({"α (query pooling)", "β (key pooling)", "γ (document pooling)", "gradient", "gradient × input",
-                     "Integrated Gradients", "occlusion"});
+  weight_->addItems({"α (query pooling)", "β (key pooling)", "γ (document pooling)", "n (linear attention's normaliser)",
+                     "gradient", "gradient × input", "Integrated Gradients", "occlusion"});
   weight_->setToolTip(
-      "α, β, γ: the weights the model computes (what attention viewers paint). The rest test the model: "
+      "α, β, γ: the weights the model computes (what attention viewers paint); n: for linear attention, each "
+      "query's normaliser φ(Q_i)·Σφ(K_j) as a share of its window's. The rest test the model: "
       "the gradient of the predicted class's score, gradient × input and Integrated Gradients (signed: "
       "orange for, blue against), occlusion (the change in p when a token is masked)");
   scale_ = new QComboBox;
@@ -190,7 +191,7 @@ InspectWorkspace::InspectWorkspace(QWidget* parent) : QWidget(parent) {
     model_ = outcome.value;
     const auto& c = model_->checkpoint.contents.config;
     modelLabel_->setText(QString("%1 · %2 layers · %3 heads · max %4 tokens · %5")
-                             .arg(c.attention == AttentionKind::additive ? "Fastformer" : "Transformer")
+                             .arg(QString::fromStdString(model_name(c.attention)))
                              .arg(c.layers)
                              .arg(c.heads)
                              .arg(model_->train.max_len)
@@ -339,7 +340,12 @@ void InspectWorkspace::showInspection() {
   selection_ = {0, 0};
   pieces_.clear();
   for (const auto& t : in.tokens) pieces_ << QString::fromStdString(t.piece);
-  setMessage(in.attention == AttentionKind::additive ? QString() : "A Transformer checkpoint has no α or β: shading by γ.", false);
+  setMessage(in.attention == AttentionKind::additive
+                 ? QString()
+                 : QString("A %1 checkpoint has no α or β: shading by %2.")
+                       .arg(QString::fromStdString(model_name(in.attention)),
+                            in.normalizer.empty() ? "γ" : "n, each query's share of the attention mass"),
+             false);
   updateExplainSources();
   refreshWeights();
   Q_EMIT inspected();

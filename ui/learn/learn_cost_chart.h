@@ -1,7 +1,7 @@
 // What attention costs as the text grows: sliders for the length N and the width d, live
-// counters of both layers' multiply-adds and activation memory (Fastformer O(N·d), softmax
-// O(N²·d)), a log–log chart of both curves over N, and the times of the last benchmark
-// sweep on a second axis.
+// counters of the three layers' multiply-adds and activation memory (Fastformer O(N·d),
+// linear O(N·d·Dh), softmax O(N²·d), its tiled form O(N) memory), a log–log chart of the
+// curves over N, and the times of the last benchmark sweep on a second axis.
 #pragma once
 
 #include "fastformer/attention_cost.h"
@@ -9,6 +9,7 @@
 
 #include <QWidget>
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -29,6 +30,7 @@ class LearnCostChart : public QWidget {
   // The counts follow the shown layer's heads, value sharing and scorer.
   void setLayerShape(int heads, bool sharedValues, ScoreKind score);
   // Points with status "ok" are drawn by kind: their median time (ms) on the right axis.
+  // Emits scaleChanged when the sliders or the layer shape move.
   void setMeasuredPoints(const std::vector<BenchPoint>& points);
 
   // Slider positions → values: N = 2^(v/4) rounded (8 … 65,536); d = 2^v (16 … 1024) rounded
@@ -40,13 +42,20 @@ class LearnCostChart : public QWidget {
   int heads() const { return heads_; }
   const OpCount& additive() const { return additive_; }  // whole layers at (length, hidden)
   const OpCount& softmax() const { return softmax_; }
+  const OpCount& softmaxTiled() const { return softmaxTiled_; }
+  const OpCount& linear() const { return linear_; }
+  bool sharedValues() const { return sharedValues_; }
+  ScoreKind score() const { return score_; }
 
   QSlider* lengthSlider() const { return length_; }
   QSlider* hiddenSlider() const { return hidden_; }
   QLabel* counterLabel() const { return counters_; }
   QComboBox* curveBox() const { return curve_; }
   QCustomPlot* plot() const { return plot_; }
-  QCPGraph* measuredGraph(bool softmax) const { return softmax ? measuredSoftmax_ : measuredAdditive_; }
+  QCPGraph* measuredGraph(BenchKind kind) const { return measured_[static_cast<std::size_t>(kind)]; }
+
+ Q_SIGNALS:
+  void scaleChanged();
 
  private:
   void refresh();  // counters, curves and the N marker
@@ -54,12 +63,13 @@ class LearnCostChart : public QWidget {
   int heads_ = 2;
   bool sharedValues_ = true;
   ScoreKind score_ = ScoreKind::per_head;
-  OpCount additive_, softmax_;
+  OpCount additive_, softmax_, softmaxTiled_, linear_;
   QSlider *length_, *hidden_;
   QLabel *lengthLabel_, *hiddenLabel_, *counters_;
   QComboBox* curve_;
   QCustomPlot* plot_;
-  QCPGraph *additiveCurve_, *softmaxCurve_, *measuredAdditive_, *measuredSoftmax_;
+  QCPGraph *additiveCurve_, *linearCurve_, *softmaxCurve_, *tiledCurve_;
+  std::array<QCPGraph*, 4> measured_;  // by BenchKind
   QCPItemStraightLine* marker_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "common/describe_exception.h"
 #include "learn/learn_cost_chart.h"
+#include "learn/learn_mixers_view.h"
 #include "learn/learn_softmax_view.h"
 #include "learn/learn_step_view.h"
 #include "learn/learn_text.h"
@@ -22,6 +23,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace fastformer::ui {
@@ -117,10 +119,15 @@ LearnWorkspace::LearnWorkspace(QWidget* parent) : QWidget(parent), layer_(std::m
 
   stepView_ = new LearnStepView;
   softmax_ = new LearnSoftmaxView;
+  mixers_ = new LearnMixersView;
   cost_ = new LearnCostChart;
+  // The other token mixers on the same Q, K, V: the three side by side, and softmax step by step.
+  sideTabs_ = new QTabWidget;
+  sideTabs_->addTab(mixers_, "Three ways to mix tokens");
+  sideTabs_->addTab(softmax_, "Softmax, step by step");
   auto* sides = new QSplitter(Qt::Horizontal);
   sides->addWidget(stepView_);
-  sides->addWidget(softmax_);
+  sides->addWidget(sideTabs_);
   sides->setStretchFactor(0, 1);
   sides->setStretchFactor(1, 1);
   auto* split = new QSplitter(Qt::Vertical);
@@ -136,6 +143,9 @@ LearnWorkspace::LearnWorkspace(QWidget* parent) : QWidget(parent), layer_(std::m
   layout->addWidget(split, 1);
 
   connect(sentence_, &QLineEdit::textChanged, this, &LearnWorkspace::retrace);
+  connect(cost_, &LearnCostChart::scaleChanged, this, [this] {
+    mixers_->setScale(cost_->length(), cost_->hidden(), cost_->heads(), cost_->sharedValues(), cost_->score());
+  });
   connect(openModel, &QPushButton::clicked, this, &LearnWorkspace::browseCheckpoint);
   connect(random, &QPushButton::clicked, this, [this] { useRandomLayer(seed_->value()); });
   connect(seed_, &QSpinBox::valueChanged, this, [this](int seed) {
@@ -255,6 +265,16 @@ void LearnWorkspace::retrace() {
   s.softmaxTotal = t.softmax_costs.total;
   s.additiveTotal = t.additive_costs.total;
   softmax_->setData(s);
+  LearnMixersData m;
+  m.heads = static_cast<int>(t.heads);
+  m.tokens = static_cast<int>(t.tokens);
+  m.headDim = static_cast<int>(t.head_dim);
+  m.pieces = pieces;
+  m.weights = s.weights;
+  m.summary = values(t.linear.front().tensor);  // S (H,Dh,Dh)
+  m.globalQuery = values(t.step("q").tensor);   // (H,Dh)
+  m.globalKey = values(t.step("k").tensor);     // (H,Dh)
+  mixers_->setData(m);
   cost_->setLayerShape(static_cast<int>(t.heads), t.share_qv, t.score);
   {
     const QSignalBlocker block(stepBox_);

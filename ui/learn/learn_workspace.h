@@ -23,6 +23,7 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 
 namespace fastformer {
 struct LearnTrace;
@@ -32,6 +33,7 @@ struct TrainedModel;
 namespace fastformer::ui {
 
 class LearnCostChart;
+class LearnMixersView;
 class LearnSoftmaxView;
 class LearnStepView;
 
@@ -64,6 +66,8 @@ class LearnWorkspace : public QWidget {
   QCPColorMap* stepMap() const;
   QLabel* stepCountLabel() const;
   LearnSoftmaxView* softmaxView() const { return softmax_; }
+  LearnMixersView* mixersView() const { return mixers_; }
+  QTabWidget* sideTabs() const { return sideTabs_; }
   LearnCostChart* costChart() const { return cost_; }
   QPushButton* previousButton() const { return previous_; }
   QPushButton* nextButton() const { return next_; }
@@ -104,6 +108,8 @@ class LearnWorkspace : public QWidget {
   QPushButton *previous_, *next_, *play_;
   LearnStepView* stepView_;
   LearnSoftmaxView* softmax_;
+  LearnMixersView* mixers_;
+  QTabWidget* sideTabs_;
   LearnCostChart* cost_;
 };
 

@@ -23,9 +23,9 @@ double pointValue(const BenchPoint& p, ScaleValue value) {
   return 0;
 }
 
-QString kindName(AttentionKind kind) { return QString::fromStdString(to_string(kind)); }
+QString kindName(BenchKind kind) { return QString::fromStdString(to_string(kind)); }
 
-std::vector<ScalingPoint> kindSeries(const std::vector<BenchPoint>& points, AttentionKind kind, ScaleValue value) {
+std::vector<ScalingPoint> kindSeries(const std::vector<BenchPoint>& points, BenchKind kind, ScaleValue value) {
   std::vector<ScalingPoint> out;
   for (const auto& p : points) {
     const double v = pointValue(p, value);
@@ -34,7 +34,7 @@ std::vector<ScalingPoint> kindSeries(const std::vector<BenchPoint>& points, Atte
   return out;
 }
 
-std::vector<ScalingPoint> memorySeries(const std::vector<BenchPoint>& points, AttentionKind kind) {
+std::vector<ScalingPoint> memorySeries(const std::vector<BenchPoint>& points, BenchKind kind) {
   std::vector<ScalingPoint> out;
   for (const auto& p : points) {
     if (p.kind == kind && p.status == "ok" && p.memory_method != kMemoryNone && p.peak_bytes > 0)
@@ -64,17 +64,21 @@ QString slopeLabel(const QString& kind, const std::optional<SlopeFit>& fit) {
 }
 
 std::optional<double> additiveCrossover(const std::vector<BenchPoint>& points, ScaleValue value) {
-  const auto additive = kindSeries(points, AttentionKind::additive, value);
-  const auto softmax = kindSeries(points, AttentionKind::softmax, value);
+  const auto additive = kindSeries(points, BenchKind::additive, value);
+  auto softmax = kindSeries(points, BenchKind::softmax, value);
+  if (softmax.empty()) softmax = kindSeries(points, BenchKind::softmax_materialized, value);
   if (additive.empty() || softmax.empty()) return std::nullopt;
   return crossover_length(additive, softmax);
 }
 
 std::optional<MemoryForecast> softmaxMemoryForecast(const std::vector<BenchPoint>& points, double from,
                                                     double limitBytes) {
-  const auto fit = fitSlope(memorySeries(points, AttentionKind::softmax), from);
+  BenchKind kind = BenchKind::softmax_materialized;
+  if (memorySeries(points, kind).empty()) kind = BenchKind::softmax;
+  const auto fit = fitSlope(memorySeries(points, kind), from);
   if (!fit || fit->slope < 0.2 || !(limitBytes > 0)) return std::nullopt;
   MemoryForecast f;
+  f.kind = kind;
   f.fit = *fit;
   f.limitBytes = limitBytes;
   // log(memory) = intercept + slope · log(N)  →  N at the limit.

@@ -20,18 +20,20 @@ enum class ScaleValue { time, flops, bytes };
 // The shown value of an `ok` point: ms, FLOPs or bytes of one sequence (a run over its batch).
 double pointValue(const fastformer::BenchPoint& point, ScaleValue value);
 
-// Both kinds in the order the charts draw them.
-inline constexpr fastformer::AttentionKind kKinds[] = {fastformer::AttentionKind::additive,
-                                                       fastformer::AttentionKind::softmax};
-// "additive" | "softmax": a kind as legends and status lines name it.
-QString kindName(fastformer::AttentionKind kind);
+// The kinds in the order the charts draw them.
+inline constexpr fastformer::BenchKind kKinds[] = {fastformer::BenchKind::additive, fastformer::BenchKind::linear,
+                                                   fastformer::BenchKind::softmax,
+                                                   fastformer::BenchKind::softmax_materialized};
+// "additive" | "linear" | "softmax" | "softmax-materialized": a kind as legends and status
+// lines name it.
+QString kindName(fastformer::BenchKind kind);
 
 // The ok points of one kind with a positive value, in measured order.
 std::vector<fastformer::ScalingPoint> kindSeries(const std::vector<fastformer::BenchPoint>& points,
-                                                 fastformer::AttentionKind kind, ScaleValue value);
+                                                 fastformer::BenchKind kind, ScaleValue value);
 // Peak memory (bytes) of the ok points of one kind whose memory was measured.
 std::vector<fastformer::ScalingPoint> memorySeries(const std::vector<fastformer::BenchPoint>& points,
-                                                   fastformer::AttentionKind kind);
+                                                   fastformer::BenchKind kind);
 
 // Where `fastformer bench sweep` starts its fits: the middle of the lengths, upper half
 // (lengths[size / 2]); `lengths` empty: the distinct lengths of the points.
@@ -43,10 +45,12 @@ std::optional<fastformer::SlopeFit> fitSlope(const std::vector<fastformer::Scali
 // "additive: N^1.02", or "additive" while there is no fit.
 QString slopeLabel(const QString& kind, const std::optional<fastformer::SlopeFit>& fit);
 
-// The length from which additive stays below softmax in `value`.
+// The length from which additive stays below softmax in `value`: the tiled softmax, or the
+// materialised one when the sweep has no tiled points.
 std::optional<double> additiveCrossover(const std::vector<fastformer::BenchPoint>& points, ScaleValue value);
 
 struct MemoryForecast {
+  fastformer::BenchKind kind = fastformer::BenchKind::softmax_materialized;  // whose memory
   fastformer::SlopeFit fit;  // memory ∝ N^slope
   double limitBytes = 0;     // what it runs into
   double limitN = 0;         // N where the fit reaches limitBytes
@@ -55,7 +59,8 @@ struct MemoryForecast {
 };
 
 // Softmax peak memory fitted over N >= from and extrapolated to `limitBytes` (the memory
-// available); nullopt without two measured lengths or when memory does not grow with N.
+// available): the materialised kind's, or the tiled one's when the sweep has no
+// materialised points; nullopt without two measured lengths or when memory does not grow.
 std::optional<MemoryForecast> softmaxMemoryForecast(const std::vector<fastformer::BenchPoint>& points, double from,
                                                     double limitBytes);
 

@@ -34,7 +34,7 @@ void drawThroughputChart(QCustomPlot& plot, const std::vector<const SweepRecord*
 
 // The legend name of a kind's series: "additive", or "additive (label)" when several sweeps
 // are shown.
-QString seriesName(fastformer::AttentionKind kind, const SweepRecord& sweep, bool several);
+QString seriesName(fastformer::BenchKind kind, const SweepRecord& sweep, bool several);
 
 // Every oom, timeout and error point of the shown sweeps.
 std::vector<FailedPoint> failedPoints(const std::vector<const SweepRecord*>& sweeps);

@@ -42,10 +42,11 @@ void drawForecast(QCustomPlot& plot, const MemoryForecast& f, const QColor& colo
 }
 
 QString forecastText(const MemoryForecast& f) {
-  return QStringLiteral("softmax would need %1, all that is available, at N ≈ %2\nand %4 at N = %5 (memory ∝ N^%3)")
+  return QStringLiteral("%6 would need %1, all that is available, at N ≈ %2\nand %4 at N = %5 (memory ∝ N^%3)")
       .arg(memoryText(f.limitBytes), formatLength(f.limitN))
       .arg(f.fit.slope, 0, 'f', 2)
-      .arg(memoryText(f.bytesAtNextN), formatLength(f.nextN));
+      .arg(memoryText(f.bytesAtNextN), formatLength(f.nextN))
+      .arg(kindName(f.kind));
 }
 
 }  // namespace
@@ -64,7 +65,7 @@ std::optional<MemoryForecast> drawMemoryChart(QCustomPlot& plot, const std::vect
   QColor forecastColor;
   for (const SweepRecord* s : sweeps) {
     const double from = fitFrom(s->config ? s->config->lengths : std::vector<std::int64_t>{}, s->points);
-    for (const AttentionKind kind : kKinds) {
+    for (const BenchKind kind : kKinds) {
       const auto series = memorySeries(s->points, kind);
       for (const auto& p : s->points) {
         if (p.kind != kind) continue;
@@ -84,7 +85,7 @@ std::optional<MemoryForecast> drawMemoryChart(QCustomPlot& plot, const std::vect
       if (auto f = softmaxMemoryForecast(s->points, from, availableBytes)) {
         forecast = f;
         forecastLive = s->live;
-        forecastColor = sweepKindColor(s->colorSlot, AttentionKind::softmax);
+        forecastColor = sweepKindColor(s->colorSlot, f->kind);
       }
     }
   }
@@ -98,9 +99,10 @@ std::optional<MemoryForecast> drawMemoryChart(QCustomPlot& plot, const std::vect
   if (forecast && forecast->limitN <= kMaxForecastClaim * forecast->fit.max_n) {
     setPlotNote(plot, forecastText(*forecast));
   } else if (forecast) {
-    setPlotNote(plot, QStringLiteral("softmax memory grows as N^%1 here: no forecast %2× beyond the longest length")
+    setPlotNote(plot, QStringLiteral("%3 memory grows as N^%1 here: no forecast %2× beyond the longest length")
                           .arg(forecast->fit.slope, 0, 'f', 2)
-                          .arg(kMaxForecastClaim));
+                          .arg(kMaxForecastClaim)
+                          .arg(kindName(forecast->kind)));
   } else {
     setPlotNote(plot, QString());
   }
@@ -117,7 +119,7 @@ void drawThroughputChart(QCustomPlot& plot, const std::vector<const SweepRecord*
   const bool several = sweeps.size() > 1;
   Extent extent;
   for (const SweepRecord* s : sweeps) {
-    for (const AttentionKind kind : kKinds) {
+    for (const BenchKind kind : kKinds) {
       std::vector<ScalingPoint> series;
       for (const auto& p : s->points) {
         if (p.kind != kind) continue;

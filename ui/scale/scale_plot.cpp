@@ -107,15 +107,17 @@ void setLogAxis(QCPAxis* axis, TickStyle style, const QString& label) {
   axis->setLabel(label);
 }
 
-QColor sweepKindColor(int slot, AttentionKind kind) {
-  // Tableau 10 pairs: blue/orange, green/purple, brown/pink, olive/cyan, grey/…; red is
-  // kept for out-of-memory markers.
-  static const QColor pairs[][2] = {{QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e)},
-                                    {QColor(0x2c, 0xa0, 0x2c), QColor(0x94, 0x67, 0xbd)},
-                                    {QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2)},
-                                    {QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf)}};
-  constexpr int n = sizeof(pairs) / sizeof(pairs[0]);
-  return pairs[((slot % n) + n) % n][kind == AttentionKind::softmax ? 1 : 0];
+QColor sweepKindColor(int slot, BenchKind kind) {
+  // Tableau 10 sets, one colour per kind (additive, linear, softmax, softmax-materialized):
+  // blue/green/orange/purple, then brown/olive/pink/cyan, then darker shades; red is kept
+  // for out-of-memory markers.
+  static const QColor sets[][4] = {
+      {QColor(0x1f, 0x77, 0xb4), QColor(0x2c, 0xa0, 0x2c), QColor(0xff, 0x7f, 0x0e), QColor(0x94, 0x67, 0xbd)},
+      {QColor(0x8c, 0x56, 0x4b), QColor(0xbc, 0xbd, 0x22), QColor(0xe3, 0x77, 0xc2), QColor(0x17, 0xbe, 0xcf)}};
+  constexpr int n = sizeof(sets) / sizeof(sets[0]);
+  const int s = ((slot % (2 * n)) + 2 * n) % (2 * n);
+  const QColor color = sets[s % n][static_cast<int>(kind)];
+  return s < n ? color : color.darker(150);
 }
 
 QCPGraph* addSeries(QCustomPlot& plot, const QString& name, const QColor& color, int slot,

@@ -4,7 +4,7 @@
 // puts a zero on a log axis.
 #pragma once
 
-#include "fastformer/model_config.h"
+#include "fastformer/bench.h"
 #include "fastformer/scaling_fit.h"
 
 #include <QColor>
@@ -32,7 +32,7 @@ QString plotNote(const QCustomPlot& plot);
 void setLogAxis(QCPAxis* axis, TickStyle style, const QString& label);
 
 // Colour of a kind in the sweep with colour slot `slot`: each sweep its own pair.
-QColor sweepKindColor(int slot, fastformer::AttentionKind kind);
+QColor sweepKindColor(int slot, fastformer::BenchKind kind);
 
 // Measured points joined by a line, with the slot's marker shape; named for the legend.
 QCPGraph* addSeries(QCustomPlot& plot, const QString& name, const QColor& color, int slot,

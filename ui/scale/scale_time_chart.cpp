@@ -66,7 +66,7 @@ void addCrossover(QCustomPlot& plot, double n, const QString& text) {
 
 }  // namespace
 
-QString seriesName(AttentionKind kind, const SweepRecord& sweep, bool several) {
+QString seriesName(BenchKind kind, const SweepRecord& sweep, bool several) {
   return several ? QStringLiteral("%1 (%2)").arg(kindName(kind), sweep.label) : kindName(kind);
 }
 
@@ -97,7 +97,7 @@ TimeChartFacts drawTimeChart(QCustomPlot& plot, const std::vector<const SweepRec
     const SweepRecord& s = *sweeps[i];
     const double from = fitFrom(s.config ? s.config->lengths : std::vector<std::int64_t>{}, s.points);
     if (i == 0) facts.fitFrom = from;
-    for (const AttentionKind kind : kKinds) {
+    for (const BenchKind kind : kKinds) {
       const auto series = kindSeries(s.points, kind, value);
       for (const auto& p : s.points)
         if (p.kind == kind) extent.addX(static_cast<double>(p.n));
@@ -110,8 +110,11 @@ TimeChartFacts drawTimeChart(QCustomPlot& plot, const std::vector<const SweepRec
         ranges << QStringLiteral("%1…%2 (%3)").arg(formatLength(fit->min_n), formatLength(fit->max_n), kindName(kind));
       }
       for (const auto& p : series) extent.add(p.n, p.value);
-      auto& anchor = kind == AttentionKind::additive ? firstAdditive : firstSoftmax;
-      if (i == 0) anchor = *std::min_element(series.begin(), series.end(), [](auto& a, auto& b) { return a.n < b.n; });
+      // The ∝ N² reference starts at the tiled softmax, or the materialised one without it.
+      const bool quadratic = kind == BenchKind::softmax || (kind == BenchKind::softmax_materialized && !firstSoftmax);
+      auto* anchor = kind == BenchKind::additive ? &firstAdditive : quadratic ? &firstSoftmax : nullptr;
+      if (i == 0 && anchor != nullptr)
+        *anchor = *std::min_element(series.begin(), series.end(), [](auto& a, auto& b) { return a.n < b.n; });
     }
     const auto crossover = additiveCrossover(s.points, value);
     if (i == 0) facts.crossover = crossover;

@@ -116,10 +116,18 @@ QString describeLengths(const std::vector<std::int64_t>& lengths) {
 SweepForm::SweepForm(QWidget* parent) : QWidget(parent) {
   preset_ = new QComboBox;
   for (const Preset& p : kPresets) preset_->addItem(p.label, p.cli);
-  additive_ = new QCheckBox(QStringLiteral("additive (Fastformer)"));
-  softmax_ = new QCheckBox(QStringLiteral("softmax (Transformer)"));
-  additive_->setChecked(true);
-  softmax_->setChecked(true);
+  const std::array<QString, 4> kindLabels{QStringLiteral("additive (Fastformer)"), QStringLiteral("linear"),
+                                          QStringLiteral("softmax, tiled"), QStringLiteral("softmax, materialised")};
+  for (std::size_t k = 0; k < kinds_.size(); ++k) {
+    kinds_[k] = new QCheckBox(kindLabels[k]);
+    kinds_[k]->setChecked(true);
+  }
+  kinds_[static_cast<std::size_t>(BenchKind::linear)]->setToolTip(
+      QStringLiteral("Kernelised linear attention (Katharopoulos et al. 2020): a d×d summary per head"));
+  kinds_[static_cast<std::size_t>(BenchKind::softmax)]->setToolTip(
+      QStringLiteral("Exact softmax attention computed over key blocks (online softmax): O(N) memory"));
+  kinds_[static_cast<std::size_t>(BenchKind::softmax_materialized)]->setToolTip(
+      QStringLiteral("Exact softmax attention with its two (B,H,N,N) tensors: O(N²) memory"));
   scope_ =
       choice({{"stack of encoder layers", "stack"}, {"one attention layer", "layer"}, {"additive core only", "core"}});
   layers_ = spin(1, 48, 2);
@@ -157,7 +165,8 @@ SweepForm::SweepForm(QWidget* parent) : QWidget(parent) {
   auto* model = new QGroupBox(QStringLiteral("What runs"));
   auto* m = new QFormLayout(model);
   m->addRow(QStringLiteral("Preset"), preset_);
-  m->addRow(QStringLiteral("Attention"), row({additive_, softmax_}));
+  m->addRow(QStringLiteral("Attention"), row({kinds_[0], kinds_[1]}));
+  m->addRow(QString(), row({kinds_[2], kinds_[3]}));
   m->addRow(QStringLiteral("Scope"), scope_);
   m->addRow(QStringLiteral("Layers"), row({layers_, label("heads"), heads_, label("hidden"), hidden_}));
 
@@ -203,7 +212,7 @@ SweepForm::SweepForm(QWidget* parent) : QWidget(parent) {
     connect(box, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &SweepForm::refresh);
   for (QComboBox* box : {batchPolicy_, pass_, dtype_, device_})
     connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, &SweepForm::refresh);
-  for (QCheckBox* box : {additive_, softmax_}) connect(box, &QCheckBox::toggled, this, &SweepForm::refresh);
+  for (QCheckBox* box : kinds_) connect(box, &QCheckBox::toggled, this, &SweepForm::refresh);
   applyPreset(0);
 }
 
@@ -246,8 +255,9 @@ std::vector<std::int64_t> SweepForm::lengths() const {
 BenchConfig SweepForm::config() const {
   BenchConfig c;
   c.kinds.clear();
-  if (additive_->isChecked()) c.kinds.push_back(AttentionKind::additive);
-  if (softmax_->isChecked()) c.kinds.push_back(AttentionKind::softmax);
+  for (const auto& [name, kind] : bench_kind_names()) {
+    if (kindBox(kind)->isChecked()) c.kinds.push_back(kind);
+  }
   c.lengths = lengths();
   c.batch = batch_->value();
   c.tokens_per_batch = nameOf(batchPolicy_) == QLatin1String("tokens") ? tokens_->value() : 0;
@@ -267,8 +277,9 @@ BenchConfig SweepForm::config() const {
 
 void SweepForm::setConfig(const BenchConfig& c) {
   applying_ = true;
-  additive_->setChecked(std::find(c.kinds.begin(), c.kinds.end(), AttentionKind::additive) != c.kinds.end());
-  softmax_->setChecked(std::find(c.kinds.begin(), c.kinds.end(), AttentionKind::softmax) != c.kinds.end());
+  for (const auto& [name, kind] : bench_kind_names()) {
+    kindBox(kind)->setChecked(std::find(c.kinds.begin(), c.kinds.end(), kind) != c.kinds.end());
+  }
   if (!c.lengths.empty()) {
     minLength_->setValue(static_cast<int>(c.lengths.front()));
     maxLength_->setValue(static_cast<int>(c.lengths.back()));
@@ -320,7 +331,7 @@ QStringList SweepForm::cliArguments() const {
   };
   if (c.kinds != base.kinds) {
     QStringList kinds;
-    for (const AttentionKind k : c.kinds) kinds << QString::fromStdString(to_string(k));
+    for (const BenchKind k : c.kinds) kinds << QString::fromStdString(to_string(k));
     args << QStringLiteral("--kinds") << kinds.join(',');
   }
   if (!customLengths_.empty())

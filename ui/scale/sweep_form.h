@@ -9,6 +9,7 @@
 #include <QStringList>
 #include <QWidget>
 
+#include <array>
 #include <vector>
 
 class QCheckBox;
@@ -35,8 +36,8 @@ class SweepForm : public QWidget {
   QStringList cliArguments() const;
 
   QComboBox* preset() const { return preset_; }
-  QCheckBox* additive() const { return additive_; }
-  QCheckBox* softmax() const { return softmax_; }
+  // The check box of one kind.
+  QCheckBox* kindBox(fastformer::BenchKind kind) const { return kinds_[static_cast<std::size_t>(kind)]; }
   QComboBox* scope() const { return scope_; }
   QSpinBox* layers() const { return layers_; }
   QSpinBox* heads() const { return heads_; }
@@ -64,8 +65,7 @@ class SweepForm : public QWidget {
   std::vector<std::int64_t> lengths() const;
 
   QComboBox* preset_;
-  QCheckBox* additive_;
-  QCheckBox* softmax_;
+  std::array<QCheckBox*, 4> kinds_;  // by BenchKind
   QComboBox* scope_;
   QSpinBox* layers_;
   QSpinBox* heads_;

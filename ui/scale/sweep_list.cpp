@@ -1,6 +1,7 @@
 // SweepList: checkable rows with the sweep's two kind colours as the icon.
 #include "scale/sweep_list.h"
 
+#include "scale/scale_analysis.h"
 #include "scale/scale_plot.h"
 
 #include <QHBoxLayout>
@@ -13,13 +14,16 @@
 namespace fastformer::ui {
 namespace {
 
-// Two squares: the sweep's additive and softmax colours.
+// Four squares: the sweep's colour for each kind.
 QIcon sweepIcon(int slot) {
-  QPixmap pixmap(24, 12);
+  QPixmap pixmap(32, 12);
   pixmap.fill(Qt::transparent);
   QPainter painter(&pixmap);
-  painter.fillRect(QRect(0, 1, 10, 10), sweepKindColor(slot, AttentionKind::additive));
-  painter.fillRect(QRect(13, 1, 10, 10), sweepKindColor(slot, AttentionKind::softmax));
+  int x = 0;
+  for (const BenchKind kind : kKinds) {
+    painter.fillRect(QRect(x, 2, 7, 8), sweepKindColor(slot, kind));
+    x += 8;
+  }
   return QIcon(pixmap);
 }
 

@@ -55,7 +55,7 @@ bool SweepWorker::start(const BenchConfig& config, const SweepRunnerFactory& fac
         post([this, line = QString::fromStdString(text)] { Q_EMIT message(line); });
       };
       const BenchRunner inner = factory ? factory(context) : BenchRunner{};
-      const BenchRunner runner = [this, post, inner](const BenchConfig& b, AttentionKind kind, std::int64_t n) {
+      const BenchRunner runner = [this, post, inner](const BenchConfig& b, BenchKind kind, std::int64_t n) {
         post([this, kind = QString::fromStdString(to_string(kind)), n] { Q_EMIT pointStarted(kind, n); });
         return inner ? inner(b, kind, n) : measure_bench_point(b, kind, n);
       };

@@ -52,7 +52,7 @@ QComboBox* choice(const QStringList& items) {
 }  // namespace
 
 ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
-  model_ = choice({"Fastformer", "Transformer"});
+  model_ = choice({"Fastformer", "Transformer", "Linear Transformer"});
   preset_ = choice({"paper", "official"});
   score_ = choice({"per_head", "head_mixing"});
   layers_ = spin(1, 48, 2);
@@ -166,7 +166,8 @@ void ConfigForm::applyPreset(const QString& name) {
 
 ModelConfig ConfigForm::modelConfig() const {
   ModelConfig c = preset(preset_->currentText().toStdString());
-  c.attention = model_->currentIndex() == 0 ? AttentionKind::additive : AttentionKind::softmax;
+  // The combo lists the kinds in declaration order: additive, softmax, linear.
+  c.attention = attention_kind_names()[static_cast<std::size_t>(std::max(0, model_->currentIndex()))].second;
   c.layers = layers_->value();
   c.hidden = hidden_->value();
   c.heads = heads_->value();
@@ -206,7 +207,7 @@ int ConfigForm::processes() const { return processes_->value(); }
 QString ConfigForm::modelName() const { return model_->currentText(); }
 
 void ConfigForm::setConfig(const ModelConfig& c, const TrainConfig& t, const QString& device) {
-  model_->setCurrentIndex(c.attention == AttentionKind::additive ? 0 : 1);
+  model_->setCurrentIndex(static_cast<int>(c.attention));
   layers_->setValue(static_cast<int>(c.layers));
   hidden_->setValue(static_cast<int>(c.hidden));
   heads_->setValue(static_cast<int>(c.heads));

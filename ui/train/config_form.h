@@ -29,7 +29,7 @@ class ConfigForm : public QWidget {
   QString device() const;
   // Data-parallel processes on this machine (1: train inside the Studio only).
   int processes() const;
-  QString modelName() const;  // "Fastformer" or "Transformer"
+  QString modelName() const;  // "Fastformer", "Transformer" or "Linear Transformer"
 
   // Fills the form (e.g. from QSettings or a loaded run).
   void setConfig(const ModelConfig& model, const TrainConfig& train, const QString& device = "cpu");

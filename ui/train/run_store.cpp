@@ -152,9 +152,7 @@ RunRecord RunStore::loadRun(const QString& directory) {
   if (data != contents.extra.end() && data->is_string()) run.data = QString::fromStdString(data->get<std::string>());
   for (const auto& label : contents.labels) run.labels << QString::fromStdString(label);
   run.parameters = countParameters(checkpoint + QStringLiteral("/model.safetensors"));
-  const bool softmax = run.model.attention == AttentionKind::softmax;
-  run.name = QStringLiteral("%1 · %2").arg(softmax ? QStringLiteral("Transformer") : QStringLiteral("Fastformer"),
-                                           dir.dirName());
+  run.name = QStringLiteral("%1 · %2").arg(QString::fromStdString(model_name(run.model.attention)), dir.dirName());
   const MetricsLog log = read_metrics_log(str(metrics));
   for (const auto& step : log.steps) run.steps.push_back(toStepPoint(step));
   for (const auto& eval : log.evals) run.evals.push_back(toEvalPoint(eval));

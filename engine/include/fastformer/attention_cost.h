@@ -1,6 +1,7 @@
 // Closed-form operation counts and activation memory of one attention layer on one
-// sequence of N tokens, step by step: Fastformer's additive attention (paper Eq. 3–6) and
-// softmax attention, for teaching why the first is O(N·D) and the second O(N²·D).
+// sequence of N tokens, step by step: Fastformer's additive attention (paper Eq. 3–6),
+// softmax attention (materialised or tiled) and linear attention, for teaching why the
+// first and the last are O(N·D) and softmax O(N²·D).
 #pragma once
 
 #include "fastformer/model_config.h"
@@ -57,5 +58,16 @@ AttentionCosts additive_costs(std::int64_t N, std::int64_t D, std::int64_t H, bo
 // (QKᵀ/√Dh, (H,N,N)), weights (their softmax), O (weights·V, (N,D)) and Wo (the output
 // projection).
 AttentionCosts softmax_costs(std::int64_t N, std::int64_t D, std::int64_t H);
+
+// The same arithmetic computed tiled (an online softmax over blocks of keys): the scores
+// and weights of one tile of `query_block` × `key_block` exist at a time, and the step
+// "weights" keeps the (H,N) log-sum-exp for the backward pass instead of (H,N,N).
+AttentionCosts softmax_tiled_costs(std::int64_t N, std::int64_t D, std::int64_t H, std::int64_t query_block = 32,
+                                   std::int64_t key_block = 512);
+
+// Linear attention as LinearAttention::forward runs it (Katharopoulos et al. 2020, φ = elu + 1):
+// steps Q, K, V, phi (φ(Q), φ(K)), S (Σ_j φ(K_j)V_jᵀ, (H,Dh,Dh)), z (Σ_j φ(K_j), (H,Dh)),
+// numerator (φ(Q_i)ᵀS), normalizer (φ(Q_i)·z, (H,N)), O (their quotient) and Wo.
+AttentionCosts linear_costs(std::int64_t N, std::int64_t D, std::int64_t H);
 
 }  // namespace fastformer

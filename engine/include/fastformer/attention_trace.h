@@ -38,8 +38,11 @@ struct LayerTrace {
   at::Tensor beta;          // (B,H,T) key-pooling weights β, 0 on padding
   at::Tensor global_query;  // (B,H,Dh) q = Σ α_i Q_i
   at::Tensor global_key;    // (B,H,Dh) k = Σ β_i P_i
-  // Softmax attention.
-  at::Tensor weights;       // (B,H,T,T) softmax(QKᵀ/√Dh), 0 on padded keys
+  // Softmax attention: softmax(QKᵀ/√Dh). Linear attention: the implicit weights
+  // φ(Q_i)·φ(K_j) / φ(Q_i)·z, only for documents short enough. 0 on padded keys.
+  at::Tensor weights;       // (B,H,T,T)
+  // Linear attention.
+  at::Tensor normalizer;    // (B,H,T) φ(Q_i)·z, z = Σ_j φ(K_j): how much each query attends at all
 };
 
 struct AttentionTrace {

@@ -9,10 +9,12 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fastformer {
@@ -20,16 +22,21 @@ namespace fastformer {
 struct Roofline;
 
 enum class BenchPass { forward, train_step };
+// What a sweep compares: the three token mixers, softmax attention either tiled (an online
+// softmax, O(N) memory) or materialised (two (B,H,N,N) tensors per layer). Spelt additive,
+// linear, softmax and softmax-materialized in files and on command lines.
+enum class BenchKind { additive, linear, softmax, softmax_materialized };
 // What one timed run executes:
 //   stack: L encoder layers (attention, LayerNorm, FFN) on (B,N,D) input;
 //   layer: one attention layer as the PyTorch reference implements it: additive =
 //          FastformerAttention::mix (Q/K/V projections, core, Wr, residual +Q, no output
-//          projection), softmax = SoftmaxAttention::forward;
+//          projection), softmax = SoftmaxAttention::forward, linear = LinearAttention::forward;
 //   core:  additive_core(Q,K,V) on given (B,N,H,Dh) tensors (no projections); additive only.
 enum class BenchScope { stack, layer, core };
 
 struct BenchConfig {
-  std::vector<AttentionKind> kinds{AttentionKind::additive, AttentionKind::softmax};
+  std::vector<BenchKind> kinds{BenchKind::additive, BenchKind::linear, BenchKind::softmax,
+                               BenchKind::softmax_materialized};
   std::vector<std::int64_t> lengths{128, 256, 512, 1024, 2048, 4096};
   std::int64_t batch = 1;             // sequences per batch ...
   std::int64_t tokens_per_batch = 0;  // ... or, when > 0, max(1, tokens_per_batch / N) of them
@@ -52,7 +59,7 @@ inline constexpr const char* kMemoryChildRss = "child-rss";           // peak RS
 inline constexpr const char* kMemoryCudaAllocator = "cuda-allocator";  // CUDA caching allocator peak
 
 struct BenchPoint {
-  AttentionKind kind = AttentionKind::additive;
+  BenchKind kind = BenchKind::additive;
   std::string pass;    // forward | train-step
   std::int64_t n = 0;  // tokens per sequence
   std::int64_t batch = 0;
@@ -75,7 +82,7 @@ struct BenchPoint {
 
 // Times one point; the default runs it in this process (bench_measure.h). The CLI plugs in a
 // runner that starts a child process per point to measure its peak memory.
-using BenchRunner = std::function<BenchPoint(const BenchConfig& config, AttentionKind kind, std::int64_t n)>;
+using BenchRunner = std::function<BenchPoint(const BenchConfig& config, BenchKind kind, std::int64_t n)>;
 
 // Runs every (kind, length) point in order; `on_point` sees each one as it finishes, with
 // work, rates and (given a roofline) its fraction of the roofline filled in. Once `cancel`
@@ -93,9 +100,9 @@ void validate(const BenchConfig& config, bool check_device = true);
 std::int64_t bench_batch(const BenchConfig& config, std::int64_t n);
 // The model settings a point builds: paper preset, no dropout, separate layers; the layer
 // scope has its own V projection (share_qv off) as the reference layer does.
-ModelConfig bench_model_config(const BenchConfig& config, AttentionKind kind, std::int64_t n);
+ModelConfig bench_model_config(const BenchConfig& config, BenchKind kind, std::int64_t n);
 // A point with its identity filled in and no measurement yet.
-BenchPoint bench_point_header(const BenchConfig& config, AttentionKind kind, std::int64_t n);
+BenchPoint bench_point_header(const BenchConfig& config, BenchKind kind, std::int64_t n);
 
 // The sweep settings as the "config" object of bench_json (total_budget_s only when set),
 // and back: missing keys keep their defaults; unknown keys and bad values throw
@@ -103,7 +110,7 @@ BenchPoint bench_point_header(const BenchConfig& config, AttentionKind kind, std
 nlohmann::json to_json(const BenchConfig& config);
 BenchConfig bench_config_from_json(const nlohmann::json& j);
 
-// CSV with a header row (kind spelt as to_string(AttentionKind)); JSON {"config", "machine", "memory_method", "roofline", "points"}.
+// CSV with a header row (kind spelt as to_string(BenchKind)); JSON {"config", "machine", "memory_method", "roofline", "points"}.
 std::string bench_csv(const std::vector<BenchPoint>& points);
 std::vector<BenchPoint> parse_bench_csv(const std::string& text);
 nlohmann::json bench_json(const BenchConfig& config, const std::vector<BenchPoint>& points,
@@ -111,6 +118,14 @@ nlohmann::json bench_json(const BenchConfig& config, const std::vector<BenchPoin
 nlohmann::json to_json(const BenchPoint& point);
 BenchPoint bench_point_from_json(const nlohmann::json& j);
 
+std::string to_string(BenchKind kind);
+// Each kind's name, in declaration order, and the kind called `name` (fastformer::Error at
+// `where` for any other name).
+const std::array<std::pair<const char*, BenchKind>, 4>& bench_kind_names();
+BenchKind parse_bench_kind(const std::string& name, const std::string& where = "--kinds");
+// The model a kind builds: its token mixer and, for softmax, how it is computed.
+AttentionKind attention_of(BenchKind kind);
+SoftmaxImpl softmax_impl_of(BenchKind kind);
 std::string to_string(BenchPass pass);
 std::string to_string(BenchScope scope);
 BenchPass parse_bench_pass(const std::string& name);

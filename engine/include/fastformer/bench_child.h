@@ -25,7 +25,7 @@ struct ChildRunnerOptions {
 
 // The child's command line for one point.
 std::vector<std::string> bench_point_command(const std::string& executable, const BenchConfig& config,
-                                             AttentionKind kind, std::int64_t n, int threads);
+                                             BenchKind kind, std::int64_t n, int threads);
 
 // A child is killed (status timeout) once it runs longer than this: start-up and building,
 // a warm-up run and a timed run of up to the point budget each.

@@ -16,7 +16,7 @@ namespace fastformer {
 // first timed (or warm-up) run: the point a child process reads its baseline memory at.
 // On CUDA with allocator statistics the point's peak_bytes is measured here; otherwise it
 // is left 0 with memory_method "none".
-BenchPoint measure_bench_point(const BenchConfig& config, AttentionKind kind, std::int64_t n,
+BenchPoint measure_bench_point(const BenchConfig& config, BenchKind kind, std::int64_t n,
                                const std::function<void()>& on_ready = {});
 
 // float32 | float64 | bfloat16 → the scalar type; throws fastformer::Error otherwise.

@@ -63,8 +63,13 @@ struct Inspection {
   std::vector<float> beta;           // [L][H][N] key-pooling weights β (Eq. 5)
   std::vector<float> global_query;   // [W][L][H][Dh] q = Σ α_i Q_i (Eq. 4)
   std::vector<float> global_key;     // [W][L][H][Dh] k = Σ β_i P_i (Eq. 6)
-  // Softmax checkpoints: one head's weights [N][N] (row = query), only when the document
-  // is one window and N ≤ max_softmax_tokens; otherwise empty.
+  // Linear attention only: each query's normaliser n_i = φ(Q_i)·Σ_j φ(K_j) (Katharopoulos
+  // et al. Eq. 6), how much the query attends in all, as its share n_i / Σ_j n_j of its
+  // window's real tokens (so, like α, it sums to 1 over a window), from its owner window.
+  std::vector<float> normalizer;     // [L][H][N]
+  // Softmax and linear checkpoints: one head's weights [N][N] (row = query; linear: the
+  // implicit weights φ(Q_i)·φ(K_j) / φ(Q_i)·z), only when the document is one window and
+  // N ≤ max_softmax_tokens; otherwise empty.
   std::vector<float> softmax_weights;
   std::int64_t softmax_layer = 0, softmax_head = 0;
 
@@ -89,9 +94,10 @@ std::vector<float> occlude(const TrainedModel& model, const std::string& text, s
 
 // ---- analysis (inspect_analysis.cpp) ----
 
-enum class Pooling { alpha, beta };
+// Which per-token weights: α, β, or linear attention's normaliser shares.
+enum class Pooling { alpha, beta, normalizer };
 
-// One head's weights over the N tokens (copied out of alpha/beta).
+// One head's weights over the N tokens (copied out of alpha, beta or normalizer).
 std::vector<float> head_weights(const Inspection& inspection, std::int64_t layer, std::int64_t head, Pooling which);
 
 // Entropy −Σ p log p in nats of the weights normalised to sum 1.

@@ -1,6 +1,6 @@
 // A step-by-step record of one Fastformer attention layer on one short input (paper
 // Eq. 3–6): every intermediate tensor with its shape and operation count, and the same
-// input's Q, K, V through softmax attention, for the Studio's Learn walk-through.
+// input's Q, K, V through softmax and linear attention, for the Studio's Learn walk-through.
 #pragma once
 
 #include "fastformer/attention_cost.h"
@@ -25,7 +25,7 @@ using LearnLayer = std::shared_ptr<FastformerAttentionImpl>;
 
 // Shape letters: N tokens ([CLS] included), D hidden, H heads, Dh = D/H.
 struct LearnStep {
-  std::string name;      // id, as in AttentionCosts: Q K V alpha q P beta k U R A | scores weights O
+  std::string name;      // id, as in AttentionCosts: Q K V alpha q P beta k U R A | scores weights O | S normalizer O
   std::string symbol;    // how the text writes it: "α", "q", "P = q ⊙ K"
   std::string equation;  // the paper's equation ("Eq. 3"), "projection" or "softmax attention"
   std::string formula;   // the computation in one line
@@ -47,10 +47,14 @@ struct LearnTrace {
   std::vector<std::string> pieces;  // N
   std::vector<LearnStep> additive;  // Q K V alpha q P beta k U R A, in order
   std::vector<LearnStep> softmax;   // scores (H,N,N), weights (H,N,N), O (N,D) from the same Q, K, V
+  std::vector<LearnStep> linear;    // S (H,Dh,Dh), normalizer (H,N), O (N,D): linear attention on them
   AttentionCosts additive_costs;    // additive_costs(N, D, H, share_qv, score)
   AttentionCosts softmax_costs;     // softmax_costs(N, D, H)
+  AttentionCosts softmax_tiled_costs;  // softmax_tiled_costs(N, D, H)
+  AttentionCosts linear_costs;      // linear_costs(N, D, H)
 
-  // The additive step, else the softmax step, called `name`; throws fastformer::Error.
+  // The additive step, else the softmax step, else the linear step called `name` (linear's
+  // "O" is linear[2]); throws fastformer::Error.
   const LearnStep& step(const std::string& name) const;
 };
 

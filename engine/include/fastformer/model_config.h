@@ -12,8 +12,9 @@
 
 namespace fastformer {
 
-// Which token mixer each layer uses.
-enum class AttentionKind { additive, softmax };
+// Which token mixer each layer uses: additive (Fastformer), softmax (the Transformer) or
+// linear (kernelised linear attention, Katharopoulos et al. 2020).
+enum class AttentionKind { additive, softmax, linear };
 // How additive attention scores tokens (paper Eq. 3 and 5).
 //   per_head:    each head its own w ∈ R^Dh, no bias (the paper).
 //   head_mixing: one Linear(D→H) with bias over all heads' queries (the official code).
@@ -75,9 +76,11 @@ ModelConfig model_config_from_json(const nlohmann::json& j, const ModelConfig& b
 void apply_override(ModelConfig& config, const std::string& assignment);
 
 std::string to_string(AttentionKind kind);
+// The model a kind makes, as people call it: "Fastformer", "Transformer", "Linear Transformer".
+std::string model_name(AttentionKind kind);
 // The name of each AttentionKind in files (JSON, CSV) and on command lines, in declaration
 // order: the one table that to_string, parse_attention_kind and option checks read.
-const std::array<std::pair<const char*, AttentionKind>, 2>& attention_kind_names();
+const std::array<std::pair<const char*, AttentionKind>, 3>& attention_kind_names();
 // The kind called `name`; any other name throws fastformer::Error at `where`.
 AttentionKind parse_attention_kind(const std::string& name, const std::string& where = "attention kind");
 std::string to_string(ScoreKind kind);

@@ -16,7 +16,8 @@ namespace fastformer {
 // Shape letters as in inspect.h: N tokens with [CLS], H heads.
 
 struct ShadingSpec {
-  enum class Weights { alpha, beta, gamma };  // α (Eq. 3), β (Eq. 5), pooling γ
+  // α (Eq. 3), β (Eq. 5), pooling γ, linear attention's normaliser shares n (inspect.h)
+  enum class Weights { alpha, beta, gamma, normalizer };
   enum class Heads { one, mean, max };        // one head, or the mean or max over heads
   // relative: each weight × its owner window's token count (1 = the uniform share);
   // stretched: relative, the lightest shade at the smallest shown weight instead of 0;
@@ -33,7 +34,7 @@ struct ShadingSpec {
   bool operator!=(const ShadingSpec& other) const { return !(*this == other); }
 };
 
-// "shade=alpha|beta|gamma,layer=N,heads=mean|max|N,scale=relative|stretched|raw", the keys
+// "shade=alpha|beta|gamma|normalizer,layer=N,heads=mean|max|N,scale=relative|stretched|raw", the keys
 // of the Studio's --inspect-view, in any order and any subset: the keys given replace those
 // of `base`. Throws fastformer::Error naming the item for an unknown key or a bad value.
 ShadingSpec parse_shading_spec(std::string_view text, ShadingSpec base = {});
@@ -41,10 +42,11 @@ ShadingSpec parse_shading_spec(std::string_view text, ShadingSpec base = {});
 std::string format_shading_spec(const ShadingSpec& spec);
 
 // Throws fastformer::Error when the inspection cannot be shaded by `spec`: α or β of a
-// model without additive attention, a layer or head that does not exist.
+// model without additive attention, n of one without linear attention, a layer or head that
+// does not exist.
 void check_shading(const Inspection& inspection, const ShadingSpec& spec);
-// `spec` with γ in place of α/β when the inspection has none (a softmax checkpoint), as the
-// Studio shows such a checkpoint; otherwise `spec` itself.
+// `spec` with what the inspection has in place of α/β or n when it has none: n for a linear
+// checkpoint, γ for a softmax one, as the Studio shows them; otherwise `spec` itself.
 ShadingSpec available_shading(const Inspection& inspection, ShadingSpec spec);
 
 struct Shading {

@@ -15,9 +15,12 @@
 namespace fastformer {
 namespace {
 
-void check_head(const Inspection& in, std::int64_t layer, std::int64_t head, const char* where) {
-  if (in.alpha.empty()) {
-    throw Error("this inspection has no additive attention weights (" + to_string(in.attention) + " model)", where);
+// `weights`: the per-head array the caller reads ([L][H][N] α, β or n; [W][L][H][Dh] q or k).
+void check_head(const Inspection& in, std::int64_t layer, std::int64_t head, const char* where,
+                const std::vector<float>& weights) {
+  if (weights.empty()) {
+    throw Error("this inspection has no such weights (" + to_string(in.attention) + " model)", where,
+                "α, β, q and k need additive attention, n linear attention");
   }
   if (layer < 0 || layer >= in.layers || head < 0 || head >= in.heads) {
     throw Error("layer " + std::to_string(layer) + " head " + std::to_string(head) + " is outside " +
@@ -29,13 +32,10 @@ void check_head(const Inspection& in, std::int64_t layer, std::int64_t head, con
 }  // namespace
 
 std::vector<float> head_weights(const Inspection& in, std::int64_t layer, std::int64_t head, Pooling which) {
-  check_head(in, layer, head, "head_weights");
   const std::vector<float>& all = which == Pooling::alpha  ? in.alpha
                                   : which == Pooling::beta ? in.beta
                                                            : in.normalizer;  // [L][H][N]
-  if (static_cast<std::int64_t>(all.size()) != in.layers * in.heads * in.size()) {
-    throw Error("the inspection has no such weights", "head_weights", "α and β need additive attention, n linear attention");
-  }
+  check_head(in, layer, head, "head_weights", all);
   const auto start = all.begin() + (layer * in.heads + head) * in.size();
   return std::vector<float>(start, start + in.size());
 }
@@ -137,7 +137,7 @@ std::vector<std::pair<std::int64_t, std::int64_t>> sentence_ranges(const std::st
 
 std::vector<NearToken> nearest_tokens(const TrainedModel& model, const Inspection& in, std::int64_t layer,
                                       std::int64_t head, std::int64_t k, std::int64_t window) {
-  check_head(in, layer, head, "nearest_tokens");
+  check_head(in, layer, head, "nearest_tokens", in.global_query);
   if (window < 0 || window >= static_cast<std::int64_t>(in.windows.size())) {
     throw Error("window " + std::to_string(window) + " does not exist", "nearest_tokens");
   }

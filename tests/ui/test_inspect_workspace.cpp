@@ -1,6 +1,7 @@
 // The Inspect workspace on a checkpoint trained in the test: what the views show is the
 // engine's inspection of the same text, mean/head switching changes only the weights, the
-// HTML export is shaded as the screen is, and unreadable inputs are messages, not crashes.
+// HTML export is shaded as the screen is, a linear checkpoint is shaded by its normaliser
+// shares, and unreadable inputs are messages, not crashes.
 #include "fastformer/inspect.h"
 #include "fastformer/shading.h"
 
@@ -286,6 +287,46 @@ class InspectWorkspaceTest : public QObject {
       QVERIFY2(qAbs(row - 1.0) < 1e-4, qPrintable(QString("row %1 sums to %2").arg(q).arg(row)));
     }
     QVERIFY(workspace.attentionMap()->memoryText().contains("α and β"));
+  }
+
+  // A Linear Transformer: "Shade by" moves to n, the strip chart's chosen head is the
+  // engine's n, and the map holds its implicit weights (each row sums to 1).
+  void linearCheckpointIsShadedByItsNormaliser() {
+    TrainingWorker worker;
+    TrainRequest request;
+    request.data = "synthetic:needle?length=20&examples=200&seed=6";
+    request.model = fastformer::model_config_from_json({{"attention", "linear"}, {"hidden", 16}, {"heads", 2}, {"layers", 1},
+                                {"ffn", 16}, {"max_len", 64}, {"dropout", 0.0}});
+    request.train = fastformer::train_config_from_json({{"max_len", 48}, {"batch_size", 16}, {"max_steps", 5}, {"epochs", 100}, {"eval_every", 0}});
+    request.directory = dir_.filePath("linear");
+    QSignalSpy finished(&worker, &TrainingWorker::finished);
+    QVERIFY(worker.start(request, "linear"));
+    QVERIFY(finished.wait(120000));
+    InspectWorkspace workspace;
+    QSignalSpy inspected(&workspace, &InspectWorkspace::inspected);
+    const QString text = "alpha beta gamma delta filler words here.";
+    workspace.setText(text);
+    workspace.openCheckpoint(request.directory);
+    QVERIFY(inspected.wait(60000));
+    QCOMPARE(workspace.weightBox()->currentIndex(), 3);  // n
+    QVERIFY(workspace.status().contains("shading by n"));
+    workspace.scaleBox()->setCurrentIndex(2);      // raw
+    workspace.headBox()->setCurrentIndex(2 + 1);   // head 1: the map is made again for it
+    QVERIFY(inspected.wait(60000));
+    const fastformer::Inspection direct =
+        fastformer::inspect(fastformer::load_trained_model(request.directory.toStdString()), text.toStdString());
+    const std::vector<float> n = fastformer::head_weights(direct, 0, 1, fastformer::Pooling::normalizer);
+    QCPGraph* graph = workspace.strip()->plot()->graph(1);
+    QCOMPARE(graph->data()->size(), static_cast<int>(n.size()));
+    for (int i = 0; i < graph->data()->size(); ++i) QVERIFY(qAbs(graph->data()->at(i)->value - n[static_cast<std::size_t>(i)]) < 1e-6);
+    QCPColorMap* map = workspace.attentionMap()->map();
+    const int size = static_cast<int>(direct.size());
+    QCOMPARE(map->data()->keySize(), size);
+    for (int q = 0; q < size; ++q) {
+      double row = 0;
+      for (int k = 0; k < size; ++k) row += map->data()->cell(k, q);
+      QVERIFY2(qAbs(row - 1.0) < 1e-4, qPrintable(QString("row %1 sums to %2").arg(q).arg(row)));
+    }
   }
 
   void unreadableInputsAreMessages() {

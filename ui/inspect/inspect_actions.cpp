@@ -99,8 +99,8 @@ QString InspectWorkspace::applyView(const QString& spec) {
     const bool test = isMethod && method != AttributionMethod::alpha && method != AttributionMethod::beta &&
                       method != AttributionMethod::gamma;
     if (key == "shade" && test) {
-      // "Shade by" lists α, β, γ, then the methods in the engine's order after them.
-      choose(weight_, static_cast<int>(method), item);
+      // "Shade by" lists α, β, γ, n, then the methods in the engine's order after them.
+      choose(weight_, static_cast<int>(method) + 1, item);
     } else if (key == "side") {
       if (value == "off") {
         setSideBySide(false);

@@ -126,8 +126,8 @@ void InspectWorkspace::refreshAttentionMap(int layer, int head) {
     return;
   }
   attention_->setWeights(in.softmax_weights, n, static_cast<int>(in.layers), static_cast<int>(in.heads),
-                         QString("%1 attention, layer %2, head %3")
-                             .arg(in.attention == AttentionKind::linear ? "linear (implicit weights)" : "softmax")
+                         QString("%1, layer %2, head %3")
+                             .arg(in.attention == AttentionKind::linear ? "implicit weights" : "softmax attention")
                              .arg(layer)
                              .arg(head),
                          QString("No map: the document needs more than one window or %1 tokens").arg(1024));

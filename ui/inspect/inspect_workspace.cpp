@@ -1,6 +1,7 @@
 // InspectWorkspace: controls, background loading and inspection, and the views' data.
 #include "fastformer/error.h"
 #include "fastformer/inspect.h"
+#include "fastformer/shading.h"
 
 #include "inspect/inspect_workspace.h"
 
@@ -317,6 +318,11 @@ void InspectWorkspace::showInspection() {
   for (std::int64_t h = 0; h < in.heads; ++h) head_->addItem(QString("head %1").arg(h));
   layer_->setCurrentIndex(std::min<int>(layer, layer_->count() - 1));
   head_->setCurrentIndex(head >= 0 && head < head_->count() ? head : 0);
+  // The weights this checkpoint has (α and β, n or γ) replace a choice it lacks, in the box too.
+  if (const int weights = weight_->currentIndex(); weights >= 0 && weights <= 3) {
+    const QSignalBlocker c(weight_);
+    weight_->setCurrentIndex(static_cast<int>(shadingSpec().weights));
+  }
 
   QStringList labels;
   std::vector<double> probabilities;

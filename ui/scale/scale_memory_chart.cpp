@@ -21,7 +21,7 @@ void drawForecast(QCustomPlot& plot, const MemoryForecast& f, const QColor& colo
     keys.push_back(n);
     values.push_back(std::exp(f.fit.intercept + f.fit.slope * std::log(n)));
   }
-  addLine(plot, QStringLiteral("softmax extrapolated"), color, keys, values, Qt::DashLine);
+  addLine(plot, kindName(f.kind) + QStringLiteral(" extrapolated"), color, keys, values, Qt::DashLine);
   auto* limit = new QCPItemStraightLine(&plot);
   limit->point1->setCoords(1, f.limitBytes);
   limit->point2->setCoords(10, f.limitBytes);

@@ -116,7 +116,8 @@ void check_shading(const Inspection& in, const ShadingSpec& s) {
     }
   } else if (in.alpha.empty() || in.beta.empty()) {
     throw Error(std::string("this model has no ") + symbol(s.weights) + ": only additive attention has α and β", kWhere,
-                "shade by gamma (the pooling weights)");
+                in.normalizer.empty() ? "shade by gamma (the pooling weights)"
+                                      : "shade by normalizer (linear attention's) or gamma (the pooling weights)");
   } else if (static_cast<std::int64_t>(in.alpha.size()) != in.layers * in.heads * N ||
              in.beta.size() != in.alpha.size()) {
     throw Error("α and β do not hold layers × heads × tokens weights", kWhere);

@@ -5,6 +5,7 @@
 // chosen at load time.
 #include "kernels/linear_core_cpu.h"
 
+#include "kernels/head_kernels.h"
 #include "kernels/tile_blocks.h"
 #include "kernels/vector_exp.h"
 
@@ -15,12 +16,6 @@
 #include <cmath>
 #include <type_traits>
 #include <vector>
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FF_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define FF_CPU_CLONES
-#endif
 
 namespace fastformer::kernel {
 namespace {
@@ -214,35 +209,12 @@ Problem<S> problem(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V
           V.stride(0),     V.stride(1),     mask.data_ptr<bool>(), Q.size(0), Q.size(1), Q.size(2), Q.size(3)};
 }
 
-// Runs f(integral_constant<DH>) with the head size fixed where a specialisation exists.
-template <typename F>
-void with_head_size(std::int64_t dh, F&& f) {
-  switch (dh) {
-    case 16: return f(std::integral_constant<int, 16>{});
-    case 32: return f(std::integral_constant<int, 32>{});
-    case 64: return f(std::integral_constant<int, 64>{});
-    default: return f(std::integral_constant<int, 0>{});
-  }
-}
-
-void check_inputs(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V, const at::Tensor& mask) {
-  TORCH_CHECK(linear_core_applies(Q, K, V), "linear attention core: CPU float32/float64 (B,T,H,Dh) with packed heads");
-  TORCH_CHECK(mask.dim() == 2 && mask.size(0) == Q.size(0) && mask.size(1) == Q.size(1) && mask.scalar_type() == at::kBool,
-              "linear attention core: mask must be (B,T) bool");
-}
-
 }  // namespace
 
-bool linear_core_applies(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V) {
-  const auto packed = [&](const at::Tensor& x) {
-    return x.dim() == 4 && x.device().is_cpu() && x.scalar_type() == Q.scalar_type() && x.sizes() == Q.sizes() &&
-           x.stride(3) == 1 && x.stride(2) == x.size(3);
-  };
-  return (Q.scalar_type() == at::kFloat || Q.scalar_type() == at::kDouble) && packed(Q) && packed(K) && packed(V);
-}
+bool linear_core_applies(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V) { return packed_heads(Q, K, V); }
 
 LinearForward linear_core_forward(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V, const at::Tensor& mask) {
-  check_inputs(Q, K, V, mask);
+  check_head_inputs(Q, K, V, mask, "linear attention core");
   const at::Tensor m = mask.contiguous();
   const std::int64_t B = Q.size(0), T = Q.size(1), H = Q.size(2), Dh = Q.size(3);
   LinearForward f{at::empty(Q.sizes(), Q.options()), at::empty({B, H, Dh, Dh}, Q.options()),
@@ -263,7 +235,7 @@ LinearForward linear_core_forward(const at::Tensor& Q, const at::Tensor& K, cons
 
 LinearGrads linear_core_backward(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V, const at::Tensor& mask,
                                  const LinearForward& forward, const at::Tensor& grad_out) {
-  check_inputs(Q, K, V, mask);
+  check_head_inputs(Q, K, V, mask, "linear attention core");
   const at::Tensor m = mask.contiguous(), go = grad_out.contiguous(), out = forward.out.contiguous();
   const std::int64_t B = Q.size(0), H = Q.size(2);
   LinearGrads g{at::zeros(Q.sizes(), Q.options()), at::zeros(Q.sizes(), Q.options()), at::zeros(Q.sizes(), Q.options())};

@@ -5,6 +5,7 @@
 // 16, 32 and 64) and compiled for AVX-512, AVX2 and the baseline, chosen at load time.
 #include "kernels/softmax_tiled_cpu.h"
 
+#include "kernels/head_kernels.h"
 #include "kernels/tile_blocks.h"
 #include "kernels/vector_exp.h"
 
@@ -16,12 +17,6 @@
 #include <limits>
 #include <type_traits>
 #include <vector>
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define FF_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define FF_CPU_CLONES
-#endif
 
 namespace fastformer::kernel {
 namespace {
@@ -257,36 +252,13 @@ Problem<S> problem(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V
           static_cast<S>(scale)};
 }
 
-// Runs f.template operator()<DH>() with the head size fixed where a specialisation exists.
-template <typename F>
-void with_head_size(std::int64_t dh, F&& f) {
-  switch (dh) {
-    case 16: return f(std::integral_constant<int, 16>{});
-    case 32: return f(std::integral_constant<int, 32>{});
-    case 64: return f(std::integral_constant<int, 64>{});
-    default: return f(std::integral_constant<int, 0>{});
-  }
-}
-
-void check_inputs(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V, const at::Tensor& mask) {
-  TORCH_CHECK(tiled_softmax_applies(Q, K, V), "tiled softmax attention: CPU float32/float64 (B,T,H,Dh) with packed heads");
-  TORCH_CHECK(mask.dim() == 2 && mask.size(0) == Q.size(0) && mask.size(1) == Q.size(1) && mask.scalar_type() == at::kBool,
-              "tiled softmax attention: mask must be (B,T) bool");
-}
-
 }  // namespace
 
-bool tiled_softmax_applies(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V) {
-  const auto packed = [&](const at::Tensor& x) {
-    return x.dim() == 4 && x.device().is_cpu() && x.scalar_type() == Q.scalar_type() && x.sizes() == Q.sizes() &&
-           x.stride(3) == 1 && x.stride(2) == x.size(3);
-  };
-  return (Q.scalar_type() == at::kFloat || Q.scalar_type() == at::kDouble) && packed(Q) && packed(K) && packed(V);
-}
+bool tiled_softmax_applies(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V) { return packed_heads(Q, K, V); }
 
 TiledForward tiled_softmax_forward(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
                                    const at::Tensor& mask, double scale) {
-  check_inputs(Q, K, V, mask);
+  check_head_inputs(Q, K, V, mask, "tiled softmax attention");
   const at::Tensor m = mask.contiguous();
   TiledForward f{at::empty(Q.sizes(), Q.options()), at::empty({Q.size(0), Q.size(2), Q.size(1)}, Q.options())};
   AT_DISPATCH_FLOATING_TYPES(Q.scalar_type(), "tiled_softmax_forward", [&] {
@@ -305,7 +277,7 @@ TiledForward tiled_softmax_forward(const at::Tensor& Q, const at::Tensor& K, con
 TiledGrads tiled_softmax_backward(const at::Tensor& Q, const at::Tensor& K, const at::Tensor& V,
                                   const at::Tensor& mask, double scale, const TiledForward& forward,
                                   const at::Tensor& grad_out) {
-  check_inputs(Q, K, V, mask);
+  check_head_inputs(Q, K, V, mask, "tiled softmax attention");
   const at::Tensor m = mask.contiguous(), go = grad_out.contiguous(), out = forward.out.contiguous(),
                    lse = forward.lse.contiguous();
   TiledGrads g{at::zeros(Q.sizes(), Q.options()), at::zeros(Q.sizes(), Q.options()), at::zeros(Q.sizes(), Q.options())};

@@ -3,7 +3,8 @@
 # prediction and entropies, a JSON trace with the expected keys, the same trace as safetensors
 # and HTML reports shaded by the given spec; bad input (binary, empty, missing checkpoint,
 # init checkpoint without tokenizer, a device that is not there, an --out that is neither
-# .json nor .safetensors, a shading spec that is misspelt or does not fit) fails in one line.
+# .json nor .safetensors, a shading spec that is misspelt or does not fit) fails in one line;
+# a Linear Transformer is inspected and shaded by its normaliser shares.
 set -uo pipefail
 work=$1
 rm -rf "$work" && mkdir -p "$work"
@@ -96,7 +97,7 @@ expect_error no_tokenizer "no tokenizer" -- "${ff[@]}" inspect --checkpoint "$wo
 expect_error bad_head "head 5 does not exist" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --head 5
 expect_error bad_heads "head 2 does not exist" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --heads 2
 expect_error bad_layer "layer 2 does not exist" -- "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --layer 2
-expect_error bad_shade "shade: 'shade=delta' is not alpha, beta or gamma" -- \
+expect_error bad_shade "shade: 'shade=delta' is not alpha, beta, gamma or normalizer" -- \
   "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --shade delta
 expect_error bad_scale "scale: 'scale=log' is not relative, stretched or raw" -- \
   "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --scale log
@@ -111,6 +112,32 @@ expect_error bad_device "unknown device 'gpu'" -- "${ff[@]}" inspect --checkpoin
 expect_error bad_out "out must end in \.json or \.safetensors" -- \
   "${ff[@]}" inspect --checkpoint "$work/run" "$work/doc.txt" --out "$work/trace.txt"
 compgen -G "$work/trace.txt*" >/dev/null && fail "bad_out: wrote $(compgen -G "$work/trace.txt*")"
+
+# A Linear Transformer (`--model linear`): trained, inspected, its trace holds n (sums to 1
+# over each window) and the report is shaded by it; α is not there to ask for.
+"${ff[@]}" train --model linear --data "$data" --set hidden=16 --set heads=2 --set layers=1 --set ffn=32 \
+  --set max_len=16 --set batch_size=16 --set epochs=1 --out "$work/linear" >"$work/linear-train.out" 2>&1 \
+  || fail "linear training: $(tail -1 "$work/linear-train.out")"
+grep -q "^training Linear Transformer (linear attention" "$work/linear-train.out" || fail "linear training banner"
+if "${ff[@]}" inspect --checkpoint "$work/linear" "$work/doc.txt" --out "$work/linear.json" --html "$work/linear.html" \
+     >"$work/linear.out" 2>&1; then
+  grep -q "linear attention" "$work/linear.out" || fail "linear inspect names its attention"
+  grep -q "n, layer 0, mean over heads" "$work/linear.html" || fail "linear report not shaded by n"
+  "$PYTHON" - "$work/linear.json" <<'PY' || fail "linear.json"
+import json, sys
+t = json.load(open(sys.argv[1]))
+assert t["attention"] == "linear" and "normalizer" in t and not t["alpha"], t.keys()
+n, owner = len(t["tokens"]), t["owner"]
+for w in range(len(t["windows"])):
+    for head in t["normalizer"][0]:
+        owned = sum(v for v, o in zip(head, owner) if o == w)
+        assert 0 < owned <= 1 + 1e-5, owned
+print(f"linear.json: {n} tokens, n of {len(t['normalizer'][0])} heads")
+PY
+else
+  fail "linear inspect exited non-zero: $(tail -1 "$work/linear.out")"
+fi
+expect_error linear_alpha "this model has no α" -- "${ff[@]}" inspect --checkpoint "$work/linear" "$work/doc.txt" --shade alpha
 
 echo "cli inspect: $failures failures"
 exit $((failures > 0))

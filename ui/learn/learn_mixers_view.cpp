@@ -4,6 +4,7 @@
 
 #include "learn/learn_format.h"
 #include "learn/learn_heatmap.h"
+#include "learn/learn_widgets.h"
 
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -48,14 +49,8 @@ MixerCosts mixerCosts(std::int64_t n, std::int64_t d, std::int64_t heads, bool s
 }
 
 LearnMixersView::LearnMixersView(QWidget* parent) : QWidget(parent) {
-  auto* title = new QLabel("Three ways to mix tokens, on the same Q, K, V");
-  QFont bold = title->font();
-  bold.setBold(true);
-  bold.setPointSizeF(bold.pointSizeF() * 1.2);
-  title->setFont(bold);
-  head_ = new QSpinBox;
-  head_->setPrefix("head ");
-  head_->setRange(0, 0);
+  auto* title = learnTitle("Three ways to mix tokens, on the same Q, K, V");
+  head_ = headChooser();
   softmax_ = new LearnHeatmap("mixer_softmax", this);
   linear_ = new LearnHeatmap("mixer_linear", this);
   additive_ = new LearnHeatmap("mixer_additive", this);

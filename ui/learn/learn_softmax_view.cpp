@@ -3,6 +3,7 @@
 
 #include "learn/learn_format.h"
 #include "learn/learn_heatmap.h"
+#include "learn/learn_widgets.h"
 #include "learn/learn_text.h"
 
 #include <QHBoxLayout>
@@ -13,14 +14,8 @@
 namespace fastformer::ui {
 
 LearnSoftmaxView::LearnSoftmaxView(QWidget* parent) : QWidget(parent) {
-  auto* title = new QLabel("Softmax attention on the same Q, K, V");
-  QFont bold = title->font();
-  bold.setBold(true);
-  bold.setPointSizeF(bold.pointSizeF() * 1.2);
-  title->setFont(bold);
-  head_ = new QSpinBox;
-  head_->setPrefix("head ");
-  head_->setRange(0, 0);
+  auto* title = learnTitle("Softmax attention on the same Q, K, V");
+  head_ = headChooser();
   scores_ = new LearnHeatmap("softmax_scores", this);
   weights_ = new LearnHeatmap("softmax_weights", this);
   count_ = new QLabel;

@@ -84,7 +84,7 @@ LearnCostChart::LearnCostChart(QWidget* parent) : QWidget(parent), plot_(new QCu
   makeLog(plot_->yAxis);
   makeLog(plot_->yAxis2);
   plot_->xAxis->setLabel("tokens N");
-  plot_->yAxis2->setLabel("measured median (ms)");
+  plot_->yAxis2->setLabel("measured (ms)");
   plot_->xAxis->setRange(lengthAt(kFirstLength), lengthAt(kLastLength));
   marker_ = new QCPItemStraightLine(plot_);
   marker_->setPen(QPen(QColor(120, 120, 120), 1, Qt::DashLine));

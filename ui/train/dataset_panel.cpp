@@ -84,6 +84,18 @@ std::vector<std::pair<QString, QString>> DatasetPanel::builtIns() {
           {"Synthetic: needle in 4,096 words", "synthetic:needle?length=4096&examples=1500"}};
 }
 
+int DatasetPanel::builtInIndex(const QString& spec) {
+  const auto all = builtIns();
+  const QString path = spec.startsWith("synthetic:") ? QString() : QFileInfo(spec).canonicalFilePath();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const QString& known = all[i].second;
+    if (known == spec || (!path.isEmpty() && QFileInfo(known).canonicalFilePath() == path)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+QString DatasetPanel::choiceText() const { return choices_->currentText(); }
+
 DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
   choices_ = new QComboBox;
   for (const auto& [name, spec] : builtIns()) choices_->addItem(name, spec);
@@ -124,7 +136,10 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
     if (!spec.isEmpty()) setSpec(spec);
   });
   connect(specEdit_, &QLineEdit::editingFinished, this, [this] {
-    if (specEdit_->text() != preview_.spec) load();
+    if (specEdit_->text() == preview_.spec) return;
+    const int known = builtInIndex(spec());
+    choices_->setCurrentIndex(known >= 0 ? known : choices_->count() - 1);
+    load();
   });
   connect(file, &QPushButton::clicked, this, &DatasetPanel::browseFile);
   connect(folder, &QPushButton::clicked, this, &DatasetPanel::browseFolder);
@@ -138,11 +153,8 @@ bool DatasetPanel::isLoading() const { return watcher_.isRunning(); }
 void DatasetPanel::setSpec(const QString& spec) {
   specEdit_->setText(spec);
   specEdit_->setCursorPosition(0);
-  int match = choices_->count() - 1;
-  for (int i = 0; i < choices_->count(); ++i) {
-    if (choices_->itemData(i).toString() == spec) match = i;
-  }
-  choices_->setCurrentIndex(match);
+  const int known = builtInIndex(spec);
+  choices_->setCurrentIndex(known >= 0 ? known : choices_->count() - 1);
   load();
 }
 

@@ -44,6 +44,10 @@ class DatasetPanel : public QWidget {
   const DatasetPreview& preview() const { return preview_; }
   // The built-in choices: display name → spec.
   static std::vector<std::pair<QString, QString>> builtIns();
+  // The built-in choice `spec` names — the same spec, or the same file or folder however
+  // the path is written (relative, with "..", through a link) — or -1.
+  static int builtInIndex(const QString& spec);
+  QString choiceText() const;  // what the choice box shows
   void browseFile();
   void browseFolder();
 

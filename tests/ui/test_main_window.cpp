@@ -9,6 +9,7 @@
 #include "inspect/inspect_workspace.h"
 #include "common/metric_chart.h"
 #include "train/run_store.h"
+#include "train/run_summary_table.h"
 #include "train/train_workspace.h"
 #include "train/training_worker.h"
 #include "ui_test_registry.h"
@@ -100,8 +101,12 @@ class MainWindowTest : public QObject {
     window.setConfirmClose(false);
     TrainWorkspace& train = *window.train();
     train.setRunsRoot(runs.path());
-    train.dataset()->setSpec("synthetic:majority?length=16&examples=400&seed=2");
+    // 200 steps an epoch and no evaluation before: only the steps themselves move the table.
+    train.dataset()->setSpec("synthetic:majority?length=16&examples=4000&seed=2");
     makeSmall(train, 100000);  // runs until stopped
+    fastformer::TrainConfig config = train.form()->trainConfig();
+    config.eval_every = 0;
+    train.form()->setConfig(train.form()->modelConfig(), config);
     QSignalSpy steps(&window.worker(), &TrainingWorker::stepReported);
     QSignalSpy finished(&window.worker(), &TrainingWorker::finished);
     // The GUI thread keeps serving its event loop while training: a 10 ms timer keeps firing.
@@ -115,6 +120,11 @@ class MainWindowTest : public QObject {
     const int before = ticks;
     QTest::qWait(500);
     QVERIFY2(ticks - before >= 10, qPrintable(QString("only %1 timer ticks in 500 ms").arg(ticks - before)));
+    // The run table's Steps column follows the live run, not only its evaluations.
+    const RunRecord& live = window.store().runs().front();
+    QVERIFY(live.steps.back().step >= 12);
+    QVERIFY(live.evals.empty() || live.evals.back().step < live.steps.back().step);  // no refresh by an evaluation
+    QCOMPARE(train.summary()->item(0, 2)->text(), QString::number(live.steps.back().step));
     QVERIFY(train.stopButton()->isEnabled());
     QTest::mouseClick(train.stopButton(), Qt::LeftButton);
     QVERIFY(finished.wait(60000));

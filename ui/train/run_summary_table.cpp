@@ -33,6 +33,13 @@ std::map<QString, QString> flatConfig(const RunRecord& run) {
 
 QString percent(double value) { return QString::number(100.0 * value, 'f', 2) + "%"; }
 
+constexpr int kStepsColumn = 2, kTimeColumn = 6;  // in the headers of setRuns
+
+QString stepsText(const RunRecord& run) { return QString::number(run.steps.empty() ? 0 : run.steps.back().step); }
+QString timeText(const RunRecord& run) {
+  return QString::number(run.steps.empty() ? 0.0 : run.steps.back().wall_s, 'f', 0) + " s";
+}
+
 }  // namespace
 
 RunSummaryTable::RunSummaryTable(QWidget* parent) : QTableWidget(parent) {
@@ -95,14 +102,13 @@ void RunSummaryTable::setRuns(const std::vector<RunRecord>& runs) {
     for (const auto& e : run.evals) {
       if (e.split == "test") test = &e;
     }
-    const double seconds = run.steps.empty() ? 0.0 : run.steps.back().wall_s;
     const QStringList cells{run.name,
                             toString(run.status),
-                            QString::number(run.steps.empty() ? 0 : run.steps.back().step),
+                            stepsText(run),
                             best != nullptr ? percent(best->accuracy) : "—",
                             best != nullptr ? QString::number(best->macro_f1, 'f', 3) : "—",
                             test != nullptr ? percent(test->accuracy) : "—",
-                            QString::number(seconds, 'f', 0) + " s",
+                            timeText(run),
                             QLocale().toString(static_cast<qlonglong>(run.parameters))};
     for (int c = 0; c < fixed; ++c) setItem(r, c, new QTableWidgetItem(cells[c]));
     for (int k = 0; k < differing_.size(); ++k) {
@@ -114,6 +120,13 @@ void RunSummaryTable::setRuns(const std::vector<RunRecord>& runs) {
     if (run.id == selected) selectRow(r);
   }
   resizeColumnsToContents();
+}
+
+void RunSummaryTable::updateProgress(const RunRecord& run) {
+  const int row = static_cast<int>(ids_.indexOf(run.id));
+  if (row < 0 || item(row, kStepsColumn) == nullptr || item(row, kTimeColumn) == nullptr) return;
+  item(row, kStepsColumn)->setText(stepsText(run));
+  item(row, kTimeColumn)->setText(timeText(run));
 }
 
 }  // namespace fastformer::ui

@@ -15,6 +15,9 @@ class RunSummaryTable : public QTableWidget {
  public:
   explicit RunSummaryTable(QWidget* parent = nullptr);
   void setRuns(const std::vector<RunRecord>& runs);
+  // The Steps and Time cells of `run`'s row from its latest step (a live run, every step);
+  // nothing when the table has no row for it.
+  void updateProgress(const RunRecord& run);
   QString selectedRunId() const;  // empty when none
   QStringList differingKeys() const { return differing_; }
 

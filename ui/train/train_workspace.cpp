@@ -189,6 +189,7 @@ void TrainWorkspace::refreshButtons() {
 void TrainWorkspace::onStep(const QString& id, const StepPoint& point) {
   store_.appendStep(id, point);
   if (const RunRecord* run = store_.find(id)) {
+    summary_->updateProgress(*run);
     progress_->setValue(static_cast<int>(std::min<std::int64_t>(point.step, progress_->maximum())));
     const double left = point.step > 0 ? point.wall_s / point.step * static_cast<double>(run->total_steps - point.step) : 0;
     eta_->setText(QString("%1 elapsed · about %2 left · %3 tokens/s · loss %4")

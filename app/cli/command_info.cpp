@@ -1,9 +1,12 @@
-// `fastformer info`: versions, devices, threads and BLAS of this build and machine.
+// `fastformer info`: versions, devices, threads and BLAS of this build and machine, and where
+// the subword tokenizers' plugin and the shipped resources were found.
 #include "commands.h"
 
 #include "fastformer/cuda_core.h"
 #include "fastformer/distributed.h"
+#include "fastformer/resources.h"
 #include "fastformer/runtime.h"
+#include "fastformer/subword_plugin.h"
 
 #include <iostream>
 
@@ -31,6 +34,11 @@ void add_info_command(CLI::App& app) {
               << "BLAS              " << info.blas << "\n"
               << "distributed       " << (distributed_available() ? "c10d (Gloo)" : "no (built without c10d/Gloo)")
               << "\n";
+    const SubwordPlugin plugin = subword_plugin();
+    std::cout << "subword tokenizer " << (plugin.loaded ? "SentencePiece plugin " : "unavailable: ") << plugin.location
+              << "\n";
+    const auto models = find_resource("models");
+    std::cout << "resources         " << (models ? models->parent_path().string() : std::string("not found")) << "\n";
   });
 }
 

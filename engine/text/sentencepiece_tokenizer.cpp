@@ -4,6 +4,8 @@
 // LibTorch's libprotobuf 3.21 when both sit in the global symbol scope.
 #include "text/sentencepiece_tokenizer.h"
 
+#include "fastformer/subword_plugin.h"
+
 #include "fastformer/error.h"
 #include "text/sentencepiece_backend.h"
 
@@ -56,6 +58,7 @@ struct Backend {
   decltype(&ff_spm_piece) piece = nullptr;
   decltype(&ff_spm_release) release = nullptr;
   std::string problem;  // why the plugin is unusable; empty when it loaded
+  fs::path path;        // where it was loaded from
 };
 
 std::vector<fs::path> plugin_candidates() {
@@ -109,15 +112,21 @@ Backend open_backend() {
     if (!complete || backend.abi_version() != FF_SPM_ABI_VERSION) {
       backend.problem = "the SentencePiece plugin at " + path.string() + " is from another build";
     }
+    backend.path = fs::weakly_canonical(path, error);
     return backend;
   }
   backend.problem = "the SentencePiece plugin " + std::string(kPluginName) + " was not found (tried " + tried + ")";
   return backend;
 }
 
+const Backend& loaded_backend() {
+  static const Backend loaded = open_backend();
+  return loaded;
+}
+
 // The plugin, loaded once per process; throws when subword tokenizers cannot run here.
 const Backend& backend(const std::string& where) {
-  static const Backend loaded = open_backend();
+  const Backend& loaded = loaded_backend();
   if (!loaded.problem.empty()) {
     throw Error(loaded.problem, where, kSanitized ? "use tokenizer.kind=word, or a build without FF_SANITIZE" : kPluginHint);
   }
@@ -286,6 +295,11 @@ nlohmann::json SentencePieceTokenizer::save(const fs::path& dir) const {
   out.close();
   if (!out) throw Error("cannot write the SentencePiece model", file.string(), "check that the folder is writable");
   return {{"kind", kind_}, {"file", kFileName}};
+}
+
+SubwordPlugin subword_plugin() {
+  const Backend& loaded = loaded_backend();
+  return loaded.problem.empty() ? SubwordPlugin{true, loaded.path.string()} : SubwordPlugin{false, loaded.problem};
 }
 
 }  // namespace fastformer

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `cmake --install` into a staging prefix, then the installed programs alone: `fastformer info`
+# finds the installed SentencePiece plugin and resources (not the build tree's), a subword
+# tokenizer trains through that plugin, `fastformer predict` runs the installed demo model on
+# the installed sample mail, the installed Studio renders a screenshot, and the desktop entry
+# validates (desktop-file-validate, from scripts/setup). Usage: install.sh BUILD_DIR WORK_DIR
+set -euo pipefail
+build=$1
+work=$2
+rm -rf "$work" && mkdir -p "$work"
+prefix="$work/prefix"
+cmake --install "$build" --prefix "$prefix" >"$work/install.out"
+ff="$prefix/bin/fastformer"
+fail() { echo "FAIL: $*"; exit 1; }
+[[ -x $ff && -x $prefix/bin/fastformer-cli ]] || fail "bin/fastformer or bin/fastformer-cli not installed"
+
+"$ff" info >"$work/info.out"
+cat "$work/info.out"
+grep -q "^resources *$prefix/share/fastformer-studio$" "$work/info.out" || fail "resources are not the installed ones"
+if [[ ${FF_HAVE_SENTENCEPIECE:-1} == 1 ]]; then
+  grep -q "^subword tokenizer SentencePiece plugin $prefix/lib/fastformer/" "$work/info.out" ||
+    fail "the SentencePiece plugin is not the installed one"
+  "$ff" --threads 1 train --data "synthetic:needle?length=16&examples=64&vocab=12" --set tokenizer.kind=bpe \
+    --set tokenizer.vocab_size=40 --set hidden=16 --set heads=2 --set layers=1 --set ffn=16 --set max_len=24 \
+    --set batch_size=16 --set max_steps=2 --out "$work/bpe" >"$work/bpe.out" 2>&1 || { cat "$work/bpe.out"; fail "bpe training"; }
+fi
+
+"$ff" --threads 1 predict --checkpoint demo "$prefix/share/fastformer-studio/samples/spam-mail.txt" >"$work/predict.out" ||
+  fail "predict with the installed demo model"
+grep -Eq "spam|ham" "$work/predict.out" || fail "no label in: $(cat "$work/predict.out")"
+cat "$work/predict.out"
+
+if [[ -x $prefix/bin/fastformer-studio ]]; then
+  QT_QPA_PLATFORM=offscreen "$prefix/bin/fastformer-studio" --screenshot "$work/studio.png" >"$work/studio.out" 2>&1 ||
+    { cat "$work/studio.out"; fail "the installed Studio"; }
+  [[ -s $work/studio.png ]] || fail "no screenshot"
+  for f in share/applications/fastformer-studio.desktop share/icons/hicolor/scalable/apps/fastformer-studio.svg \
+           share/metainfo/io.github.fastformer_studio.metainfo.xml share/man/man1/fastformer-studio.1; do
+    [[ -s $prefix/$f ]] || fail "$f not installed"
+  done
+  # desktop-file-utils comes with scripts/setup.
+  command -v desktop-file-validate >/dev/null || fail "desktop-file-validate is missing: run scripts/setup"
+  desktop-file-validate "$prefix/share/applications/fastformer-studio.desktop" || fail "the desktop entry"
+fi
+[[ -s $prefix/share/man/man1/fastformer.1 ]] || fail "man page"
+echo "package.install: the installed programs run from $prefix"

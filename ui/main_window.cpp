@@ -2,6 +2,8 @@
 // run is training.
 #include "main_window.h"
 
+#include "open_path.h"
+
 #include "train/config_form.h"
 #include "train/dataset_panel.h"
 #include "fastformer/resources.h"
@@ -195,6 +197,46 @@ bool MainWindow::openFirstDocument() {
   inspect_->openCheckpoint(QString::fromStdString(model->string()));
   appendLog("Opened the demo model (resources/models/demo) on a sample mail");
   return true;
+}
+
+QString MainWindow::openPaths(const QStringList& paths) {
+  QString shown;
+  bool checkpoint = false, document = false;
+  for (const QString& path : paths) {
+    switch (classifyOpenPath(path)) {
+      case OpenKind::checkpoint:
+        inspect_->openCheckpoint(path);
+        checkpoint = true;
+        shown = "inspect";
+        break;
+      case OpenKind::document:
+        inspect_->openDocument(path);
+        document = true;
+        shown = "inspect";
+        break;
+      case OpenKind::sweep: {
+        QString error;
+        if (!scale_->openSweep(path, &error)) appendLog("Could not open the sweep " + path + ": " + error);
+        shown = "scale";
+        break;
+      }
+      case OpenKind::dataset:
+        train_->dataset()->setSpec(path);
+        shown = "train";
+        break;
+      case OpenKind::missing:
+        appendLog("Cannot open " + path + ": there is no such file or folder");
+        break;
+    }
+  }
+  if (document && !checkpoint) {
+    if (const auto model = find_resource("models/demo")) {
+      inspect_->openCheckpoint(QString::fromStdString(model->string()));
+      appendLog("Opened the demo model on " + paths.join(", "));
+    }
+  }
+  if (!shown.isEmpty()) showWorkspace(shown);
+  return shown;
 }
 
 void MainWindow::importModel() {

@@ -37,6 +37,10 @@ class MainWindow : public QMainWindow {
   // The shipped demo model (resources/models/demo) on a sample mail, shown in Inspect: what a
   // plain start shows before any training. False (and nothing opened) where either is missing.
   bool openFirstDocument();
+  // Opens what each path is (open_path.h): a checkpoint and a document in Inspect (a document
+  // alone with the demo model), a sweep in Scale, a dataset in Train's form; a path that is
+  // not there goes to the log. Returns the workspace the last one opened in, or empty.
+  QString openPaths(const QStringList& paths);
   // Without confirmation, closing during training stops it and closes once it has saved.
   void setConfirmClose(bool on) { confirmClose_ = on; }
 

@@ -5,12 +5,15 @@
 #include "inspect/inspect_workspace.h"
 #include "learn/learn_workspace.h"
 #include "main_window.h"
+#include "open_path.h"
 #include "scale/scale_workspace.h"
 #include "train/train_workspace.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
+
+#include <algorithm>
 
 #include <cstdio>
 
@@ -53,11 +56,14 @@ int main(int argc, char** argv) {
   const QCommandLineOption learnStep("learn-step", "Show this step (1 = Q) of the Learn walk-through.", "N");
   parser.addOptions({screenshot, workspace, demo, demoData, demoSteps, demoProcesses, size, data, inspectModel, inspectDocument,
                      inspectView, openSweep, scaleRun, learnStep});
+  parser.addPositionalArgument("paths", "Documents, run or checkpoint folders, saved sweeps or datasets to open.",
+                               "[PATH...]");
   parser.process(app);
+  const QStringList paths = parser.positionalArguments();
 
   fastformer::ui::MainWindow window;
   if (parser.isSet(data)) window.train()->dataset()->setSpec(parser.value(data));
-  const QString workspaceName = parser.value(workspace).isEmpty() ? QString("train") : parser.value(workspace);
+  QString workspaceName = parser.value(workspace).isEmpty() ? QString("train") : parser.value(workspace);
   if (!window.showWorkspace(workspaceName)) {
     std::fprintf(stderr, "fastformer-studio: unknown workspace '%s' (train, inspect, scale, learn)\n",
                  qPrintable(workspaceName));
@@ -65,7 +71,7 @@ int main(int argc, char** argv) {
   }
   // A plain start (nothing to inspect, train or show asked for; --data only fills the Train
   // form) shows a shaded document at once: the demo model on a sample mail, in Inspect.
-  const bool plain = !parser.isSet(inspectModel) && !parser.isSet(inspectDocument) &&
+  const bool plain = paths.isEmpty() && !parser.isSet(inspectModel) && !parser.isSet(inspectDocument) &&
                      !parser.isSet(demo) && !parser.isSet(scaleRun) && parser.values(openSweep).isEmpty() &&
                      !parser.isSet(learnStep) && (!parser.isSet(workspace) || workspaceName == "inspect");
   for (const QString& file : parser.values(openSweep)) {
@@ -82,6 +88,7 @@ int main(int argc, char** argv) {
     }
     if (parser.isSet(inspectModel)) window.inspect()->openCheckpoint(parser.value(inspectModel));
     if (parser.isSet(inspectDocument)) window.inspect()->openDocument(parser.value(inspectDocument));
+    if (!paths.isEmpty()) window.openPaths(paths);
     if (plain) window.openFirstDocument();  // shows Inspect
     window.show();
     return app.exec();
@@ -125,7 +132,19 @@ int main(int argc, char** argv) {
     QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::failed, &window, shoot,
                      Qt::SingleShotConnection);
   };
-  if (parser.isSet(inspectModel) && parser.isSet(inspectDocument)) {
+  const bool pathsInspect = std::any_of(paths.begin(), paths.end(), [](const QString& p) {
+    const auto kind = fastformer::ui::classifyOpenPath(p);
+    return kind == fastformer::ui::OpenKind::checkpoint || kind == fastformer::ui::OpenKind::document;
+  });
+  if (pathsInspect) {
+    firstDocument = true;  // the screenshot shows Inspect, once the paths are inspected
+    shootWhenInspected();
+    window.openPaths(paths);
+  } else if (!paths.isEmpty()) {
+    const QString opened = window.openPaths(paths);
+    if (!parser.isSet(workspace) && !opened.isEmpty()) workspaceName = opened;
+    QTimer::singleShot(500, &window, shoot);  // a dataset's preview or a sweep's charts
+  } else if (parser.isSet(inspectModel) && parser.isSet(inspectDocument)) {
     shootWhenInspected();
     window.inspect()->openDocument(parser.value(inspectDocument));
     window.inspect()->openCheckpoint(parser.value(inspectModel));

@@ -4,6 +4,8 @@
 // softmax), so every (B,T,D) tensor is streamed once per pass.
 #include "kernels/additive_core_cpu.h"
 
+#include "kernels/head_kernels.h"
+
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 
@@ -332,18 +334,6 @@ CoreGrads backward_impl(const at::Tensor& dU_in, const at::Tensor& d_residual, c
   return g;
 }
 
-// Calls f with the head size as a compile-time constant for the common sizes (the per-head
-// loops then unroll and vectorise), 0 (read at run time) otherwise.
-template <typename F>
-void with_head_dim(std::int64_t dh, F&& f) {
-  switch (dh) {
-    case 16: return f(std::integral_constant<int, 16>{});
-    case 32: return f(std::integral_constant<int, 32>{});
-    case 64: return f(std::integral_constant<int, 64>{});
-    default: return f(std::integral_constant<int, 0>{});
-  }
-}
-
 bool packed_rows(const at::Tensor& x) { return x.dim() == 4 && x.stride(3) == 1 && x.stride(2) == x.size(3); }
 
 }  // namespace
@@ -361,7 +351,7 @@ bool core_kernel_applies(const at::Tensor& Q, const at::Tensor& K, const at::Ten
 CoreForward core_forward(const CoreInputs& in, bool with_residual) {
   CoreForward f;
   AT_DISPATCH_FLOATING_TYPES(in.q.scalar_type(), "additive_core_forward", [&] {
-    with_head_dim(in.q.size(3), [&](auto dh) { f = forward_impl<scalar_t, decltype(dh)::value>(in, with_residual); });
+    with_head_size(in.q.size(3), [&](auto dh) { f = forward_impl<scalar_t, decltype(dh)::value>(in, with_residual); });
   });
   return f;
 }
@@ -370,7 +360,7 @@ CoreGrads core_backward(const at::Tensor& dU, const at::Tensor& d_residual, cons
                         const CoreForward& saved, const at::Tensor& dq, const at::Tensor& dk, const at::Tensor& dv) {
   CoreGrads g;
   AT_DISPATCH_FLOATING_TYPES(in.q.scalar_type(), "additive_core_backward", [&] {
-    with_head_dim(in.q.size(3), [&](auto dh) {
+    with_head_size(in.q.size(3), [&](auto dh) {
       g = backward_impl<scalar_t, decltype(dh)::value>(dU, d_residual, in, saved, dq, dk, dv);
     });
   });

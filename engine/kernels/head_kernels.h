@@ -1,6 +1,6 @@
-// What the per-(sequence, head) CPU kernels share (the tiled softmax, the linear core): the
-// instruction sets they are compiled for, the head sizes fixed at compile time, and the
-// inputs they take — (B,T,H,Dh) float32/float64 CPU tensors whose (H,Dh) rows are packed.
+// What the per-(sequence, head) CPU kernels share (the additive core, the tiled softmax, the
+// linear core): the instruction sets they are compiled for, the head sizes fixed at compile
+// time, and the inputs they take — (B,T,H,Dh) float32/float64 CPU tensors, (H,Dh) rows packed.
 #pragma once
 
 #include <ATen/ATen.h>

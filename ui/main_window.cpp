@@ -18,15 +18,18 @@
 #include "train/train_workspace.h"
 #include "train/training_worker.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QInputDialog>
 #include <QLabel>
 #include <QListView>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -126,7 +129,11 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu("&File");
-  file->addAction("Open &dataset…", QKeySequence::Open, train_->dataset(), &DatasetPanel::browseFile);
+  file->addAction("&Open…", QKeySequence::Open, this, &MainWindow::openWithDialog);
+  recent_ = file->addMenu("Open &Recent");
+  refreshRecentMenu();
+  file->addSeparator();
+  file->addAction("Open &dataset…", QKeySequence("Ctrl+Shift+D"), train_->dataset(), &DatasetPanel::browseFile);
   file->addAction("Open d&ocument…", QKeySequence("Ctrl+Shift+O"), this, [this] {
     showWorkspace("inspect");
     inspect_->browseDocument();
@@ -226,8 +233,9 @@ QString MainWindow::openPaths(const QStringList& paths) {
         break;
       case OpenKind::missing:
         appendLog("Cannot open " + path + ": there is no such file or folder");
-        break;
+        continue;
     }
+    rememberPath(path);
   }
   if (document && !checkpoint) {
     if (const auto model = find_resource("models/demo")) {
@@ -237,6 +245,37 @@ QString MainWindow::openPaths(const QStringList& paths) {
   }
   if (!shown.isEmpty()) showWorkspace(shown);
   return shown;
+}
+
+void MainWindow::openWithDialog() {
+  const QString path = QFileDialog::getOpenFileName(
+      this, "Open", QString(),
+      "Documents, sweeps and datasets (*.txt *.eml *.md *.html *.json *.csv *.tsv *.jsonl);;All files (*)");
+  if (!path.isEmpty()) openPaths({path});
+}
+
+QStringList MainWindow::recentPaths() const { return QSettings().value("recent/paths").toStringList(); }
+
+void MainWindow::rememberPath(const QString& path) {
+  QStringList paths = recentPaths();
+  const QString absolute = QFileInfo(path).absoluteFilePath();
+  paths.removeAll(absolute);
+  paths.prepend(absolute);
+  while (paths.size() > kRecentPaths) paths.removeLast();
+  QSettings().setValue("recent/paths", paths);
+  refreshRecentMenu();
+}
+
+void MainWindow::refreshRecentMenu() {
+  if (recent_ == nullptr) return;
+  recent_->clear();
+  const QStringList paths = recentPaths();
+  for (int i = 0; i < paths.size(); ++i) {
+    const QString& path = paths[i];
+    QAction* action = recent_->addAction(QString("&%1 %2").arg((i + 1) % 10).arg(path), this, [this, path] { openPaths({path}); });
+    action->setData(path);
+  }
+  recent_->setEnabled(!paths.isEmpty());
 }
 
 void MainWindow::importModel() {

@@ -6,6 +6,7 @@
 #include <QMainWindow>
 
 class QLabel;
+class QMenu;
 class QPlainTextEdit;
 class QTabWidget;
 
@@ -41,6 +42,11 @@ class MainWindow : public QMainWindow {
   // alone with the demo model), a sweep in Scale, a dataset in Train's form; a path that is
   // not there goes to the log. Returns the workspace the last one opened in, or empty.
   QString openPaths(const QStringList& paths);
+  // What openPaths opened, most recent first (at most kRecentPaths, kept in the settings),
+  // and the File → Open Recent menu that lists them.
+  static constexpr int kRecentPaths = 10;
+  QStringList recentPaths() const;
+  QMenu* recentMenu() const { return recent_; }
   // Without confirmation, closing during training stops it and closes once it has saved.
   void setConfirmClose(bool on) { confirmClose_ = on; }
 
@@ -51,6 +57,7 @@ class MainWindow : public QMainWindow {
   void exportChart();       // the chart chosen in a dialog, as PNG/SVG/PDF/CSV
   void exportRunMetrics();  // the selected run's metrics.jsonl
   void about();
+  void openWithDialog();  // File → Open…: any file openPaths takes
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -59,6 +66,8 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void restoreSettings();
   void saveSettings() const;
+  void rememberPath(const QString& path);
+  void refreshRecentMenu();
 
   RunStore* store_;
   TrainingWorker* worker_;
@@ -69,6 +78,7 @@ class MainWindow : public QMainWindow {
   LearnWorkspace* learn_;
   QPlainTextEdit* log_;
   QLabel* activity_;
+  QMenu* recent_ = nullptr;
 
   bool confirmClose_ = true;
   bool closeAfterStop_ = false;

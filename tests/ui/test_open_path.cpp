@@ -1,6 +1,7 @@
 // Paths given to the Studio (its command line, the desktop entry): each kind is told apart by
 // name and content, and MainWindow::openPaths opens it where it belongs — a mail in Inspect
-// with the demo model, a run folder in Inspect, a saved sweep in Scale, a dataset in Train.
+// with the demo model, a run folder in Inspect, a saved sweep in Scale, a dataset in Train —
+// and lists it in File → Open Recent.
 #include "fastformer/bench.h"
 
 #include "main_window.h"
@@ -11,8 +12,11 @@
 #include "train/train_workspace.h"
 #include "ui_test_registry.h"
 
+#include <QAction>
 #include <QDir>
 #include <QFile>
+#include <QMenu>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -67,6 +71,37 @@ class OpenPathTest : public QObject {
     QCOMPARE(window.openPaths({dir.filePath("data.tsv")}), QString("train"));
     QCOMPARE(window.train()->dataset()->spec(), dir.filePath("data.tsv"));
     QCOMPARE(window.openPaths({dir.filePath("nothing.txt")}), QString());
+  }
+
+  // What was opened is listed in File → Open Recent, most recent first, once each, kept
+  // across windows; a path that is not there is not listed; an entry opens its path again.
+  void openedPathsAreRecent() {
+    QSettings().remove("recent/paths");
+    QTemporaryDir dir;
+    write(dir.filePath("a.tsv"), "hello\ta\n");
+    write(dir.filePath("b.tsv"), "bye\tb\n");
+    {
+      MainWindow window;
+      window.setConfirmClose(false);
+      window.openPaths({dir.filePath("a.tsv"), dir.filePath("b.tsv"), dir.filePath("missing.tsv")});
+      window.openPaths({dir.filePath("a.tsv")});
+      QCOMPARE(window.recentPaths(), (QStringList{dir.filePath("a.tsv"), dir.filePath("b.tsv")}));
+    }
+    MainWindow window;
+    window.setConfirmClose(false);
+    const QList<QAction*> actions = window.recentMenu()->actions();
+    QCOMPARE(actions.size(), 2);
+    QCOMPARE(actions[1]->data().toString(), dir.filePath("b.tsv"));
+    actions[1]->trigger();
+    QCOMPARE(window.train()->dataset()->spec(), dir.filePath("b.tsv"));
+    QCOMPARE(window.recentPaths().front(), dir.filePath("b.tsv"));
+    for (int i = 0; i < MainWindow::kRecentPaths + 3; ++i) {
+      const QString path = dir.filePath(QString("d%1.tsv").arg(i));
+      write(path, "x\ty\n");
+      window.openPaths({path});
+    }
+    QCOMPARE(window.recentPaths().size(), MainWindow::kRecentPaths);
+    QSettings().remove("recent/paths");
   }
 
   // A mail alone opens in Inspect with the shipped demo model, which classifies it.

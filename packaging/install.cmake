@@ -7,7 +7,7 @@ install(TARGETS fastformer fastformer_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BI
 if(TARGET fastformer-studio)
   install(TARGETS fastformer-studio RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   install(FILES ${CMAKE_CURRENT_LIST_DIR}/fastformer-studio.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
-  install(FILES ${CMAKE_CURRENT_LIST_DIR}/fastformer-studio.svg
+  install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/fastformer-studio.svg
           DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
   install(FILES ${CMAKE_CURRENT_LIST_DIR}/io.github.fastformer_studio.metainfo.xml
           DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)

@@ -26,6 +26,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QIcon>
 #include <QInputDialog>
 #include <QLabel>
 #include <QListView>
@@ -63,6 +64,10 @@ class Hinted : public W {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle("Fastformer Studio");
+  // The desktop entry's icon (installed in share/icons too), for the window and the task bar.
+  if (const auto icon = find_resource("icons/fastformer-studio.svg")) {
+    setWindowIcon(QIcon(QString::fromStdString(icon->string())));
+  }
   store_ = new RunStore(this);
   worker_ = new TrainingWorker(this);
   tabs_ = new QTabWidget;

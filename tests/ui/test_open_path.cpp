@@ -66,6 +66,9 @@ class OpenPathTest : public QObject {
 
     MainWindow window;
     window.setConfirmClose(false);
+    // The window carries the project's icon (an SVG that renders).
+    QVERIFY(!window.windowIcon().isNull());
+    QVERIFY(!window.windowIcon().pixmap(64, 64).isNull());
     QCOMPARE(window.openPaths({dir.filePath("sweep.json")}), QString("scale"));
     QCOMPARE(window.scale()->sweeps().size(), std::size_t{1});
     QCOMPARE(window.openPaths({dir.filePath("data.tsv")}), QString("train"));

@@ -18,6 +18,7 @@ namespace {
 struct WindowRun {
   torch::Tensor logits;                  // (W,C)
   std::vector<AttentionTrace> traces;    // one per batch of windows
+  torch::Tensor mask;                    // (W,T) bool on the host: the windows' real tokens
 };
 
 WindowRun run_windows(const TrainedModel& model, const Plan& plan, std::int64_t hide_first, std::int64_t hide_last,
@@ -33,7 +34,14 @@ WindowRun run_windows(const TrainedModel& model, const Plan& plan, std::int64_t 
   const std::int64_t per_batch = std::max<std::int64_t>(1, options.windows_per_batch);
   TraceRequest request;
   request.enabled = traced;
+  // Linear attention's implicit T×T weights are extra work, made only where Inspect shows
+  // them: one window of at most max_softmax_tokens (softmax's come with its forward).
+  const auto N = static_cast<std::int64_t>(plan.encoding.ids.size());
+  if (net->config().attention == AttentionKind::linear && (plan.windows.size() > 1 || N > options.max_softmax_tokens)) {
+    request.max_softmax_weights = 0;
+  }
   WindowRun run;
+  run.mask = host_mask;
   std::vector<torch::Tensor> logits;
   for (std::int64_t k = 0; k < ids.size(0); k += per_batch) {
     const std::int64_t end = std::min(ids.size(0), k + per_batch);
@@ -126,7 +134,7 @@ Inspection inspect(const TrainedModel& model, const std::string& text, const Ins
   } else {
     if (config.attention == AttentionKind::linear) {
       // Each query's share of its window's total, over the window's real tokens: (W,1,T).
-      const torch::Tensor real = window_inputs(plan, 0, 0).second.unsqueeze(1).to(torch::kFloat);
+      const torch::Tensor real = run.mask.unsqueeze(1).to(torch::kFloat);
       std::vector<torch::Tensor> normalizer;  // per layer (H,N)
       for (std::int64_t l = 0; l < config.layers; ++l) {
         std::vector<torch::Tensor> z;

@@ -9,6 +9,7 @@
 
 #include <iostream>
 #include <new>
+#include <string>
 
 namespace fastformer::cli {
 
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   fastformer::apply_process_policies(argv);
   CLI::App app{"Fastformer Studio command line: create, run and inspect Fastformer and Transformer models"};
   app.require_subcommand(1);
+  // The project version (CMake's project(), also the Studio's and the Debian package's).
+  app.set_version_flag("--version", std::string("Fastformer Studio ") + FF_VERSION);
   app.add_option("--threads", fastformer::cli::global_options().threads, "CPU threads (0 = all cores)")
       ->check(CLI::NonNegativeNumber);
   fastformer::cli::add_info_command(app);

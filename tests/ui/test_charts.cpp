@@ -382,7 +382,7 @@ class ChartsTest : public QObject {
   }
 
   void histogramCountsEqualWidthBins() {
-    BarChart chart(QStringLiteral("Lengths"));
+    BarChart chart(QStringLiteral("Lengths"), QStringLiteral("no lengths yet"));
     chart.setHistogram({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 5, QStringLiteral("tokens"));
     auto* bars = qobject_cast<QCPBars*>(chart.plot()->plottable(0));
     QVERIFY(bars);
@@ -433,7 +433,7 @@ class ChartsTest : public QObject {
     map->setGeometry(0, 0, 420, 380);
     map->setMatrix({QStringLiteral("ham"), QStringLiteral("spam"), QStringLiteral("phishing")},
                    {{410, 12, 3}, {20, 380, 14}, {2, 30, 129}});
-    auto* bars = new BarChart(QStringLiteral("Label balance"), &side);
+    auto* bars = new BarChart(QStringLiteral("Label balance"), QStringLiteral("no dataset yet"), &side);
     bars->setGeometry(0, 380, 420, 380);
     bars->setCategories({QStringLiteral("ham"), QStringLiteral("spam"), QStringLiteral("phishing")}, {2400, 1200, 310},
                         QStringLiteral("examples"));

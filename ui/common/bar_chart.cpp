@@ -3,7 +3,7 @@
 
 #include "common/metric_chart.h"
 
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 
 #include <QVBoxLayout>
 
@@ -27,7 +27,8 @@ void fitValues(QCustomPlot* plot, double highest) { plot->yAxis->setRange(0, hig
 
 }  // namespace
 
-BarChart::BarChart(const QString& title, QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+BarChart::BarChart(const QString& title, const QString& emptyText, QWidget* parent)
+    : QWidget(parent), plot_(new ThemedPlot(this)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(plot_);
@@ -39,6 +40,9 @@ BarChart::BarChart(const QString& title, QWidget* parent) : QWidget(parent), plo
   plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, title, titleFont));
   plot_->xAxis->grid()->setVisible(false);
   plot_->yAxis->grid()->setPen(QPen(QColor(225, 225, 225), 0, Qt::DotLine));
+  auto* themed = static_cast<ThemedPlot*>(plot_);
+  themed->setEmptyText(emptyText);
+  themed->setHidesAxesWhenEmpty(true);
 }
 
 void BarChart::setCategories(const QStringList& names, const std::vector<double>& values, const QString& valueAxis) {

@@ -14,7 +14,8 @@ namespace fastformer::ui {
 class BarChart : public QWidget {
   Q_OBJECT
  public:
-  explicit BarChart(const QString& title, QWidget* parent = nullptr);
+  // `emptyText` is what the chart says until it has bars (what will appear, and when).
+  BarChart(const QString& title, const QString& emptyText, QWidget* parent = nullptr);
   // Bars with category names under them (e.g. labels and their example counts).
   void setCategories(const QStringList& names, const std::vector<double>& values, const QString& valueAxis);
   // A histogram of `values` in `bins` equal-width bins over [min, max], x-axis titled `axis`.

@@ -5,7 +5,7 @@
 #include "common/chart_export.h"
 #include "train/run_store.h"
 
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 
 #include <QTimer>
 #include <QVBoxLayout>
@@ -19,9 +19,21 @@ namespace {
 
 constexpr qint64 kMinReplotMs = 33;  // ≤ 30 replots a second
 constexpr double kEmaBeta = 0.9;     // train-loss smoothing
-constexpr int kLegendSamples = 600;  // points per graph tested when placing the legend
 
 bool fromSteps(Metric m) { return m == Metric::train_loss || m == Metric::learning_rate || m == Metric::tokens_per_s; }
+
+// What an empty chart says will appear.
+QString emptyText(Metric m) {
+  switch (m) {
+    case Metric::train_loss: return QStringLiteral("no steps yet:\neach run's training loss appears here");
+    case Metric::valid_loss: return QStringLiteral("no evaluation yet:\nvalidation loss appears at each evaluation");
+    case Metric::valid_accuracy: return QStringLiteral("no evaluation yet:\naccuracy appears at each evaluation");
+    case Metric::valid_macro_f1: return QStringLiteral("no evaluation yet:\nmacro-F1 appears at each evaluation");
+    case Metric::learning_rate: return QStringLiteral("no steps yet:\neach run's learning rate appears here");
+    case Metric::tokens_per_s: return QStringLiteral("no steps yet:\neach run's tokens/s appear here");
+  }
+  return {};
+}
 
 double stepValue(Metric m, const StepPoint& p) {
   if (m == Metric::learning_rate) return p.lr;
@@ -80,55 +92,27 @@ void fitAxes(QCustomPlot& plot) {
   const double kpad = k.size() > 0 ? 0.025 * k.size() : 1;
   plot.xAxis->setRange(k.lower - kpad, k.upper + kpad);
   QCPAxis* y = plot.yAxis;
-  const QCPRange r = y->range();
+  // QCustomPlot keeps the old span when every value is equal (a flat 100% accuracy would sit
+  // in a −5…7.5 axis): take the data's own span.
+  QCPRange r = y->range();
+  bool any = false;
+  for (int g = 0; g < plot.graphCount(); ++g) {
+    bool found = false;
+    const QCPRange v = plot.graph(g)->getValueRange(found);
+    if (!found) continue;
+    r = any ? QCPRange(std::min(r.lower, v.lower), std::max(r.upper, v.upper)) : v;
+    any = true;
+  }
   if (y->scaleType() == QCPAxis::stLogarithmic) {
     y->setRange(r.lower / 1.15, r.upper * 1.15);
   } else {
-    const double pad = r.size() > 0 ? 0.06 * r.size() : std::max(1e-3, 0.05 * std::abs(r.lower));
+    // Flat up to rounding (a moving average of equal values wobbles in its last bits): a
+    // span around the value.
+    const double magnitude = std::max(std::abs(r.lower), std::abs(r.upper));
+    const bool flat = !(r.size() > 1e-9 * magnitude);
+    const double pad = flat ? std::max(1e-3, 0.05 * magnitude) : 0.06 * r.size();
     y->setRange(r.lower - pad, r.upper + pad);
   }
-}
-
-// Puts the legend in the corner of the axis rect that hides the fewest data points.
-void placeLegend(QCustomPlot& plot) {
-  QCPLegend* legend = plot.legend;
-  QCPAxisRect* rect = plot.axisRect();
-  if (!legend->visible() || legend->itemCount() == 0 || rect->width() < 20) return;
-  const QSize size = legend->minimumOuterSizeHint() + QSize(12, 12);  // the inset's margins
-  const QRect area = rect->rect();
-  const Qt::Alignment corners[] = {Qt::AlignTop | Qt::AlignRight, Qt::AlignTop | Qt::AlignLeft,
-                                   Qt::AlignBottom | Qt::AlignRight, Qt::AlignBottom | Qt::AlignLeft};
-  QVector<QPointF> points;
-  for (int g = 0; g < plot.graphCount(); ++g) {
-    const QCPGraph* graph = plot.graph(g);
-    const auto data = graph->data();
-    const int n = data->size();
-    const int stride = std::max(1, n / kLegendSamples);
-    QPointF last(qQNaN(), qQNaN());
-    for (int i = 0; i < n; i += stride) {
-      const auto it = data->at(i);
-      if (!std::isfinite(it->value)) continue;
-      const QPointF p(plot.xAxis->coordToPixel(it->key), plot.yAxis->coordToPixel(it->value));
-      if (stride == 1 && !qIsNaN(last.x()))  // sparse curves: the line between points counts too
-        for (double t : {0.25, 0.5, 0.75}) points.push_back(last + t * (p - last));
-      points.push_back(p);
-      last = p;
-    }
-  }
-  Qt::Alignment best = corners[0];
-  int fewest = std::numeric_limits<int>::max();
-  for (Qt::Alignment corner : corners) {
-    const int x = corner.testFlag(Qt::AlignRight) ? area.right() - size.width() : area.left();
-    const int y = corner.testFlag(Qt::AlignBottom) ? area.bottom() - size.height() : area.top();
-    const QRectF box(x, y, size.width(), size.height());
-    const int hidden = static_cast<int>(
-        std::count_if(points.begin(), points.end(), [&](const QPointF& p) { return box.contains(p); }));
-    if (hidden < fewest) {
-      fewest = hidden;
-      best = corner;
-    }
-  }
-  rect->insetLayout()->setInsetAlignment(0, best);
 }
 
 }  // namespace
@@ -165,7 +149,7 @@ QColor runColor(int index) {
 }
 
 MetricChart::MetricChart(Metric metric, QWidget* parent)
-    : QWidget(parent), metric_(metric), plot_(new QCustomPlot(this)) {
+    : QWidget(parent), metric_(metric), plot_(new ThemedPlot(this)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(plot_);
@@ -183,17 +167,13 @@ MetricChart::MetricChart(Metric metric, QWidget* parent)
   small.setPointSizeF(std::max(7.0, small.pointSizeF() - 1.5));
   plot_->legend->setVisible(true);
   plot_->legend->setFont(small);
-  plot_->legend->setBrush(QColor(255, 255, 255, 215));
-  plot_->legend->setBorderPen(QPen(QColor(200, 200, 200)));
   plot_->legend->setRowSpacing(-2);
   plot_->legend->setIconSize(18, 8);
 
-  empty_ = new QCPItemText(plot_);
-  empty_->position->setType(QCPItemPosition::ptAxisRectRatio);
-  empty_->position->setCoords(0.5, 0.5);
-  empty_->setPositionAlignment(Qt::AlignCenter);
-  empty_->setText(fromSteps(metric) ? QStringLiteral("no steps yet") : QStringLiteral("no evaluation yet"));
-  empty_->setColor(QColor(130, 130, 130));
+  auto* themed = static_cast<ThemedPlot*>(plot_);  // made so above
+  themed->setEmptyText(emptyText(metric));
+  themed->setHidesAxesWhenEmpty(true);
+  themed->setPlacesLegend(true);
   styleAxes();
 
   connect(plot_, &QCustomPlot::afterReplot, this, [this] { ++replots_; });
@@ -395,9 +375,7 @@ void MetricChart::replotNow() {
   pending_ = false;
   bool any = false;
   for (const Graphs& g : graphs_) any = any || g.raw->dataCount() > 0;
-  empty_->setVisible(!any);
   if (!userZoomed_ && any) fitAxes(*plot_);
-  placeLegend(*plot_);
   plot_->replot(QCustomPlot::rpQueuedReplot);
   sinceReplot_.restart();
 }

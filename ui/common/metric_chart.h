@@ -12,7 +12,6 @@
 class QCheckBox;
 class QComboBox;
 class QCPGraph;
-class QCPItemText;
 class QCustomPlot;
 
 namespace fastformer::ui {
@@ -73,7 +72,6 @@ class MetricChart : public QWidget {
 
   Metric metric_;
   QCustomPlot* plot_;
-  QCPItemText* empty_ = nullptr;  // "no data yet" while no run has a point
   const RunStore* store_ = nullptr;
   std::vector<Graphs> graphs_;  // parallel to the store's rows
   XAxis axis_ = XAxis::step;

@@ -4,7 +4,7 @@
 #include "common/chart_export.h"
 #include "common/weight_colors.h"
 
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 
 #include <QLabel>
 #include <QVBoxLayout>
@@ -20,7 +20,7 @@ QString bytes(double b) {
 
 }  // namespace
 
-AttentionMap::AttentionMap(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+AttentionMap::AttentionMap(QWidget* parent) : QWidget(parent), plot_(new ThemedPlot(this)) {
   map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
   QCPColorGradient gradient;  // the text view's scale: white → orange-red
   gradient.setColorStopAt(0.0, Qt::white);

@@ -4,7 +4,7 @@
 #include "fastformer/explain.h"
 
 #include "common/chart_export.h"
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 #include "inspect/explain_job.h"
 
 #include <QVBoxLayout>
@@ -48,7 +48,7 @@ QColor curveColor(int index) {
   return palette[((index % n) + n) % n];
 }
 
-FaithfulnessChart::FaithfulnessChart(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+FaithfulnessChart::FaithfulnessChart(QWidget* parent) : QWidget(parent), plot_(new ThemedPlot(this)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(plot_);

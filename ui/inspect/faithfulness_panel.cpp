@@ -44,6 +44,7 @@ QTableWidgetItem* change(double v) {
   const double t = std::min(1.0, std::abs(v) / 0.2);
   const QColor tint = v < 0 ? QColor(84, 144, 204) : QColor(239, 101, 72);
   item->setBackground(QColor::fromRgbF(1 - t * (1 - tint.redF()), 1 - t * (1 - tint.greenF()), 1 - t * (1 - tint.blueF())));
+  item->setForeground(QColor(20, 20, 20));  // the tint is light on any palette
   return item;
 }
 

@@ -4,7 +4,7 @@
 #include "common/bar_chart.h"
 #include "common/chart_export.h"
 
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 
 #include <QLabel>
 #include <QVBoxLayout>
@@ -14,7 +14,7 @@
 
 namespace fastformer::ui {
 
-GlobalVectorPanel::GlobalVectorPanel(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+GlobalVectorPanel::GlobalVectorPanel(QWidget* parent) : QWidget(parent), plot_(new ThemedPlot(this)) {
   map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
   // Diverging: blue for negative values, white at zero, red for positive ones.
   QCPColorGradient gradient;
@@ -37,7 +37,7 @@ GlobalVectorPanel::GlobalVectorPanel(QWidget* parent) : QWidget(parent), plot_(n
   plot_->plotLayout()->addElement(0, 0, new QCPTextElement(plot_, "", QFont(font().family(), 10, QFont::Bold)));
   plot_->setMinimumHeight(180);
   addExportMenu(*plot_, "global_vectors");
-  bars_ = new BarChart("The chosen head's vector");
+  bars_ = new BarChart("The chosen head's vector", "the selected head's vector\nappears when a document is read");
   bars_->setMinimumHeight(150);
   norms_ = new QLabel;
   norms_->setWordWrap(true);

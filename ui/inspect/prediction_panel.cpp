@@ -15,7 +15,7 @@ namespace fastformer::ui {
 PredictionPanel::PredictionPanel(QWidget* parent) : QWidget(parent) {
   verdict_ = new QLabel("no document yet");
   verdict_->setWordWrap(true);
-  bars_ = new BarChart("Label probabilities");
+  bars_ = new BarChart("Label probabilities", "the model's probability per label\nappears when a document is read");
   bars_->setMinimumHeight(150);
   table_ = new QTableWidget(0, 5);
   table_->setHorizontalHeaderLabels({"Layer", "Head", "H(α)", "H(β)", "Flag"});
@@ -54,7 +54,10 @@ void PredictionPanel::setEntropies(const std::vector<HeadEntropy>& heads, double
                             QString::number(h.beta, 'f', 2), h.flag};
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
-      if (!h.flag.isEmpty()) item->setBackground(h.flag == "collapsed" ? QColor(253, 231, 234) : QColor(255, 243, 205));
+      if (!h.flag.isEmpty()) {  // a light tint: dark text on it whatever the palette
+        item->setBackground(h.flag == "collapsed" ? QColor(253, 231, 234) : QColor(255, 243, 205));
+        item->setForeground(QColor(20, 20, 20));
+      }
       table_->setItem(r, c, item);
     }
   }

@@ -5,7 +5,7 @@
 #include "common/chart_export.h"
 #include "common/metric_chart.h"
 
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 
 #include <QMenu>
 #include <QVBoxLayout>
@@ -21,7 +21,7 @@ constexpr int kMinSelectionPx = 4;
 
 }  // namespace
 
-WeightStripChart::WeightStripChart(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+WeightStripChart::WeightStripChart(QWidget* parent) : QWidget(parent), plot_(new ThemedPlot(this)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(plot_);

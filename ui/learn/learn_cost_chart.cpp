@@ -6,7 +6,7 @@
 #include "learn/learn_format.h"
 #include "common/metric_chart.h"
 
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -54,7 +54,7 @@ void makeLog(QCPAxis* axis) {
 
 }  // namespace
 
-LearnCostChart::LearnCostChart(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+LearnCostChart::LearnCostChart(QWidget* parent) : QWidget(parent), plot_(new ThemedPlot(this)) {
   length_ = new QSlider(Qt::Horizontal);
   length_->setRange(kFirstLength, kLastLength);
   length_->setValue(40);  // N = 1024

@@ -5,7 +5,7 @@
 #include "common/chart_export.h"
 #include "common/weight_colors.h"
 
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 
 #include <QMouseEvent>
 #include <QToolTip>
@@ -49,7 +49,7 @@ QSharedPointer<QCPAxisTicker> ticker(const QStringList& labels, int cells) {
 
 }  // namespace
 
-LearnHeatmap::LearnHeatmap(const QString& exportName, QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+LearnHeatmap::LearnHeatmap(const QString& exportName, QWidget* parent) : QWidget(parent), plot_(new ThemedPlot(this)) {
   map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
   map_->setInterpolate(false);
   scale_ = new QCPColorScale(plot_);

@@ -5,7 +5,7 @@
 #include "fastformer/memory_estimate.h"
 #include "scale/scale_plot.h"
 
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -20,7 +20,9 @@ namespace {
 constexpr int kRedrawMs = 33;  // ≤ 30 redraws a second
 
 QCustomPlot* makePlot(const QString& title, const QString& exportName, QWidget* parent) {
-  auto* plot = new QCustomPlot(parent);
+  auto* plot = new ThemedPlot(parent);
+  plot->setHidesAxesWhenEmpty(true);
+  plot->setPlacesLegend(true);
   plot->setMinimumSize(260, 190);
   setupScalePlot(*plot, title);
   addExportMenu(*plot, exportName);
@@ -34,9 +36,6 @@ ScaleCharts::ScaleCharts(QWidget* parent) : QWidget(parent) {
   memory_ = makePlot(QStringLiteral("Peak memory against sequence length"), QStringLiteral("scale-memory"), this);
   throughput_ =
       makePlot(QStringLiteral("Throughput against sequence length"), QStringLiteral("scale-throughput"), this);
-  throughput_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
-  // Memory rises to the top right, where the machine's limit and its label sit.
-  memory_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   time_->setToolTip(QStringLiteral(
       "Median time of one run over its batch, per sequence. Slopes: least-squares fit of log time on log N over "
       "the upper half of the lengths, as fastformer bench sweep prints them. Right click: export."));

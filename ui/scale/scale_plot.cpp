@@ -76,8 +76,6 @@ void setupScalePlot(QCustomPlot& plot, const QString& title) {
   plot.plotLayout()->setRowSpacing(0);
   plot.legend->setVisible(true);
   plot.legend->setFont(smaller(plot.font(), 1.5));
-  plot.legend->setBrush(QColor(255, 255, 255, 225));
-  plot.legend->setBorderPen(QPen(QColor(200, 200, 200)));
   plot.legend->setRowSpacing(-2);
   plot.legend->setIconSize(18, 8);
   plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);

@@ -2,7 +2,7 @@
 // each cell's count written in it (dark on light cells, white on dark ones).
 #include "train/confusion_heatmap.h"
 
-#include "common/custom_plot.h"
+#include "common/themed_plot.h"
 
 #include <QFontMetrics>
 #include <QVBoxLayout>
@@ -17,7 +17,7 @@ constexpr double kDarkCell = 0.55;  // from this share of the largest count on, 
 }  // namespace
 
 ConfusionHeatmap::ConfusionHeatmap(QWidget* parent)
-    : QWidget(parent), plot_(new QCustomPlot(this)), map_(new QCPColorMap(plot_->xAxis, plot_->yAxis)) {
+    : QWidget(parent), plot_(new ThemedPlot(this)), map_(new QCPColorMap(plot_->xAxis, plot_->yAxis)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(plot_);

@@ -110,8 +110,8 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent) {
   error_->setWordWrap(true);
   error_->setStyleSheet("color: #b00020;");
   error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  balance_ = new BarChart("Label balance");
-  lengths_ = new BarChart("Document length");
+  balance_ = new BarChart("Label balance", "the examples per label\nappear when a dataset is read");
+  lengths_ = new BarChart("Document length", "a histogram of tokens per document\nappears when a dataset is read");
   balance_->setMinimumHeight(130);
   lengths_->setMinimumHeight(130);
 

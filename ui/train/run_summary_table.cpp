@@ -115,6 +115,7 @@ void RunSummaryTable::setRuns(const std::vector<RunRecord>& runs) {
       const auto it = configs[r].find(differing_[k]);
       auto* item = new QTableWidgetItem(it == configs[r].end() ? QString("—") : it->second);
       item->setBackground(highlight);
+      item->setForeground(QColor(20, 20, 20));  // the tint is light on any palette
       setItem(r, fixed + k, item);
     }
     if (run.id == selected) selectRow(r);

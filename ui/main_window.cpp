@@ -22,6 +22,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -132,50 +133,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::buildMenus() {
-  QMenu* file = menuBar()->addMenu("&File");
-  file->addAction("&Open…", QKeySequence::Open, this, &MainWindow::openWithDialog);
-  recent_ = file->addMenu("Open &Recent");
-  refreshRecentMenu();
-  file->addSeparator();
-  file->addAction("Open &dataset…", QKeySequence("Ctrl+Shift+D"), train_->dataset(), &DatasetPanel::browseFile);
-  file->addAction("Open d&ocument…", QKeySequence("Ctrl+Shift+O"), this, [this] {
-    showWorkspace("inspect");
-    inspect_->browseDocument();
-  });
-  file->addAction("Open &run or checkpoint…", QKeySequence("Ctrl+Shift+R"), this, &MainWindow::openRun);
-  file->addAction("&Import PyTorch model…", QKeySequence("Ctrl+Shift+I"), this, &MainWindow::importModel);
-  file->addAction("Open s&weep…", this, [this] {
-    showWorkspace("scale");
-    scale_->openSweepWithDialog();
-  });
-  file->addAction("Save sweep…", this, [this] {
-    showWorkspace("scale");
-    scale_->saveSweepWithDialog();
-  });
-  file->addSeparator();
-  file->addAction("&Export chart…", QKeySequence("Ctrl+E"), this, &MainWindow::exportChart);
-  file->addAction("Export run &metrics…", this, &MainWindow::exportRunMetrics);
-  file->addSeparator();
-  file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
-
-  QMenu* run = menuBar()->addMenu("&Run");
-  run->addAction("&Start", QKeySequence("Ctrl+Return"), train_, &TrainWorkspace::start);
-  run->addAction("&Pause / Resume", QKeySequence("Ctrl+Shift+P"), train_, &TrainWorkspace::pauseOrResume);
-  run->addAction("S&top", QKeySequence("Ctrl+."), train_, &TrainWorkspace::stop);
-
-  QMenu* view = menuBar()->addMenu("&View");
-  for (int i = 0; i < kWorkspaces.size(); ++i) {
-    view->addAction(tabs_->tabText(i), QKeySequence(QString("Ctrl+%1").arg(i + 1)), this,
-                    [this, i] { tabs_->setCurrentIndex(i); });
-  }
-  view->addSeparator();
-  for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
-
-  QMenu* help = menuBar()->addMenu("&Help");
-  help->addAction("&About Fastformer Studio", this, &MainWindow::about);
-}
-
 bool MainWindow::showWorkspace(const QString& name) {
   const int index = static_cast<int>(kWorkspaces.indexOf(name.toLower()));
   if (index < 0) return false;
@@ -190,13 +147,20 @@ void MainWindow::appendLog(const QString& line) {
 void MainWindow::openRun() {
   const QString dir = QFileDialog::getExistingDirectory(this, "Open a run directory (with metrics.jsonl)");
   if (dir.isEmpty()) return;
+  if (const QString error = loadRun(dir); !error.isEmpty())
+    QMessageBox::warning(this, "Open run", QString("Could not open %1:\n%2").arg(dir, error));
+}
+
+QString MainWindow::loadRun(const QString& dir) {
   try {
     RunRecord run = RunStore::loadRun(dir);
     run.id = "loaded-" + QString::number(store_->rowCount() + 1);
     store_->add(run);
     appendLog("Loaded " + run.name + " from " + dir);
+    return {};
   } catch (const std::exception& e) {
-    QMessageBox::warning(this, "Open run", QString("Could not open %1:\n%2").arg(dir, describeException(e)));
+    appendLog("Could not open the run " + dir + ": " + describeException(e));
+    return describeException(e);
   }
 }
 
@@ -216,6 +180,11 @@ QString MainWindow::openPaths(const QStringList& paths) {
   bool checkpoint = false, document = false;
   for (const QString& path : paths) {
     switch (classifyOpenPath(path)) {
+      case OpenKind::run:  // its curves on the Train charts, its model ready in Inspect
+        if (!loadRun(path).isEmpty()) continue;  // logged
+        if (QDir(path).exists("best/config.json") || QDir(path).exists("last/config.json")) inspect_->openCheckpoint(path);
+        shown = "train";
+        break;
       case OpenKind::checkpoint:
         inspect_->openCheckpoint(path);
         checkpoint = true;

@@ -9,6 +9,7 @@ class QLabel;
 class QMenu;
 class QPlainTextEdit;
 class QTabWidget;
+class QToolBar;
 
 namespace fastformer::ui {
 
@@ -47,12 +48,14 @@ class MainWindow : public QMainWindow {
   static constexpr int kRecentPaths = 10;
   QStringList recentPaths() const;
   QMenu* recentMenu() const { return recent_; }
+  QToolBar* toolbar() const { return toolbar_; }
   // Without confirmation, closing during training stops it and closes once it has saved.
   void setConfirmClose(bool on) { confirmClose_ = on; }
 
  public Q_SLOTS:
   void appendLog(const QString& line);
   void openRun();           // a run directory from disk, overlaid on the charts
+  QString loadRun(const QString& dir);  // onto the charts; the error (also logged), or empty
   void importModel();       // a PyTorch Fastformer as a checkpoint, opened in Inspect
   void exportChart();       // the chart chosen in a dialog, as PNG/SVG/PDF/CSV
   void exportRunMetrics();  // the selected run's metrics.jsonl
@@ -63,7 +66,7 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
-  void buildMenus();
+  void buildMenus();  // and the toolbar, in main_window_menus.cpp
   void restoreSettings();
   void saveSettings() const;
   void rememberPath(const QString& path);
@@ -79,6 +82,7 @@ class MainWindow : public QMainWindow {
   QPlainTextEdit* log_;
   QLabel* activity_;
   QMenu* recent_ = nullptr;
+  QToolBar* toolbar_ = nullptr;
 
   bool confirmClose_ = true;
   bool closeAfterStop_ = false;

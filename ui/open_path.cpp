@@ -28,7 +28,11 @@ bool isSweep(const QString& path, const QString& suffix) {
 OpenKind classifyOpenPath(const QString& path) {
   const QFileInfo info(path);
   if (!info.exists()) return OpenKind::missing;
-  if (info.isDir()) return isCheckpoint(QDir(path)) ? OpenKind::checkpoint : OpenKind::dataset;
+  if (info.isDir()) {
+    const QDir dir(path);
+    if (dir.exists("metrics.jsonl")) return OpenKind::run;
+    return isCheckpoint(dir) ? OpenKind::checkpoint : OpenKind::dataset;
+  }
   const QString suffix = info.suffix().toLower();
   if ((suffix == "json" || suffix == "csv") && isSweep(path, suffix)) return OpenKind::sweep;
   if (suffix == "tsv" || suffix == "csv" || suffix == "jsonl") return OpenKind::dataset;

@@ -6,9 +6,10 @@
 
 namespace fastformer::ui {
 
-enum class OpenKind { checkpoint, sweep, dataset, document, missing };
+enum class OpenKind { run, checkpoint, sweep, dataset, document, missing };
 
-// Folders: a run or checkpoint (config.json, or best/ or last/ holding one) → checkpoint,
+// Folders: a training run (metrics.jsonl) → run; a checkpoint (config.json, or best/ or
+// last/ holding one) → checkpoint;
 // any other folder (class folders) → dataset. Files: a sweep JSON ("config" and "points")
 // or sweep CSV (a "kind,pass,n" header) → sweep; .tsv, .csv, .jsonl → dataset; any other
 // file → document. A path that does not exist → missing.

@@ -1,6 +1,7 @@
 // fastformer-studio: the desktop application. With --screenshot it renders the window
 // offscreen-capable, saves a PNG and exits (after --demo has trained two short runs).
 #include "demo_runner.h"
+#include "common/dark_palette.h"
 #include "train/dataset_panel.h"
 #include "inspect/inspect_workspace.h"
 #include "learn/learn_workspace.h"
@@ -11,6 +12,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QStyle>
 #include <QTimer>
 
 #include <algorithm>
@@ -54,12 +56,23 @@ int main(int argc, char** argv) {
   const QCommandLineOption openSweep("open-sweep", "Overlay this saved sweep (JSON or CSV) in Scale; repeatable.", "FILE");
   const QCommandLineOption scaleRun("scale-run", "Run the Scale form's sweep (the screenshot waits for its end).");
   const QCommandLineOption learnStep("learn-step", "Show this step (1 = Q) of the Learn walk-through.", "N");
+  const QCommandLineOption palette("palette",
+                                   "light or dark: the Fusion style with this palette instead of the desktop's.", "NAME");
   parser.addOptions({screenshot, workspace, demo, demoData, demoSteps, demoProcesses, size, data, inspectModel, inspectDocument,
-                     inspectView, openSweep, scaleRun, learnStep});
+                     inspectView, openSweep, scaleRun, learnStep, palette});
   parser.addPositionalArgument("paths", "Documents, run or checkpoint folders, saved sweeps or datasets to open.",
                                "[PATH...]");
   parser.process(app);
   const QStringList paths = parser.positionalArguments();
+  if (parser.isSet(palette)) {
+    const QString name = parser.value(palette);
+    if (name != "light" && name != "dark") {
+      std::fprintf(stderr, "fastformer-studio: unknown palette '%s' (light, dark)\n", qPrintable(name));
+      return 2;
+    }
+    QApplication::setStyle("Fusion");
+    QApplication::setPalette(name == "dark" ? fastformer::ui::darkPalette() : QApplication::style()->standardPalette());
+  }
 
   fastformer::ui::MainWindow window;
   if (parser.isSet(data)) window.train()->dataset()->setSpec(parser.value(data));
@@ -132,9 +145,9 @@ int main(int argc, char** argv) {
     QObject::connect(window.inspect(), &fastformer::ui::InspectWorkspace::failed, &window, shoot,
                      Qt::SingleShotConnection);
   };
+  // A document is inspected (with the demo model or the checkpoint given): wait for that.
   const bool pathsInspect = std::any_of(paths.begin(), paths.end(), [](const QString& p) {
-    const auto kind = fastformer::ui::classifyOpenPath(p);
-    return kind == fastformer::ui::OpenKind::checkpoint || kind == fastformer::ui::OpenKind::document;
+    return fastformer::ui::classifyOpenPath(p) == fastformer::ui::OpenKind::document;
   });
   if (pathsInspect) {
     firstDocument = true;  // the screenshot shows Inspect, once the paths are inspected
@@ -143,7 +156,7 @@ int main(int argc, char** argv) {
   } else if (!paths.isEmpty()) {
     const QString opened = window.openPaths(paths);
     if (!parser.isSet(workspace) && !opened.isEmpty()) workspaceName = opened;
-    QTimer::singleShot(500, &window, shoot);  // a dataset's preview or a sweep's charts
+    QTimer::singleShot(500, &window, shoot);  // a dataset's preview, a run's or a sweep's charts
   } else if (parser.isSet(inspectModel) && parser.isSet(inspectDocument)) {
     shootWhenInspected();
     window.inspect()->openDocument(parser.value(inspectDocument));

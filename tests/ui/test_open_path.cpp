@@ -9,8 +9,11 @@
 #include "inspect/inspect_workspace.h"
 #include "scale/scale_workspace.h"
 #include "train/dataset_panel.h"
+#include "train/run_store.h"
 #include "train/train_workspace.h"
 #include "ui_test_registry.h"
+
+#include "fastformer/resources.h"
 
 #include <QAction>
 #include <QDir>
@@ -54,6 +57,14 @@ class OpenPathTest : public QObject {
     write(dir.filePath("doc.json"), R"({"text": "a mail"})");
     write(dir.filePath("mail.eml"), "Subject: hi\n\nbody\n");
     QCOMPARE(classifyOpenPath(dir.filePath("run")), OpenKind::checkpoint);
+    QDir(dir.path()).mkpath("trained/best");
+    const auto demo = fastformer::find_resource("models/demo/config.json");
+    QVERIFY(demo.has_value());
+    QVERIFY(QFile::copy(QString::fromStdString(demo->string()), dir.filePath("trained/best/config.json")));
+    write(dir.filePath("trained/metrics.jsonl"),
+          R"({"type":"step","step":1,"epoch":0,"loss":0.7,"lr":0.001,"tokens_seen":64,"elapsed_s":0.5,"tokens_per_s":128})"
+          "\n");
+    QCOMPARE(classifyOpenPath(dir.filePath("trained")), OpenKind::run);
     QCOMPARE(classifyOpenPath(dir.filePath("run/best")), OpenKind::checkpoint);
     QCOMPARE(classifyOpenPath(dir.filePath("folders")), OpenKind::dataset);
     QCOMPARE(classifyOpenPath(dir.filePath("sweep.json")), OpenKind::sweep);
@@ -74,6 +85,11 @@ class OpenPathTest : public QObject {
     QCOMPARE(window.openPaths({dir.filePath("data.tsv")}), QString("train"));
     QCOMPARE(window.train()->dataset()->spec(), dir.filePath("data.tsv"));
     QCOMPARE(window.openPaths({dir.filePath("nothing.txt")}), QString());
+    // A run folder: its curves go on the Train charts.
+    QCOMPARE(window.store().rowCount(), 0);
+    QCOMPARE(window.openPaths({dir.filePath("trained")}), QString("train"));  // (the log says why not)
+    QCOMPARE(window.store().rowCount(), 1);
+    QCOMPARE(window.store().runs().front().steps.size(), std::size_t{1});
   }
 
   // What was opened is listed in File → Open Recent, most recent first, once each, kept

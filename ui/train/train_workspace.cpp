@@ -184,6 +184,7 @@ void TrainWorkspace::refreshButtons() {
                                      : QString());
   pause_->setText(running && worker_.isPaused() ? "Resume" : "Pause");
   stop_->setEnabled(running);
+  Q_EMIT controlsChanged();
 }
 
 void TrainWorkspace::onStep(const QString& id, const StepPoint& point) {

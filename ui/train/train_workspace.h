@@ -49,6 +49,7 @@ class TrainWorkspace : public QWidget {
  Q_SIGNALS:
   void log(const QString& line);
   void activity(const QString& what);  // for the status bar; empty when idle
+  void controlsChanged();              // Start / Pause / Stop were enabled or disabled
 
  private:
   void refreshButtons();

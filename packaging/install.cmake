@@ -23,6 +23,11 @@ if(TARGET fastformer-studio)
   install(FILES ${CMAKE_CURRENT_LIST_DIR}/fastformer-studio.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
   install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/fastformer-studio.svg
           DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
+  # PNG sizes for menus and docks that take no SVG (packaging/render-icons makes them).
+  foreach(size 16 24 32 48 64 128 256)
+    install(FILES ${CMAKE_CURRENT_LIST_DIR}/icons/${size}x${size}/fastformer-studio.png
+            DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/${size}x${size}/apps)
+  endforeach()
   install(FILES ${CMAKE_CURRENT_LIST_DIR}/io.github.fastformer_studio.metainfo.xml
           DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)
   install(FILES ${PROJECT_BINARY_DIR}/packaging/fastformer-studio.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

@@ -83,12 +83,22 @@ label=$(cut -f2 "$work/predict.out")
 [[ $label == spam ]] || fail "the demo model calls the sample spam mail '$label'"
 pass "fastformer predict --checkpoint demo: spam"
 
-QT_QPA_PLATFORM=offscreen /usr/bin/fastformer-studio --screenshot "$work/studio.png" >"$work/studio.out" 2>&1 ||
-  { cat "$work/studio.out"; fail "fastformer-studio --screenshot"; }
+# A mail given on the command line, as the desktop's "Open with" gives it: Inspect shades it
+# with the demo model (the screenshot waits for that).
+cp /usr/share/fastformer-studio/samples/spam-mail.txt "$work/mail.eml"
+QT_QPA_PLATFORM=offscreen /usr/bin/fastformer-studio "$work/mail.eml" --screenshot "$work/studio.png" >"$work/studio.out" 2>&1 ||
+  { cat "$work/studio.out"; fail "fastformer-studio mail.eml --screenshot"; }
 [[ -s $work/studio.png ]] || fail "fastformer-studio wrote no screenshot"
 printf '\x89PNG\r\n\x1a\n' >"$work/png-signature"
 cmp -s -n 8 "$work/png-signature" "$work/studio.png" || fail "the screenshot is not a PNG"
-pass "fastformer-studio --screenshot: $(stat -c %s "$work/studio.png") bytes of PNG"
+# The α shading's oranges over the document's words (python3-pil comes with scripts/setup).
+shaded=$(/usr/bin/python3 -c '
+import sys
+from PIL import Image
+image = Image.open(sys.argv[1]).convert("RGB")
+print(sum(1 for r, g, b in image.getdata() if r > 200 and 80 < g < 215 and b < 170 and r - b > 70))' "$work/studio.png")
+[[ $shaded -gt 20000 ]] || fail "the mail given on the command line is not shown shaded ($shaded orange pixels)"
+pass "fastformer-studio mail.eml: the mail shaded in Inspect ($shaded orange pixels)"
 
 desktop-file-validate /usr/share/applications/fastformer-studio.desktop || fail "desktop-file-validate"
 pass "desktop-file-validate /usr/share/applications/fastformer-studio.desktop"

@@ -44,6 +44,7 @@ if [[ -x $prefix/bin/fastformer-studio ]]; then
   studio_version=$(QT_QPA_PLATFORM=offscreen "$prefix/bin/fastformer-studio" --version 2>/dev/null)
   [[ $studio_version == "Fastformer Studio $version" ]] || fail "fastformer-studio --version: '$studio_version'"
   for f in share/applications/fastformer-studio.desktop share/icons/hicolor/scalable/apps/fastformer-studio.svg \
+           share/icons/hicolor/48x48/apps/fastformer-studio.png share/icons/hicolor/256x256/apps/fastformer-studio.png \
            share/metainfo/io.github.fastformer_studio.metainfo.xml share/man/man1/fastformer-studio.1.gz; do
     [[ -s $prefix/$f ]] || fail "$f not installed"
   done

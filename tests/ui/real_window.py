@@ -30,15 +30,24 @@ def main():
         return SKIP
     os.makedirs(out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="ff-real-window-")
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    display = ":" + os.read(read_fd, 64).decode().strip()
-    os.close(read_fd)
+    # A display number no X server holds (its lock file names the holder).
+    number = next(n for n in range(90, 200) if not os.path.exists("/tmp/.X%d-lock" % n))
+    display = ":%d" % number
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp", "-noreset"],
+                            stderr=open(os.path.join(work, "xvfb.log"), "w"))
     env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=os.path.join(work, "config"),
                HOME=work, XDG_RUNTIME_DIR=work)
     env.pop("QT_QPA_PLATFORMTHEME", None)
+    # Clients are refused until it listens.
+    for _ in range(50):
+        if subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.2)
+    else:
+        with open(os.path.join(work, "xvfb.log")) as f:
+            print("FAIL: Xvfb on %s accepts no client; it said:\n%s" % (display, f.read()[-2000:]))
+        xvfb.kill()
+        return 1
     app = None
     try:
         dataset = os.path.join(work, "tiny.tsv")
@@ -159,11 +168,14 @@ def main():
             raise SystemExit("FAIL: the Studio exited with %d" % code)
         print("real window: dataset opened, trained, stopped, a mail inspected, quit; screenshots in " + out)
         return 0
+    except BaseException:
+        if os.path.exists(os.path.join(work, "studio.log")):
+            with open(os.path.join(work, "studio.log")) as f:
+                sys.stdout.write("The Studio's output:\n" + f.read()[-3000:])
+        raise
     finally:
         if app is not None and app.poll() is None:
             app.kill()
-            with open(os.path.join(work, "studio.log")) as f:
-                sys.stdout.write(f.read()[-3000:])
         xvfb.terminate()
         xvfb.wait()
         shutil.rmtree(work, ignore_errors=True)

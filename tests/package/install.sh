@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `cmake --install` into a staging prefix, then the installed programs alone: `fastformer info`
 # finds the installed SentencePiece plugin and resources (not the build tree's), a subword
-# tokenizer trains through that plugin, `fastformer predict` runs the installed demo model on
-# the installed sample mail, the installed Studio renders a screenshot, and the desktop entry
+# tokenizer trains through that plugin, `fastformer predict` and `fastformer inspect` run the
+# installed demo model on the installed sample mail, the installed Studio renders a screenshot,
+# the icons and man pages are there, and the desktop entry
 # validates (desktop-file-validate, from scripts/setup). Usage: install.sh BUILD_DIR WORK_DIR
 set -euo pipefail
 build=$1
@@ -36,6 +37,13 @@ fi
 label=$(cut -f2 "$work/predict.out")
 [[ $label == spam ]] || fail "the sample spam mail is called '$label'"
 cat "$work/predict.out"
+
+# `fastformer inspect` on the installed sample with the installed demo model: α and β per head,
+# and the shaded HTML report.
+"$ff" --threads 1 inspect --checkpoint demo "$prefix/share/fastformer-studio/samples/spam-mail.txt" \
+  --html "$work/report.html" >"$work/inspect.out" || { cat "$work/inspect.out"; fail "inspect with the installed demo model"; }
+grep -q "alpha" "$work/inspect.out" || fail "no per-head entropies in: $(cat "$work/inspect.out")"
+grep -q "<span" "$work/report.html" || fail "the inspect report has no shaded tokens"
 
 if [[ -x $prefix/bin/fastformer-studio ]]; then
   QT_QPA_PLATFORM=offscreen "$prefix/bin/fastformer-studio" --screenshot "$work/studio.png" >"$work/studio.out" 2>&1 ||

@@ -12,7 +12,9 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QSettings>
 #include <QStyle>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <algorithm>
@@ -74,6 +76,13 @@ int main(int argc, char** argv) {
     QApplication::setPalette(name == "dark" ? fastformer::ui::darkPalette() : QApplication::style()->standardPalette());
   }
 
+  // A screenshot shows the defaults, not this user's window layout and last choices, and
+  // leaves those alone: its settings live in a folder of its own, removed at exit.
+  QTemporaryDir screenshotSettings;
+  if (parser.isSet(screenshot)) {
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, screenshotSettings.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, screenshotSettings.path());
+  }
   fastformer::ui::MainWindow window;
   if (parser.isSet(data)) window.train()->dataset()->setSpec(parser.value(data));
   QString workspaceName = parser.value(workspace).isEmpty() ? QString("train") : parser.value(workspace);

@@ -196,6 +196,46 @@ class DesktopPolishTest : public QObject {
     QVERIFY(find("Start")->toolTip().contains(QKeySequence("Ctrl+Return").toString(QKeySequence::NativeText)));
   }
 
+  // Tab walks the Train column top to bottom: the dataset controls, every field of the form,
+  // then Start, each reached once.
+  void tabOrderFollowsTheTrainColumn() {
+    MainWindow window;
+    window.setConfirmClose(false);
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    TrainWorkspace* train = window.train();
+    QWidget* column = train->startButton()->parentWidget();
+    QList<QWidget*> chain;
+    QWidget* first = nullptr;
+    for (QWidget* w : column->findChildren<QWidget*>())
+      if ((w->focusPolicy() & Qt::TabFocus) && w->isVisible() && w->isEnabled()) {
+        first = w;
+        break;
+      }
+    QVERIFY(first != nullptr);
+    // From the first field of the column to Start, as Tab goes.
+    QWidget* w = first;
+    for (int i = 0; i < 400 && w != train->startButton(); ++i) {
+      if ((w->focusPolicy() & Qt::TabFocus) && w->isVisible() && w->isEnabled() && column->isAncestorOf(w)) {
+        QVERIFY2(!chain.contains(w), qPrintable(w->objectName()));
+        chain << w;
+      }
+      w = w->nextInFocusChain();
+    }
+    QCOMPARE(w, static_cast<QWidget*>(train->startButton()));
+    QVERIFY2(chain.size() >= 15, qPrintable(QString::number(chain.size())));
+    // Top to bottom in the column (rows may hold two fields: left before right).
+    for (int i = 1; i < chain.size(); ++i) {
+      const QPoint a = chain[i - 1]->mapTo(column, QPoint(0, 0)), b = chain[i]->mapTo(column, QPoint(0, 0));
+      const bool sameRow = std::abs(a.y() - b.y()) < chain[i]->height() / 2 + 2;
+      QVERIFY2(sameRow ? b.x() > a.x() : b.y() > a.y(),
+               qPrintable(QString("%1 (%2,%3) then %4 (%5,%6)")
+                              .arg(chain[i - 1]->metaObject()->className()).arg(a.x()).arg(a.y())
+                              .arg(chain[i]->metaObject()->className()).arg(b.x()).arg(b.y())));
+    }
+  }
+
   // Help → Keyboard shortcuts lists each menu action that has a shortcut, once.
   void shortcutsAreListed() {
     MainWindow window;

@@ -33,7 +33,12 @@ void add_bench_point_options(CLI::App& cmd, BenchOptions& o) {
       ->capture_default_str();
   cmd.add_option("--device", o.config.device, "cpu | cuda | cuda:N")->capture_default_str();
   cmd.add_option("--warmup", o.config.warmup, "Untimed runs per point")->capture_default_str();
-  cmd.add_option("--repeats", o.config.repeats, "Timed runs per point")->capture_default_str();
+  cmd.add_option("--repeats", o.config.repeats, "Timed runs per point (at least)")->capture_default_str();
+  cmd.add_option("--stable-within", o.config.stable_within,
+                 "More runs (up to 4 × repeats, within the point budget) until the medians of the earlier and later "
+                 "halves of the runs agree within this share; 0: exactly --repeats runs")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd.add_option("--point-budget", o.config.point_budget_s, "Seconds per point")->capture_default_str();
 }
 

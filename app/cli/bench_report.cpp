@@ -24,6 +24,7 @@ void print_point(const BenchPoint& p, bool with_roofline) {
     if (p.memory_method != kMemoryNone) std::printf("  mem %9.2f MiB", static_cast<double>(p.peak_bytes) / (1 << 20));
     std::printf("  %8.2f GFLOP/s  %7.2f GB/s", p.gflops, p.gbps);
     if (with_roofline) std::printf("  %5.1f%% of roofline", 100.0 * p.of_roofline);
+    if (!p.stable) std::printf("  NOT steady after %d runs", p.runs);
   }
   std::printf("\n");
   std::fflush(stdout);

@@ -109,6 +109,7 @@ BenchScope parse_bench_scope(const std::string& name) {
 
 void validate(const BenchConfig& b, bool check_device) {
   if (b.repeats < 1 || b.warmup < 0) throw Error("repeats must be positive and warm-up not negative", "bench");
+  if (!(b.stable_within >= 0 && b.stable_within < 1)) throw Error("stable_within must be in [0, 1)", "bench");
   if (b.hidden < 1 || b.heads < 1 || b.hidden % b.heads != 0) {
     throw Error("hidden is not divisible by heads", "bench");
   }

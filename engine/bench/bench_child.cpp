@@ -86,6 +86,8 @@ std::vector<std::string> bench_point_command(const std::string& executable, cons
           std::to_string(b.warmup),
           "--repeats",
           std::to_string(b.repeats),
+          "--stable-within",
+          format_number(b.stable_within),
           "--point-budget",
           format_number(b.point_budget_s)};
 }

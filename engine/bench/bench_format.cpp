@@ -180,6 +180,7 @@ nlohmann::json to_json(const BenchPoint& p) {
           {"batch", p.batch},
           {"status", p.status},
           {"runs", p.runs},
+          {"stable", p.stable},
           {"median_ms", p.median_ms},
           {"min_ms", p.min_ms},
           {"p10_ms", p.p10_ms},
@@ -208,6 +209,7 @@ BenchPoint bench_point_from_json(const nlohmann::json& j) {
     p.dtype = j.value("dtype", p.dtype);
     p.device = j.value("device", p.device);
     p.runs = j.value("runs", 0);
+    p.stable = j.value("stable", false);  // files from before it was recorded: not claimed
     p.median_ms = j.value("median_ms", 0.0);
     p.min_ms = j.value("min_ms", 0.0);
     p.p10_ms = j.value("p10_ms", 0.0);
@@ -237,7 +239,8 @@ nlohmann::json to_json(const BenchConfig& b) {
                         {"layers", b.layers},   {"scope", to_string(b.scope)},
                         {"dtype", b.dtype},     {"device", b.device},
                         {"pass", to_string(b.pass)}, {"warmup", b.warmup},
-                        {"repeats", b.repeats}, {"point_budget_s", b.point_budget_s}};
+                        {"repeats", b.repeats}, {"stable_within", b.stable_within},
+                        {"point_budget_s", b.point_budget_s}};
   // Written only when set, so that files of sweeps without one read as before.
   if (b.total_budget_s > 0) out["total_budget_s"] = b.total_budget_s;
   return out;
@@ -265,6 +268,7 @@ BenchConfig bench_config_from_json(const nlohmann::json& j) {
     else if (key == "pass") c.pass = json_fields::parse_enum(value, kConfig, key, kPassNames);
     else if (key == "warmup") c.warmup = get<int>(value, kConfig, key);
     else if (key == "repeats") c.repeats = get<int>(value, kConfig, key);
+    else if (key == "stable_within") c.stable_within = get<double>(value, kConfig, key);
     else if (key == "point_budget_s") c.point_budget_s = get<double>(value, kConfig, key);
     else if (key == "total_budget_s") c.total_budget_s = get<double>(value, kConfig, key);
     else throw Error("unknown key '" + key + "'", kConfig, "valid keys: " + json_fields::key_list(to_json(BenchConfig{})) + ", total_budget_s");

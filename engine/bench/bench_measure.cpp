@@ -27,6 +27,13 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// The median of values in any order.
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
 // Nearest-rank percentile of sorted values.
 double percentile(const std::vector<double>& sorted, double p) {
   const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
@@ -178,6 +185,14 @@ bool predicted_out_of_memory(const BenchConfig& b, const ModelConfig& c, std::in
 
 }  // namespace
 
+bool bench_times_stable(const std::vector<double>& times, double within) {
+  if (times.size() < 4) return false;
+  const auto half = static_cast<std::ptrdiff_t>(times.size() / 2);
+  const double earlier = median_of({times.begin(), times.begin() + half});
+  const double later = median_of({times.begin() + half, times.end()});
+  return std::abs(later - earlier) <= within * earlier;
+}
+
 c10::ScalarType bench_scalar_type(const std::string& dtype) {
   dtype_bytes(dtype);  // throws for an unknown name
   if (dtype == "float64") return torch::kFloat64;
@@ -216,7 +231,9 @@ BenchPoint measure_bench_point(const BenchConfig& b, BenchKind kind, std::int64_
     }
     if (on_ready) on_ready();
     const auto point_start = Clock::now();
-    for (int i = 0; i < b.warmup + b.repeats; ++i) {
+    const bool adapt = b.stable_within > 0;
+    const int most = adapt ? std::max(4, 4 * b.repeats) : b.repeats;
+    for (int i = 0;; ++i) {
       const auto start = Clock::now();
       workload->run();
       synchronize(device);
@@ -226,8 +243,11 @@ BenchPoint measure_bench_point(const BenchConfig& b, BenchKind kind, std::int64_
         return point;
       }
       if (i >= b.warmup) times.push_back(s);
+      const auto runs = static_cast<int>(times.size());
+      if (runs >= b.repeats && (!adapt || runs >= most || bench_times_stable(times, b.stable_within))) break;
       if (seconds_since(point_start) > b.point_budget_s && !times.empty()) break;
     }
+    point.stable = !adapt || bench_times_stable(times, b.stable_within);
     if (cuda_memory) {
       point.peak_bytes = cuda_peak_allocated_bytes(device) - baseline;
       point.memory_method = kMemoryCudaAllocator;

@@ -107,12 +107,15 @@ void core(benchmark::State& state, bool fused, bool backward) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
-// The layer as the PyTorch reference writes it (no output projection): FastformerAttention::mix,
-// backward from a dense random gradient with fresh gradients each run, as the reference does.
+// The layer as the PyTorch reference writes it (no output projection, its own W_v, as
+// `fastformer bench sweep --scope layer` builds it): FastformerAttention::mix, backward from
+// a dense random gradient with fresh gradients each run, as the reference does.
 void additive_mix(benchmark::State& state, bool backward) {
   const std::int64_t n = state.range(0);
   torch::manual_seed(1);
-  FastformerAttention layer(fig2_config(AttentionKind::additive));
+  ModelConfig config = fig2_config(AttentionKind::additive);
+  config.share_qv = false;
+  FastformerAttention layer(config);
   const torch::Tensor x = torch::randn({1, n, 256}, torch::requires_grad(backward));  // (B,T,D)
   const torch::Tensor mask = torch::ones({1, n}, torch::kBool);                       // (B,T)
   const torch::Tensor gy = torch::randn({1, n, 256});                                 // (B,T,D)

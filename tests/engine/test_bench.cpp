@@ -2,6 +2,7 @@
 // recorded without crashing, constant-token batches, a plugged-in runner, rates and the
 // roofline fraction, a cancelled sweep, and the CSV/JSON round trips of points and settings.
 #include "fastformer/bench.h"
+#include "fastformer/bench_measure.h"
 
 #include "bench/bench_work.h"
 #include "fastformer/error.h"
@@ -25,6 +26,7 @@ BenchConfig tiny() {
   b.lengths = {8, 16, 32};
   b.warmup = 1;
   b.repeats = 3;
+  b.stable_within = 0;  // exactly `repeats` runs
   return b;
 }
 
@@ -51,6 +53,41 @@ TEST(Bench, TinySweepGivesOrderedStatistics) {
     EXPECT_EQ(points[6].kind, BenchKind::softmax);
     EXPECT_EQ(points[9].kind, BenchKind::softmax_materialized);
   }
+}
+
+// Settled: the medians of the earlier and later halves (in run order) agree within the share.
+TEST(Bench, TimesAreStableWhenTheHalvesAgree) {
+  EXPECT_FALSE(bench_times_stable({1.0, 1.0, 1.0}, 0.03));                 // too few runs to tell
+  EXPECT_TRUE(bench_times_stable({1.0, 1.02, 0.99, 1.01}, 0.03));          // medians 1.01 and 1.00
+  EXPECT_FALSE(bench_times_stable({2.0, 1.8, 1.6, 1.4, 1.2, 1.0}, 0.03));  // still getting faster
+  EXPECT_TRUE(bench_times_stable({1.0, 9.0, 1.0, 1.0, 1.0, 9.0, 1.0, 1.0}, 0.03));  // outliers: medians 1, 1
+  EXPECT_FALSE(bench_times_stable({1.0, 1.0, 1.05, 1.05}, 0.03));  // 5% apart
+  EXPECT_TRUE(bench_times_stable({1.0, 1.0, 1.05, 1.05}, 0.06));
+}
+
+// With stable_within, a point runs at least `repeats` and at most 4 × repeats times, and
+// says whether its times settled; without, exactly `repeats`.
+TEST(Bench, PointsRunUntilTheirTimesSettle) {
+  BenchConfig b = tiny();
+  b.kinds = {BenchKind::additive};
+  b.lengths = {64};
+  b.repeats = 3;
+  b.stable_within = 0.5;  // loose: settles within the first few runs
+  const BenchPoint loose = run_bench(b).front();
+  EXPECT_EQ(loose.status, "ok");
+  EXPECT_GE(loose.runs, 4);  // the rule needs four
+  EXPECT_LE(loose.runs, 12);
+  b.stable_within = 1e-9;  // never met by real timings: stops at 4 × repeats, not steady
+  const BenchPoint strict = run_bench(b).front();
+  EXPECT_EQ(strict.runs, 12);
+  EXPECT_FALSE(strict.stable);
+  b.stable_within = 0;
+  const BenchPoint fixed = run_bench(b).front();
+  EXPECT_EQ(fixed.runs, 3);
+  EXPECT_TRUE(fixed.stable);
+  // The flag survives the point's JSON (what a child process writes).
+  EXPECT_FALSE(bench_point_from_json(to_json(strict)).stable);
+  EXPECT_TRUE(bench_point_from_json(to_json(fixed)).stable);
 }
 
 TEST(Bench, ImpossibleSizeIsRecordedAsOomAndTheSweepGoesOn) {
@@ -119,6 +156,9 @@ TEST(Bench, BadSettingsAreRefused) {
   EXPECT_THROW(run_bench(b), Error);
   b = tiny();
   b.heads = 3;
+  EXPECT_THROW(run_bench(b), Error);
+  b = tiny();
+  b.stable_within = -0.1;
   EXPECT_THROW(run_bench(b), Error);
   EXPECT_THROW(parse_bench_scope("model"), Error);
   EXPECT_EQ(parse_bench_scope("core"), BenchScope::core);
@@ -298,6 +338,7 @@ TEST(Bench, SettingsRoundTripThroughJson) {
   b.pass = BenchPass::train_step;
   b.warmup = 0;
   b.repeats = 7;
+  b.stable_within = 0.05;
   b.point_budget_s = 2.5;
   b.total_budget_s = 60;
   const nlohmann::json j = to_json(b);
@@ -317,6 +358,7 @@ TEST(Bench, SettingsRoundTripThroughJson) {
   EXPECT_EQ(back.pass, BenchPass::train_step);
   EXPECT_EQ(back.warmup, 0);
   EXPECT_EQ(back.repeats, 7);
+  EXPECT_DOUBLE_EQ(back.stable_within, 0.05);
   EXPECT_DOUBLE_EQ(back.point_budget_s, 2.5);
   EXPECT_DOUBLE_EQ(back.total_budget_s, 60);
   // The CLI's "config" object is this one, and without a total budget it has no such key.

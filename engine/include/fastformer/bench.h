@@ -49,6 +49,11 @@ struct BenchConfig {
   BenchPass pass = BenchPass::forward;
   int warmup = 1;
   int repeats = 5;
+  // After `repeats` timed runs, keep timing (up to 4 × repeats, within the point budget)
+  // until the point is steady: the median of the later half of the runs within this share
+  // of the earlier half's (first runs can still be warming caches, pages and thread pools).
+  // 0: exactly `repeats` runs.
+  double stable_within = 0.03;
   double point_budget_s = 30.0;  // stop repeating after this; one run longer than it is a timeout
   double total_budget_s = 0.0;   // 0: no limit; later points are then "skipped"
 };
@@ -78,6 +83,7 @@ struct BenchPoint {
   std::string memory_method = kMemoryNone;
   double roofline_ms = 0;  // flops / peak + bytes / bandwidth, when a roofline was measured
   double of_roofline = 0;  // roofline_ms / median_ms
+  bool stable = false;     // the median settled (BenchConfig::stable_within), or runs were fixed
 };
 
 // Times one point; the default runs it in this process (bench_measure.h). The CLI plugs in a

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace fastformer {
 
@@ -18,6 +19,10 @@ namespace fastformer {
 // is left 0 with memory_method "none".
 BenchPoint measure_bench_point(const BenchConfig& config, BenchKind kind, std::int64_t n,
                                const std::function<void()>& on_ready = {});
+
+// Whether run times have settled: at least 4 runs, and the medians of their earlier and
+// later halves (in the order run) within `within` of each other, relative to the earlier.
+bool bench_times_stable(const std::vector<double>& times, double within);
 
 // float32 | float64 | bfloat16 → the scalar type; throws fastformer::Error otherwise.
 c10::ScalarType bench_scalar_type(const std::string& dtype);

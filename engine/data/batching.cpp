@@ -77,6 +77,20 @@ std::vector<std::vector<std::int64_t>> plan_batches(const std::vector<Sequence>&
   return batches;
 }
 
+PaddingShare padding_of(const std::vector<Sequence>& ids, const std::vector<std::vector<std::int64_t>>& batches) {
+  PaddingShare p;
+  for (const auto& batch : batches) {
+    std::int64_t longest = 0;
+    for (const auto i : batch) {
+      const auto n = static_cast<std::int64_t>(ids[static_cast<std::size_t>(i)].size());
+      p.real_tokens += n;
+      longest = std::max(longest, n);
+    }
+    p.token_slots += longest * static_cast<std::int64_t>(batch.size());
+  }
+  return p;
+}
+
 Batch make_batch(const EncodedSplit& split, const std::vector<std::int64_t>& indices) {
   std::vector<Sequence> sequences;
   std::vector<std::int64_t> labels;

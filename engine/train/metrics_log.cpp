@@ -115,6 +115,12 @@ json log_line(const StepReport& r) {
           {"elapsed_s", r.elapsed_s}, {"tokens_seen", r.tokens_seen}};
 }
 
+json log_line(const EpochReport& r) {
+  const double padding = r.token_slots > 0 ? 1.0 - static_cast<double>(r.real_tokens) / static_cast<double>(r.token_slots) : 0.0;
+  return {{"type", "epoch"},          {"epoch", r.epoch},           {"batches", r.batches},
+          {"real_tokens", r.real_tokens}, {"token_slots", r.token_slots}, {"padding", padding}};
+}
+
 json log_line(const EvalReport& r, const std::vector<std::string>& labels) {
   json line{{"type", "eval"},           {"split", r.split},         {"step", r.step},
             {"epoch", r.epoch},         {"elapsed_s", r.elapsed_s}, {"tokens_seen", r.tokens_seen},

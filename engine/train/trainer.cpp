@@ -261,6 +261,15 @@ TrainResult Trainer::State::run_steps(TrainObserver& observer, const std::atomic
   while (result.reason.empty() && s.counters.step < s.total_steps && s.counters.epoch < s.config.epochs) {
     const auto batches = epoch_batches(s.data, s.config, s.counters.epoch);
     const auto epoch_size = static_cast<std::int64_t>(batches.size());
+    if (s.counters.batch_in_epoch == 0) {  // a resume mid-epoch logged it already
+      const PaddingShare padding = padding_of(s.data.train.ids, batches);
+      s.log(log_line(EpochReport{s.counters.epoch, epoch_size, padding.real_tokens, padding.token_slots}));
+      char text[160];
+      std::snprintf(text, sizeof text, "epoch %lld of %lld: %lld batches, padding %.1f%% of %.2f M token slots",
+                    static_cast<long long>(s.counters.epoch + 1), static_cast<long long>(s.config.epochs),
+                    static_cast<long long>(epoch_size), 100.0 * padding.share(), static_cast<double>(padding.token_slots) / 1e6);
+      observer.on_message(text);
+    }
     while (result.reason.empty() && s.counters.batch_in_epoch < epoch_size && s.counters.step < s.total_steps) {
       const auto [stop_now, out_of_time] =
           s.should_stop(stop.load(), s.config.time_budget_s > 0 && elapsed() >= s.config.time_budget_s);

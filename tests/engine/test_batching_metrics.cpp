@@ -106,6 +106,19 @@ TEST(BatchingPlan, ShuffledIsSeededAndBucketed) {
   EXPECT_GT(descents, static_cast<int>(a.size()) / 4);
 }
 
+// Each batch takes B × (its longest) slots: lengths 3, 5 | 2, 7 | 4 hold 21 tokens in
+// 2·5 + 2·7 + 1·4 = 28 slots.
+TEST(BatchingPad, PaddingShareCountsTheSlotsOfEachBatch) {
+  const std::vector<Sequence> ids{Sequence(3, 1), Sequence(5, 1), Sequence(2, 1), Sequence(7, 1), Sequence(4, 1)};
+  const PaddingShare p = padding_of(ids, {{0, 1}, {2, 3}, {4}});
+  EXPECT_EQ(p.real_tokens, 21);
+  EXPECT_EQ(p.token_slots, 28);
+  EXPECT_DOUBLE_EQ(p.share(), 0.25);
+  EXPECT_EQ(padding_of(ids, {}).share(), 0.0);
+  // Sorted by length (as plan_batches does without shuffling) pads less than the given order.
+  EXPECT_LT(padding_of(ids, plan_batches(ids, 2, false, 0)).share(), p.share());
+}
+
 TEST(BatchingPad, MakeBatchPadsMasksAndCounts) {
   EncodedSplit split;
   split.ids = {{2, 5, 6}, {2, 7}, {2, 8, 9, 10}};

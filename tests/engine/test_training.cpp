@@ -1,6 +1,7 @@
 // The training loop end to end on a small synthetic task and a tiny model: learning,
 // stop flag, exact resume, NaN guard, time budget, early stopping, metrics.jsonl and
 // reloading best/.
+#include "fastformer/batching.h"
 #include "fastformer/checkpoint.h"
 #include "fastformer/evaluate.h"
 #include "fastformer/trainer.h"
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -331,10 +333,13 @@ TEST_F(Training, MetricsJsonlHasOneLinePerReport) {
   std::ifstream in(root_ / "run" / "metrics.jsonl");
   std::size_t steps = 0, valid = 0, test = 0;
   std::vector<std::int64_t> eval_steps;
+  std::vector<nlohmann::json> epochs;
   for (std::string line; std::getline(in, line);) {
     const nlohmann::json j = nlohmann::json::parse(line);  // throws on a bad line
     const std::string type = j.at("type");
-    if (type == "step") {
+    if (type == "epoch") {
+      epochs.push_back(j);
+    } else if (type == "step") {
       ++steps;
       EXPECT_EQ(j.at("step").get<std::int64_t>(), static_cast<std::int64_t>(steps));
       EXPECT_DOUBLE_EQ(j.at("loss").get<double>(), rec.steps.at(steps - 1).loss);
@@ -369,6 +374,31 @@ TEST_F(Training, MetricsJsonlHasOneLinePerReport) {
   EXPECT_EQ(valid + test, rec.evals.size());
   EXPECT_EQ(eval_steps, (std::vector<std::int64_t>{15, 20, 30, 40}));
   EXPECT_EQ(test, 1u);
+
+  // One "epoch" line as each epoch starts: its batches and padding, counted here from the
+  // encoded data and the seeded plan (each batch as long as its longest sequence).
+  ASSERT_EQ(epochs.size(), 2u);
+  const TrainingData data = data_for(config);
+  for (std::int64_t e = 0; e < 2; ++e) {
+    const auto plan = plan_batches(data.train.ids, config.batch_size, true, config.seed * 1000003ULL + static_cast<std::uint64_t>(e));
+    double real = 0, slots = 0;
+    for (const auto& batch : plan) {
+      std::size_t longest = 0;
+      for (const auto i : batch) longest = std::max(longest, data.train.ids[static_cast<std::size_t>(i)].size());
+      for (const auto i : batch) real += static_cast<double>(data.train.ids[static_cast<std::size_t>(i)].size());
+      slots += static_cast<double>(longest * batch.size());
+    }
+    const nlohmann::json& j = epochs[static_cast<std::size_t>(e)];
+    EXPECT_EQ(j.at("epoch").get<std::int64_t>(), e);
+    EXPECT_EQ(j.at("batches").get<std::int64_t>(), kBatchesPerEpoch);
+    EXPECT_EQ(j.at("real_tokens").get<double>(), real);
+    EXPECT_EQ(j.at("token_slots").get<double>(), slots);
+    EXPECT_NEAR(j.at("padding").get<double>(), 1.0 - real / slots, 1e-12);
+  }
+  // And the observer hears it (the CLI's and the Studio's log).
+  EXPECT_NE(std::find_if(rec.messages.begin(), rec.messages.end(),
+                         [](const std::string& m) { return m.rfind("epoch 1 of 2: 20 batches, padding ", 0) == 0; }),
+            rec.messages.end());
 }
 
 TEST_F(Training, BestCheckpointReproducesReportedMetrics) {

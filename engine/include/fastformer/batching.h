@@ -32,6 +32,15 @@ EncodedSplit encode_split(const Tokenizer& tokenizer, const std::vector<Example>
 std::vector<std::vector<std::int64_t>> plan_batches(const std::vector<Sequence>& ids, std::int64_t batch_size,
                                                     bool shuffle, std::uint64_t seed);
 
+// How much of an epoch's (B,T) batches is padding: each batch is as long as its longest
+// sequence, so its B·T token slots hold Σ lengths real tokens.
+struct PaddingShare {
+  std::int64_t real_tokens = 0;
+  std::int64_t token_slots = 0;
+  double share() const { return token_slots > 0 ? 1.0 - static_cast<double>(real_tokens) / static_cast<double>(token_slots) : 0.0; }
+};
+PaddingShare padding_of(const std::vector<Sequence>& ids, const std::vector<std::vector<std::int64_t>>& batches);
+
 struct Batch {
   PaddedBatch inputs;      // ids (B,T), mask (B,T)
   at::Tensor labels;       // (B) int64

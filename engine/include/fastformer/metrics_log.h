@@ -40,7 +40,15 @@ struct EvalReport {
   std::int64_t tokens_seen = 0;  // as the step it follows
 };
 
+// An epoch as planned when it starts: its batches and how much of their tokens is padding.
+struct EpochReport {
+  std::int64_t epoch = 0;  // 0-based
+  std::int64_t batches = 0;
+  std::int64_t real_tokens = 0, token_slots = 0;  // padding share: 1 − real / slots
+};
+
 nlohmann::json log_line(const StepReport& report);
+nlohmann::json log_line(const EpochReport& report);
 nlohmann::json log_line(const EvalReport& report, const std::vector<std::string>& labels);
 
 // A run's log as read back.

@@ -1,7 +1,9 @@
-// `fastformer info`: versions, devices, threads and BLAS of this build and machine, and where
+// `fastformer info`: versions, devices, the CPU's bf16 support, threads and BLAS of this build
+// and machine, and where
 // the subword tokenizers' plugin and the shipped resources were found.
 #include "commands.h"
 
+#include "fastformer/cpu_features.h"
 #include "fastformer/cuda_core.h"
 #include "fastformer/distributed.h"
 #include "fastformer/resources.h"
@@ -30,6 +32,7 @@ void add_info_command(CLI::App& app) {
                   : fused_cuda_core_enabled() ? "on"
                                               : "off (FF_CUDA_KERNELS=0)")
               << "\n"
+              << "CPU               " << describe(cpu_features()) << "\n"
               << "CPU threads       " << info.threads << "\n"
               << "BLAS              " << info.blas << "\n"
               << "distributed       " << (distributed_available() ? "c10d (Gloo)" : "no (built without c10d/Gloo)")

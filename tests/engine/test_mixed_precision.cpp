@@ -1,6 +1,7 @@
 // Mixed precision: the autocast scope switches ATen's autocast on and off again (bf16 on the
 // CPU here; fp16 and CUDA where a GPU is), the loss scaler's arithmetic, and a bf16
 // training run on the CPU that learns while its weights stay float32.
+#include "fastformer/cpu_features.h"
 #include "fastformer/error.h"
 #include "fastformer/mixed_precision.h"
 #include "fastformer/trainer.h"
@@ -16,6 +17,25 @@
 
 namespace fastformer {
 namespace {
+
+// What bf16 has behind it: the flags of /proc/cpuinfo's first processor, whole words only.
+TEST(CpuFeatures, FlagsAreReadFromTheFirstProcessor) {
+  const std::string sapphire =
+      "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Platinum 8488C\n"
+      "flags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile amx_int8\n\n"
+      "processor\t: 1\nmodel name\t: other\nflags\t\t: fpu\n";
+  const CpuFeatures x = parse_cpuinfo(sapphire);
+  EXPECT_EQ(x.model, "Intel(R) Xeon(R) Platinum 8488C");
+  EXPECT_TRUE(x.avx512f && x.avx512_bf16 && x.amx_bf16 && x.amx_tile);
+  EXPECT_EQ(describe(x), "Intel(R) Xeon(R) Platinum 8488C · AVX-512 · AVX512-BF16 · AMX-BF16");
+  // avx512_bf16_extra is not avx512_bf16; an AMD part without AMX.
+  const CpuFeatures epyc = parse_cpuinfo("model name : AMD EPYC\nflags : avx512f avx512_bf16_extra avx512bw\n");
+  EXPECT_EQ(epyc.model, "AMD EPYC");
+  EXPECT_TRUE(epyc.avx512f);
+  EXPECT_FALSE(epyc.avx512_bf16 || epyc.amx_bf16 || epyc.amx_tile);
+  EXPECT_EQ(describe(epyc), "AMD EPYC · AVX-512 · no AVX512-BF16 · no AMX");
+  EXPECT_EQ(describe(parse_cpuinfo("")), "unknown CPU · no AVX-512 · no AVX512-BF16 · no AMX");
+}
 
 // A one-layer model small enough to train in a fraction of a second.
 ModelConfig tiny_model(std::int64_t max_len) {

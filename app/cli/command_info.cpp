@@ -1,6 +1,5 @@
 // `fastformer info`: versions, devices, the CPU's bf16 support, threads and BLAS of this build
-// and machine, and where
-// the subword tokenizers' plugin and the shipped resources were found.
+// and machine, and where the subword tokenizers' plugin and the shipped resources were found.
 #include "commands.h"
 
 #include "fastformer/cpu_features.h"

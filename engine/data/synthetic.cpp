@@ -1,5 +1,5 @@
-// Synthetic datasets: parses "synthetic:<task>?key=value&..." and generates needle and
-// majority examples (definitions in synthetic.h).
+// Synthetic datasets: parses "synthetic:<task>?key=value&..." and generates needle, lookup,
+// first-marker and majority examples (definitions in synthetic.h).
 #include "data/synthetic.h"
 
 #include "fastformer/error.h"
@@ -21,6 +21,9 @@ constexpr std::int64_t kMaxWords = std::int64_t{1} << 28;  // ~1 GB of text
 constexpr std::int64_t kMaxVocab = 100'000;
 
 const std::vector<std::string> kNeedleKinds = {"alpha", "beta", "gamma", "delta"};
+const std::vector<std::string> kKeys = {"k0", "k1", "k2", "k3"};
+const std::vector<std::string> kValues = {"v0", "v1", "v2", "v3"};
+const std::vector<std::string> kTasks = {"needle", "lookup", "first", "majority"};
 
 // Uniform over [0, n): rejects the low (2^64 mod n) outputs so `x % n` is unbiased.
 std::uint64_t uniform(std::mt19937_64& rng, std::uint64_t n) {
@@ -40,7 +43,8 @@ void shuffle(std::vector<T>& items, std::mt19937_64& rng) {
 
 std::string task_keys(const std::string& task) {
   if (task == "needle") return "length, examples, seed, vocab, needles";
-  return "length, examples, seed, vocab, noise";
+  if (task == "majority") return "length, examples, seed, vocab, noise";
+  return "length, examples, seed, vocab";
 }
 
 void check_range(const char* key, std::int64_t value, std::int64_t lo, std::int64_t hi,
@@ -53,10 +57,11 @@ void check_range(const char* key, std::int64_t value, std::int64_t lo, std::int6
 }
 
 void validate(const SyntheticSpec& spec, const std::string& where) {
-  if (spec.task != "needle" && spec.task != "majority") {
-    throw Error("unknown synthetic task '" + spec.task + "'", where, "tasks: needle, majority");
+  if (std::find(kTasks.begin(), kTasks.end(), spec.task) == kTasks.end()) {
+    throw Error("unknown synthetic task '" + spec.task + "'", where, "tasks: needle, lookup, first, majority");
   }
-  check_range("length", spec.length, spec.task == "needle" ? spec.needles : 1, kMaxLength, where);
+  const std::int64_t shortest = spec.task == "needle" ? spec.needles : spec.task == "lookup" ? 9 : spec.task == "first" ? 4 : 1;
+  check_range("length", spec.length, shortest, kMaxLength, where);
   check_range("examples", spec.examples, 1, kMaxExamples, where);
   check_range("vocab", spec.vocab, 1, kMaxVocab, where);
   check_range("needles", spec.needles, 1, 2, where);
@@ -164,11 +169,18 @@ SyntheticSpec parse_synthetic_spec(const std::string& spec) {
 std::vector<std::string> synthetic_labels(const SyntheticSpec& spec) {
   if (spec.task == "majority") return {"a", "b"};
   if (spec.task == "needle" && spec.needles == 2) return {"same", "different"};
-  if (spec.task == "needle") return kNeedleKinds;
-  throw Error("unknown synthetic task '" + spec.task + "'", kPrefix + spec.task, "tasks: needle, majority");
+  if (spec.task == "needle" || spec.task == "first") return kNeedleKinds;
+  if (spec.task == "lookup") return kValues;
+  throw Error("unknown synthetic task '" + spec.task + "'", kPrefix + spec.task, "tasks: needle, lookup, first, majority");
 }
 
 std::vector<Example> generate_synthetic(const SyntheticSpec& spec) {
+  std::vector<Example> out;
+  for (SyntheticExample& e : generate_synthetic_detailed(spec)) out.push_back(std::move(e.example));
+  return out;
+}
+
+std::vector<SyntheticExample> generate_synthetic_detailed(const SyntheticSpec& spec) {
   validate(spec, kPrefix + spec.task);
   std::mt19937_64 rng(spec.seed);
   const std::vector<std::string> labels = synthetic_labels(spec);
@@ -181,15 +193,17 @@ std::vector<Example> generate_synthetic(const SyntheticSpec& spec) {
     for (std::size_t i = from; i < words.size(); ++i) words[i] = &filler[uniform(rng, filler.size())];
   };
 
-  std::vector<Example> out;
+  std::vector<SyntheticExample> out;
   out.reserve(static_cast<std::size_t>(spec.examples));
   const std::vector<std::size_t> classes = balanced_classes(spec.examples, labels.size(), rng);
   std::vector<const std::string*> words(length);
   for (std::size_t index = 0; index < classes.size(); ++index) {
     const std::size_t label = classes[index];
+    std::vector<std::int64_t> decisive;
     if (spec.task == "needle") {
       fill(words, 0);
       const std::size_t first = uniform(rng, length);
+      decisive.push_back(static_cast<std::int64_t>(first));
       if (spec.needles == 1) {
         words[first] = &kNeedleKinds[label];
       } else {
@@ -198,7 +212,42 @@ std::vector<Example> generate_synthetic(const SyntheticSpec& spec) {
         const std::size_t kind = uniform(rng, 2);
         words[first] = &kNeedleKinds[kind];
         words[second] = &kNeedleKinds[label == 0 ? kind : 1 - kind];  // 0: same
+        decisive.push_back(static_cast<std::int64_t>(second));
       }
+    } else if (spec.task == "lookup") {
+      fill(words, 1);
+      // Four (key, value) pairs in four of the (length − 1) / 2 two-word slots after word 0.
+      std::vector<std::size_t> slots((length - 1) / 2);
+      for (std::size_t s = 0; s < slots.size(); ++s) slots[s] = s;
+      shuffle(slots, rng);
+      std::vector<std::size_t> value_of{0, 1, 2, 3};  // key k → value_of[k]
+      shuffle(value_of, rng);
+      const std::size_t query = static_cast<std::size_t>(std::find(value_of.begin(), value_of.end(), label) - value_of.begin());
+      words[0] = &kKeys[query];
+      decisive.push_back(0);
+      for (std::size_t k = 0; k < kKeys.size(); ++k) {
+        const std::size_t at = 1 + 2 * slots[k];
+        words[at] = &kKeys[k];
+        words[at + 1] = &kValues[value_of[k]];
+        if (k == query) decisive.insert(decisive.end(), {static_cast<std::int64_t>(at), static_cast<std::int64_t>(at + 1)});
+      }
+    } else if (spec.task == "first") {
+      fill(words, 0);
+      // Four distinct places; the earliest gets the label's marker, the others the rest in
+      // a uniform order.
+      std::vector<std::size_t> places;
+      while (places.size() < kNeedleKinds.size()) {
+        const std::size_t p = uniform(rng, length);
+        if (std::find(places.begin(), places.end(), p) == places.end()) places.push_back(p);
+      }
+      std::sort(places.begin(), places.end());
+      std::vector<std::size_t> others;
+      for (std::size_t m = 0; m < kNeedleKinds.size(); ++m)
+        if (m != label) others.push_back(m);
+      shuffle(others, rng);
+      words[places[0]] = &kNeedleKinds[label];
+      for (std::size_t i = 1; i < places.size(); ++i) words[places[i]] = &kNeedleKinds[others[i - 1]];
+      decisive.push_back(static_cast<std::int64_t>(places[0]));
     } else {
       const auto noise = static_cast<std::size_t>(spec.noise * static_cast<double>(length));
       const std::size_t m = std::max<std::size_t>(1, length - std::min(noise, length));
@@ -209,7 +258,8 @@ std::vector<Example> generate_synthetic(const SyntheticSpec& spec) {
       fill(words, m);
       shuffle(words, rng);
     }
-    out.push_back({join(words), labels[label], kPrefix + spec.task + "#" + std::to_string(index)});
+    std::sort(decisive.begin(), decisive.end());
+    out.push_back({{join(words), labels[label], kPrefix + spec.task + "#" + std::to_string(index)}, std::move(decisive)});
   }
   return out;
 }

@@ -19,6 +19,15 @@ namespace fastformer {
 //   by markers, each "alpha" or "beta"; label = "same" when both markers are the same
 //   word, else "different" (2 classes). Only the markers decide the label, wherever they
 //   are, so a model needs global context.
+// lookup (key–value lookup): word 0 is one of the keys "k0".."k3"; each of the four keys
+//   also occurs once later, in word pairs (key, value) at uniform non-overlapping places,
+//   its value one of "v0".."v3" (a uniform permutation: every value once); label = the
+//   value after the key that word 0 names (4 classes). Every document holds the same bag of
+//   keys and values, so only the query's match with its occurrence decides the label.
+//   length >= 9.
+// first (first marker): each of "alpha" | "beta" | "gamma" | "delta" occurs exactly once,
+//   at four uniform distinct places; label = the marker that occurs first (4 classes).
+//   The bag of words says nothing; position does. length >= 4.
 // majority: m = length - floor(noise * length) words are "a" or "b" (at least one), the
 //   other words are filler; label = the letter that occurs more often. The minority count
 //   is uniform over [0, floor((m - need) / 2)] with need = max(1, ceil(m / 10)), so the
@@ -31,7 +40,7 @@ namespace fastformer {
 // between standard libraries), so a spec gives the same data everywhere.
 // `where` is "synthetic:<task>#<index>".
 struct SyntheticSpec {
-  std::string task;                // needle | majority
+  std::string task;                // needle | lookup | first | majority
   std::int64_t length = 1024;      // words per example, 1..1048576 (needles=2: >= 2)
   std::int64_t examples = 2000;    // 1..10000000; length * examples <= 2^28 words
   std::uint64_t seed = 1;
@@ -54,5 +63,14 @@ std::vector<std::string> synthetic_labels(const SyntheticSpec& spec);
 // Generates spec.examples examples; deterministic for the same spec. Throws
 // fastformer::Error for a spec that parse_synthetic_spec would reject.
 std::vector<Example> generate_synthetic(const SyntheticSpec& spec);
+
+// An example and the word positions that decide its label: needle, the marker(s); lookup,
+// the query (0), the key's occurrence and its value; first, the first marker; majority,
+// none (every letter counts).
+struct SyntheticExample {
+  Example example;
+  std::vector<std::int64_t> decisive;  // word indices, ascending
+};
+std::vector<SyntheticExample> generate_synthetic_detailed(const SyntheticSpec& spec);
 
 }  // namespace fastformer

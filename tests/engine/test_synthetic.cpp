@@ -96,6 +96,10 @@ TEST(SyntheticSpecTest, ErrorsNameTheKeyOrValue) {
       {"synthetic:needle?seed=1&", "expected key=value after the last '&'"},
       {"synthetic:needle?", "expected key=value after the last '?'"},
       {"synthetic:needle?length=1048576&examples=1000", "over the limit"},
+      {"synthetic:lookup?length=8", "'length' must be in 9..1048576, got 8"},
+      {"synthetic:first?length=3", "'length' must be in 4..1048576, got 3"},
+      {"synthetic:lookup?needles=2", "unknown key 'needles' for task lookup"},
+      {"synthetic:first?noise=0.5", "unknown key 'noise' for task first"},
   };
   for (const auto& [spec, message] : cases) {
     const std::string got = error(spec);
@@ -173,6 +177,82 @@ TEST(SyntheticTest, NeedleLabelIsTheMarkerWhereverItIs) {
   // Uniform positions: about 80 of 800 in each tenth.
   EXPECT_GT(first_tenth, 40);
   EXPECT_GT(last_tenth, 40);
+}
+
+// Key–value lookup: word 0 names a key; the label is the word after that key's other
+// occurrence. Recomputed from the words; every document holds each key and value once after
+// word 0, so a bag of words cannot tell the label; the recorded positions are the query, the
+// occurrence and the value.
+TEST(SyntheticTest, LookupLabelIsTheValueAfterTheQueriedKey) {
+  const SyntheticSpec spec = parse_synthetic_spec("synthetic:lookup?length=40&examples=800&seed=5&vocab=20");
+  EXPECT_EQ(synthetic_labels(spec), (std::vector<std::string>{"v0", "v1", "v2", "v3"}));
+  std::map<std::string, int> per_label;
+  std::map<std::pair<std::string, std::string>, int> query_and_label;
+  for (const SyntheticExample& d : generate_synthetic_detailed(spec)) {
+    const Example& e = d.example;
+    const std::vector<std::string> words = words_of(e.text);
+    ASSERT_EQ(words.size(), 40u);
+    const std::string& query = words[0];
+    ASSERT_EQ(query.size(), 2u);
+    ASSERT_EQ(query[0], 'k');
+    std::map<std::string, int> count;
+    std::size_t occurrence = 0;
+    for (std::size_t i = 1; i < words.size(); ++i) {
+      ++count[words[i]];
+      if (words[i] == query) occurrence = i;
+    }
+    for (const char* w : {"k0", "k1", "k2", "k3", "v0", "v1", "v2", "v3"}) EXPECT_EQ(count[w], 1) << w << ": " << e.text;
+    ASSERT_GT(occurrence, 0u);
+    ASSERT_LT(occurrence + 1, words.size());
+    EXPECT_EQ(e.label, words[occurrence + 1]);
+    for (std::size_t i = 1; i < words.size(); ++i)
+      if (words[i][0] == 'k') EXPECT_EQ(words[i + 1][0], 'v') << "each key is followed by its value";
+    EXPECT_EQ(d.decisive, (std::vector<std::int64_t>{0, static_cast<std::int64_t>(occurrence),
+                                                     static_cast<std::int64_t>(occurrence + 1)}));
+    ++per_label[e.label];
+    ++query_and_label[{query, e.label}];
+  }
+  for (const char* v : {"v0", "v1", "v2", "v3"}) EXPECT_EQ(per_label[v], 200);
+  EXPECT_EQ(query_and_label.size(), 16u);  // the query key does not give the value away
+}
+
+// First marker: all four markers once each; the label is the earliest. Recomputed from the
+// words; every label occurs and every marker is sometimes last.
+TEST(SyntheticTest, FirstMarkerLabelIsTheEarliestMarker) {
+  const SyntheticSpec spec = parse_synthetic_spec("synthetic:first?length=64&examples=400&seed=11");
+  EXPECT_EQ(synthetic_labels(spec), (std::vector<std::string>{"alpha", "beta", "gamma", "delta"}));
+  std::map<std::string, int> per_label, last;
+  for (const SyntheticExample& d : generate_synthetic_detailed(spec)) {
+    const std::vector<std::string> words = words_of(d.example.text);
+    const std::vector<std::size_t> at = marker_positions(words);
+    ASSERT_EQ(at.size(), 4u) << d.example.text;
+    std::map<std::string, int> seen;
+    for (const std::size_t i : at) ++seen[words[i]];
+    EXPECT_EQ(seen.size(), 4u);
+    EXPECT_EQ(d.example.label, words[at.front()]);
+    EXPECT_EQ(d.decisive, (std::vector<std::int64_t>{static_cast<std::int64_t>(at.front())}));
+    ++per_label[d.example.label];
+    ++last[words[at.back()]];
+  }
+  for (const char* m : {"alpha", "beta", "gamma", "delta"}) {
+    EXPECT_EQ(per_label[m], 100);
+    EXPECT_GT(last[m], 50) << m;
+  }
+}
+
+// The needle tasks record their markers; the plain generator gives the same examples.
+TEST(SyntheticTest, NeedlesRecordTheirMarkers) {
+  for (const char* text : {"synthetic:needle?length=50&examples=40&seed=2", "synthetic:needle?needles=2&length=50&examples=40"}) {
+    const SyntheticSpec spec = parse_synthetic_spec(text);
+    const auto detailed = generate_synthetic_detailed(spec);
+    const auto plain = generate_synthetic(spec);
+    ASSERT_EQ(detailed.size(), plain.size());
+    for (std::size_t i = 0; i < plain.size(); ++i) {
+      EXPECT_EQ(detailed[i].example.text, plain[i].text);
+      const std::vector<std::size_t> at = marker_positions(words_of(plain[i].text));
+      EXPECT_EQ(detailed[i].decisive, std::vector<std::int64_t>(at.begin(), at.end())) << text;
+    }
+  }
 }
 
 TEST(SyntheticTest, TwoNeedlesLabelSaysWhetherTheMarkersMatch) {

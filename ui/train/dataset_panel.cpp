@@ -81,7 +81,9 @@ std::vector<std::pair<QString, QString>> DatasetPanel::builtIns() {
   return {{"SpamAssassin e-mails (ham/spam)", spamAssassinPath()},
           {"Synthetic: needle in 512 words", "synthetic:needle?length=512&examples=3000"},
           {"Synthetic: majority word, 256 words", "synthetic:majority?length=256&examples=3000"},
-          {"Synthetic: needle in 4,096 words", "synthetic:needle?length=4096&examples=1500"}};
+          {"Synthetic: needle in 4,096 words", "synthetic:needle?length=4096&examples=1500"},
+          {"Synthetic: key–value lookup in 128 words", "synthetic:lookup?length=128&examples=3000"},
+          {"Synthetic: first of four markers in 128 words", "synthetic:first?length=128&examples=3000"}};
 }
 
 int DatasetPanel::builtInIndex(const QString& spec) {

@@ -37,6 +37,7 @@ QString pointLine(const BenchPoint& p) {
   if (p.status != "ok") return line + QString::fromStdString(p.status);
   line += QStringLiteral("%1 ms, %2 tokens/s").arg(p.median_ms, 0, 'g', 4).arg(formatLength(p.tokens_per_s, true));
   if (p.memory_method != kMemoryNone) line += QStringLiteral(", %1").arg(memoryText(static_cast<double>(p.peak_bytes)));
+  if (!p.stable) line += QStringLiteral(" (not steady after %1 runs)").arg(p.runs);
   return line;
 }
 

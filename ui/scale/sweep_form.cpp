@@ -154,6 +154,9 @@ SweepForm::SweepForm(QWidget* parent) : QWidget(parent) {
   }
   warmup_ = spin(0, 100, 1);
   repeats_ = spin(1, 1000, 3);
+  repeats_->setToolTip(QStringLiteral(
+      "Timed runs per point, at least: a point keeps timing (up to 4 × this, within its budget) until the medians "
+      "of the earlier and later halves of its runs agree within 3%; the log says when one did not settle."));
   pointBudget_ = seconds(0.1, 3600, 30);
   totalBudget_ = seconds(0, 86400, 0);
   totalBudget_->setSpecialValueText(QStringLiteral("none"));

@@ -2,6 +2,7 @@
 // CJK, emoji, punctuation), vocabulary rules, save/load round trips and error paths.
 #include "fastformer/error.h"
 #include "fastformer/tokenizer.h"
+#include "fastformer/word_count.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -134,6 +135,19 @@ TEST(WordTokenizer, SplitsIntoWordsAndSingleSymbols) {
     const auto tokenizer = word_tokenizer({text});
     const Encoding encoding = tokenizer->encode(text);
     EXPECT_EQ(surfaces(text, encoding), expected) << text;
+  }
+}
+
+// word_token_count (the Studio's length preview) counts what the word tokenizer encodes:
+// one token per word or symbol, [CLS] not included, whatever the vocabulary.
+TEST(WordTokenizer, TokenCountMatchesTheEncoding) {
+  EXPECT_EQ(word_token_count("Hello, world!"), 4);
+  EXPECT_EQ(word_token_count("«Quoi?!» — (yes)..."), 12);
+  EXPECT_EQ(word_token_count(""), 0);
+  EXPECT_EQ(word_token_count("  \n\t "), 0);
+  for (const std::string text : {"L'ÉCOLE est là.", "I ❤️ 🍕! 👨‍👩‍👧 🇫🇷🇩🇪", "ab\xFF cd  e-mail: x@y.z"}) {
+    const auto tokenizer = word_tokenizer({"unrelated words only"});
+    EXPECT_EQ(word_token_count(text), static_cast<std::int64_t>(tokenizer->encode(text).ids.size()) - 1) << text;
   }
 }
 

@@ -11,6 +11,8 @@
 #include "common/themed_plot.h"
 #include "main_window.h"
 #include "shortcuts_dialog.h"
+#include "train/config_form.h"
+#include "train/length_coverage.h"
 #include "train/run_store.h"
 #include "train/train_workspace.h"
 
@@ -18,6 +20,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTest>
 #include <QToolBar>
@@ -234,6 +237,40 @@ class DesktopPolishTest : public QObject {
                               .arg(chain[i - 1]->metaObject()->className()).arg(a.x()).arg(a.y())
                               .arg(chain[i]->metaObject()->className()).arg(b.x()).arg(b.y())));
     }
+  }
+
+  // Before Start, the form says what its max length keeps of the dataset: documents read
+  // whole, words cut and the length for 99% whole, counted here by hand.
+  void maxLengthSaysWhatItKeeps() {
+    // 100 documents: 90 of 10 words, 9 of 100, one of 1,000 → 2,800 words.
+    std::vector<double> words(90, 10.0);
+    words.insert(words.end(), 9, 100.0);
+    words.push_back(1000.0);
+    const LengthCoverage at50 = lengthCoverage(words, 50);
+    QCOMPARE(at50.documents, std::int64_t{100});
+    QCOMPARE(at50.whole, std::int64_t{90});
+    QVERIFY(std::abs(at50.tokensCut - (9 * 50.0 + 950.0) / 2800.0) < 1e-12);
+    QCOMPARE(at50.lengthFor99, std::int64_t{100});  // the 99th of 100 sorted lengths
+    QCOMPARE(lengthCoverage(words, 1000).whole, std::int64_t{100});
+    QCOMPARE(lengthCoverage(words, 1000).tokensCut, 0.0);
+
+    MainWindow window;
+    window.setConfirmClose(false);
+    ConfigForm* form = window.train()->form();
+    QVERIFY(form->lengthNote().isEmpty());
+    form->setDocumentLengths(words);
+    const auto box = form->findChildren<QSpinBox*>();
+    QSpinBox* maxLen = nullptr;
+    for (QSpinBox* b : box)
+      if (b->value() == 512 && b->maximum() == 65536) maxLen = b;
+    QVERIFY(maxLen != nullptr);
+    maxLen->setValue(64);  // cuts 9 × 36 + 936 = 1,260 of 2,800 tokens
+    QCOMPARE(form->lengthNote(), QString("Max length 64 reads 90 of 100 documents whole (90%), cuts 45% of the tokens; "
+                                         "99% whole needs 100"));
+    maxLen->setValue(1024);
+    QCOMPARE(form->lengthNote(), QString("Max length 1,024 reads 100 of 100 documents whole (100%)"));
+    form->setDocumentLengths({});
+    QVERIFY(form->lengthNote().isEmpty());
   }
 
   // Help → Keyboard shortcuts lists each menu action that has a shortcut, once.

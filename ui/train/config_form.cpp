@@ -4,6 +4,8 @@
 
 #include "train/config_form.h"
 
+#include "train/length_coverage.h"
+
 #include "common/describe_exception.h"
 
 #include "fastformer/error.h"
@@ -16,6 +18,7 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QLabel>
+#include <QLocale>
 #include <QSpinBox>
 #include <QThread>
 #include <QVBoxLayout>
@@ -98,6 +101,15 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
   m->addRow("Heads", heads_);
   m->addRow("FFN width", ffn_);
   m->addRow("Max length", maxLen_);
+  lengthNote_ = new QLabel;
+  lengthNote_->setWordWrap(true);
+  lengthNote_->setToolTip("Counted in the word tokenizer's tokens of the dataset's documents (a subword tokenizer makes "
+                          "more). A Transformer's memory grows as the square of this length.");
+  QFont small = lengthNote_->font();
+  small.setPointSizeF(std::max(7.0, small.pointSizeF() - 1));
+  lengthNote_->setFont(small);
+  lengthNote_->hide();  // until a dataset is read
+  m->addRow(QString(), lengthNote_);
   m->addRow("Dropout", dropout_);
   m->addRow("Additive scores", score_);
   m->addRow(shareQv_);
@@ -141,10 +153,25 @@ ConfigForm::ConfigForm(QWidget* parent) : QWidget(parent) {
   for (QSpinBox* box : {layers_, hidden_, heads_, ffn_, maxLen_, vocab_, batch_, epochs_, maxSteps_, evalEvery_, seed_}) {
     connect(box, &QSpinBox::valueChanged, this, edited);
   }
+  connect(maxLen_, &QSpinBox::valueChanged, this, &ConfigForm::refreshLengthNote);
   for (QDoubleSpinBox* box : {dropout_, lr_, budget_}) connect(box, &QDoubleSpinBox::valueChanged, this, edited);
   for (QCheckBox* box : {shareQv_, shareLayers_, positions_}) connect(box, &QCheckBox::toggled, this, edited);
   revalidate();
 }
+
+void ConfigForm::setDocumentLengths(std::vector<double> tokensPerDocument) {
+  documentTokens_ = std::move(tokensPerDocument);
+  refreshLengthNote();
+}
+
+void ConfigForm::refreshLengthNote() {
+  const std::int64_t maxLen = maxLen_->value();
+  const QString text = describe(lengthCoverage(documentTokens_, maxLen), maxLen);
+  lengthNote_->setText(text.isEmpty() ? QString() : "Max length " + QLocale().toString(maxLen) + " " + text);
+  lengthNote_->setVisible(!text.isEmpty());
+}
+
+QString ConfigForm::lengthNote() const { return lengthNote_->isHidden() ? QString() : lengthNote_->text(); }
 
 void ConfigForm::applyPreset(const QString& name) {
   const ModelConfig c = preset(name.toStdString());

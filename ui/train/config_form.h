@@ -9,6 +9,8 @@
 
 #include <QWidget>
 
+#include <vector>
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -34,6 +36,10 @@ class ConfigForm : public QWidget {
   // Fills the form (e.g. from QSettings or a loaded run).
   void setConfig(const ModelConfig& model, const TrainConfig& train, const QString& device = "cpu");
   void applyPreset(const QString& name);  // "paper" | "official"
+  // The dataset's tokens per document (empty: none loaded): the note under Max length says
+  // what the chosen length keeps whole and cuts (length_coverage.h).
+  void setDocumentLengths(std::vector<double> tokensPerDocument);
+  QString lengthNote() const;
 
   // The widgets, for tests and for the screenshot demo.
   QSpinBox* hiddenBox() const { return hidden_; }
@@ -49,12 +55,15 @@ class ConfigForm : public QWidget {
 
  private:
   void revalidate();
+  void refreshLengthNote();
 
   QComboBox *model_, *preset_, *score_, *tokenizer_, *schedule_, *device_, *precision_;
   QSpinBox *layers_, *hidden_, *heads_, *ffn_, *maxLen_, *vocab_, *batch_, *epochs_, *maxSteps_, *evalEvery_, *seed_, *processes_;
   QDoubleSpinBox *dropout_, *lr_, *budget_;
   QCheckBox *shareQv_, *shareLayers_, *positions_;
   QLabel* errorLabel_;
+  QLabel* lengthNote_;              // under Max length: what it keeps of the dataset
+  std::vector<double> documentTokens_;
   QString error_;
 };
 

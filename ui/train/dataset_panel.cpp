@@ -1,6 +1,8 @@
 // DatasetPanel: the spec, its background preview, and the two preview charts.
 #include "train/dataset_panel.h"
 
+#include "fastformer/word_count.h"
+
 #include "common/bar_chart.h"
 #include "common/describe_exception.h"
 #include "fastformer/data_splits.h"
@@ -36,17 +38,6 @@ QString spamAssassinPath() {
   return QDir::current().filePath("data/spamassassin");
 }
 
-int words(const std::string& text) {
-  int count = 0;
-  bool inside = false;
-  for (const unsigned char c : text) {
-    const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
-    if (!space && !inside) ++count;
-    inside = !space;
-  }
-  return count;
-}
-
 }  // namespace
 
 DatasetPreview previewDataset(const QString& spec) {
@@ -64,7 +55,7 @@ DatasetPreview previewDataset(const QString& spec) {
     for (const auto* split : {&splits.train, &splits.valid, &splits.test}) {
       for (const Example& e : *split) {
         counts[e.label] += 1;
-        p.lengths.push_back(words(e.text));
+        p.lengths.push_back(static_cast<double>(word_token_count(e.text)));
       }
     }
     for (const auto& label : splits.labels) {
@@ -186,7 +177,7 @@ void DatasetPanel::show(const DatasetPreview& p) {
     summary_->setText(p.spec);
     error_->setText("Could not load the dataset: " + p.error);
     balance_->setCategories({}, {}, "examples");
-    lengths_->setHistogram({}, 20, "words");
+    lengths_->setHistogram({}, 20, "tokens");
   } else {
     error_->clear();
     summary_->setText(QString("%1 train · %2 valid · %3 test examples, %4 labels%5")
@@ -207,7 +198,7 @@ void DatasetPanel::show(const DatasetPreview& p) {
       const double cap = sorted[static_cast<std::size_t>(rank)];
       for (double& v : clipped) v = std::min(v, cap);
     }
-    lengths_->setHistogram(clipped, 20, "words per document");
+    lengths_->setHistogram(clipped, 20, "tokens per document (word tokenizer)");
     lengths_->setToolTip("The longest 1% of the documents are counted in the last bar.");
   }
   Q_EMIT previewReady(p);

@@ -27,7 +27,7 @@ struct DatasetPreview {
   QString firstProblem;  // "file:line: what" of the first skipped row
   QStringList labels;
   std::vector<double> labelCounts;  // over all splits, in label order
-  std::vector<double> lengths;      // words per document, all splits
+  std::vector<double> lengths;      // the word tokenizer's tokens per document, all splits
 };
 
 // Loads a spec and summarises it (any thread).

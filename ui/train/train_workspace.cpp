@@ -107,6 +107,9 @@ TrainWorkspace::TrainWorkspace(RunStore& store, TrainingWorker& worker, QWidget*
   connect(pause_, &QPushButton::clicked, this, &TrainWorkspace::pauseOrResume);
   connect(stop_, &QPushButton::clicked, this, &TrainWorkspace::stop);
   connect(form_, &ConfigForm::validityChanged, this, &TrainWorkspace::refreshButtons);
+  // The form says what its max length keeps of the dataset just read.
+  connect(dataset_, &DatasetPanel::previewReady, form_,
+          [this](const DatasetPreview& p) { form_->setDocumentLengths(p.error.isEmpty() ? p.lengths : std::vector<double>{}); });
   connect(summary_, &RunSummaryTable::runSelected, this, &TrainWorkspace::showRun);
   connect(&worker_, &TrainingWorker::started, this, [this](const RunRecord& run) {
     store_.add(run);

@@ -195,6 +195,15 @@ class DesktopPolishTest : public QObject {
     };
     QCOMPARE(find("Start")->isEnabled(), window.train()->startButton()->isEnabled());
     QVERIFY(!find("Stop")->isEnabled());  // nothing runs
+    // An invalid form (16 heads do not divide hidden 250) disables Start, button and action.
+    QSpinBox* hidden = window.train()->form()->hiddenBox();
+    const int was = hidden->value();
+    hidden->setValue(250);
+    QVERIFY(!window.train()->startButton()->isEnabled());
+    QVERIFY(!find("Start")->isEnabled());
+    hidden->setValue(was);
+    QVERIFY(window.train()->startButton()->isEnabled());
+    QVERIFY(find("Start")->isEnabled());
     QCOMPARE(find("Pause")->isEnabled(), window.train()->pauseButton()->isEnabled());
     QVERIFY(find("Start")->toolTip().contains(QKeySequence("Ctrl+Return").toString(QKeySequence::NativeText)));
   }
